@@ -1,0 +1,5 @@
+import sys
+
+from tracknet_studio.cli import main
+
+sys.exit(main())

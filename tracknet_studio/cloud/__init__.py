@@ -1,0 +1,1 @@
+"""AWS: settings, S3 transfers, jobs, endpoints, logs; and the local backend."""

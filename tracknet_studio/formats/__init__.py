@@ -1,0 +1,1 @@
+"""Reading and writing files: Ground Truth, the CSV families, the project file."""

@@ -1,0 +1,1 @@
+"""Predictors behind one interface: the local model, the SageMaker endpoint."""

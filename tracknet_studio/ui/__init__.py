@@ -1,0 +1,1 @@
+"""The PySide6 application. Qt is imported here and nowhere else."""
