@@ -1,0 +1,88 @@
+"""Fixtures for driving the real main window offscreen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from tracknet_studio.ui.main_window import MainWindow
+from tracknet_studio.video.framecode import read_frame_number
+
+UI_CLIP_FRAMES = 40
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """Settings in a temporary file: tests never touch the user's real settings."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings: QSettings) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(**kwargs: object) -> MainWindow:
+        window = MainWindow(settings=kwargs.pop("settings", settings), **kwargs)  # type: ignore[arg-type]
+        qtbot.addWidget(window)
+        window.resize(640, 420)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        window.view.setFocus()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow]) -> MainWindow:
+    return make_window()
+
+
+@pytest.fixture
+def ui_clip(make_clip):
+    """A small numbered H.264 clip with B-frames (shared fixture of tests/conftest.py)."""
+    return make_clip("mp4", frame_count=UI_CLIP_FRAMES)
+
+
+@pytest.fixture
+def open_window(window: MainWindow, ui_clip, qtbot) -> MainWindow:
+    """The window with the numbered clip open and frame 0 on screen."""
+    with qtbot.waitSignal(window.frame_shown, timeout=10_000):
+        assert window.open_video(ui_clip.path)
+    return window
+
+
+@pytest.fixture
+def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Record QMessageBox warnings instead of showing (and blocking on) them."""
+    shown: list[tuple[str, str]] = []
+
+    def record(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(record))
+    return shown
+
+
+def shown_number(window: MainWindow) -> int:
+    """The frame number drawn into the image that is on screen."""
+    array = window.view.current_array()
+    assert array is not None, "no frame on screen"
+    return read_frame_number(np.asarray(array))
+
+
+def wait_for_frame(qtbot, window: MainWindow, n: int, timeout: int = 5000) -> None:
+    """Wait until frame n is on screen, then check the pixels say n."""
+    qtbot.waitUntil(lambda: window.displayed_frame == n, timeout=timeout)
+    assert shown_number(window) == n
+    assert window.current_frame == n

@@ -1,0 +1,28 @@
+"""`tracknet-studio [FILE] [--demo]`: open the window (the only command that loads Qt)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracknet-studio",
+        description="Open TrackNet Studio on FILE (a video), or on the built-in demo clip.",
+    )
+    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="video to open")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo clip (generated into the user data folder on first use)",
+    )
+    return parser
+
+
+def main(args: list[str]) -> int:
+    parsed = build_parser().parse_args(args)
+    # Imported here so headless subcommands never load Qt.
+    from tracknet_studio.ui import app
+
+    return app.main(file=parsed.file, demo=parsed.demo and parsed.file is None)

@@ -1,0 +1,152 @@
+"""The one table of the window's actions: it builds the menus, the shortcut help and the tests.
+
+Each row names the handler by its method name on the window, so the table stays data: later
+issues add rows (editing, labels) and rebind shortcuts without touching the code that reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One user command: where it shows in the menus, its default keys, and what it calls."""
+
+    id: str
+    text: str
+    menu: str
+    handler: str
+    shortcuts: tuple[str, ...] = ()
+    help: str = ""
+    # A later issue's rebinding dialog groups actions by category; the menu is a fine default.
+    category: str = ""
+    # Actions sharing a group are separated from the previous group by a menu separator.
+    group: int = 0
+
+    @property
+    def key_sequences(self) -> list[QKeySequence]:
+        return [QKeySequence(s) for s in self.shortcuts]
+
+    @property
+    def display_category(self) -> str:
+        return self.category or self.menu
+
+
+# The menus in the order they appear in the menu bar.
+MENUS: tuple[str, ...] = ("File", "View", "Playback", "Help")
+
+# Columns: id, menu text, menu, handler (a method of the window), default keys, help.
+# fmt: off
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("file.open", "&Open Video…", "File", "open_video_dialog", ("Ctrl+O",),
+               "Open a video file"),
+    ActionSpec("file.quit", "&Quit", "File", "close", ("Ctrl+Q",),
+               "Quit TrackNet Studio", group=2),
+
+    ActionSpec("view.fit", "&Fit to Window", "View", "fit_to_window", ("F",),
+               "Scale the video to fit the window (follows window resizes)"),
+    ActionSpec("view.actual", "&Actual Size (1:1)", "View", "zoom_actual_size", ("1",),
+               "One video pixel per screen pixel"),
+    ActionSpec("view.zoom_in", "Zoom &In", "View", "zoom_in", ("Ctrl+=", "+"),
+               "Zoom in around the centre (the mouse wheel zooms toward the cursor)"),
+    ActionSpec("view.zoom_out", "Zoom &Out", "View", "zoom_out", ("Ctrl+-", "-"),
+               "Zoom out around the centre"),
+
+    ActionSpec("play.toggle", "&Play / Pause", "Playback", "toggle_play", ("Space",),
+               "Play forward, or pause"),
+    ActionSpec("play.reverse", "Play &Reverse", "Playback", "toggle_play_reverse",
+               ("Shift+Space", "J"), "Play backward, or pause"),
+    ActionSpec("step.next", "&Next Frame", "Playback", "step_forward", ("Right", "."),
+               "One frame forward", group=1),
+    ActionSpec("step.prev", "Pre&vious Frame", "Playback", "step_backward", ("Left", ","),
+               "One frame back", group=1),
+    ActionSpec("step.next10", "Forward 10 Frames", "Playback", "step_forward_10",
+               ("Shift+Right",), "Ten frames forward", group=1),
+    ActionSpec("step.prev10", "Back 10 Frames", "Playback", "step_backward_10",
+               ("Shift+Left",), "Ten frames back", group=1),
+    ActionSpec("step.first", "&First Frame", "Playback", "go_first", ("Home",),
+               "Go to the first frame", group=2),
+    ActionSpec("step.last", "&Last Frame", "Playback", "go_last", ("End",),
+               "Go to the last frame", group=2),
+    ActionSpec("step.goto", "&Go to Frame…", "Playback", "go_to_frame_dialog", ("Ctrl+G",),
+               "Jump to a frame number", group=2),
+    ActionSpec("speed.down", "&Slower", "Playback", "speed_down", ("[",),
+               "Lower the playback speed (down to 0.1×)", group=3),
+    ActionSpec("speed.up", "F&aster", "Playback", "speed_up", ("]",),
+               "Raise the playback speed (up to 4×)", group=3),
+    ActionSpec("speed.reset", "&Normal Speed", "Playback", "speed_reset", ("Backspace",),
+               "Play at 1×", group=3),
+
+    ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "show_shortcuts", ("F1",),
+               "List every action and its keys"),
+    ActionSpec("help.about", "&About TrackNet Studio", "Help", "show_about", (),
+               "Version and licence"),
+)
+# fmt: on
+
+
+def spec(action_id: str) -> ActionSpec:
+    """The row of the table with this id."""
+    for row in ACTIONS:
+        if row.id == action_id:
+            return row
+    raise KeyError(action_id)
+
+
+def shortcut_text(row: ActionSpec) -> str:
+    """The row's keys as the platform writes them, e.g. "Right, ." ."""
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in row.key_sequences)
+
+
+def build_actions(
+    window: QMainWindow,
+    rows: Iterable[ActionSpec] = ACTIONS,
+) -> tuple[dict[str, QAction], dict[str, QMenu]]:
+    """Create a QAction per row, put it in its menu; return the actions and menus by name.
+
+    The handler is looked up on the window when triggered (not bound now), so a test may
+    replace a handler on the instance and still press the real shortcut.
+    """
+    rows = list(rows)
+    menus: dict[str, QMenu] = {}
+    for name in MENUS + tuple(r.menu for r in rows if r.menu not in MENUS):
+        if name not in menus and any(r.menu == name for r in rows):
+            menus[name] = window.menuBar().addMenu(f"&{name}")
+    actions: dict[str, QAction] = {}
+    last_group: dict[str, int] = {}
+    for row in rows:
+        action = QAction(row.text, window)
+        action.setObjectName(row.id)
+        action.setShortcuts(row.key_sequences)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(row.help)
+        action.setToolTip(_tooltip(row))
+        action.triggered.connect(_dispatcher(window, row.handler))
+        menu = menus[row.menu]
+        if row.menu in last_group and last_group[row.menu] != row.group:
+            menu.addSeparator()
+        last_group[row.menu] = row.group
+        menu.addAction(action)
+        # Actions live on the window too, so their shortcuts work while menus are hidden.
+        window.addAction(action)
+        actions[row.id] = action
+    return actions, menus
+
+
+def _tooltip(row: ActionSpec) -> str:
+    keys = shortcut_text(row)
+    text = row.text.replace("&", "").rstrip("…")
+    return f"{text} ({keys})" if keys else text
+
+
+def _dispatcher(window: QMainWindow, handler: str) -> Callable[[], None]:
+    def trigger() -> None:
+        getattr(window, handler)()
+
+    return trigger

@@ -1,0 +1,70 @@
+"""Start the application: the QApplication, its look, the main window, the first video."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .main_window import APP_TITLE, MainWindow
+
+ORGANIZATION = "TrackNet"
+STYLE_SHEET = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+
+
+def dark_palette() -> QPalette:
+    """A quiet dark palette: the video, not the chrome, should draw the eye."""
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: QColor(37, 38, 41),
+        QPalette.ColorRole.WindowText: QColor(220, 220, 224),
+        QPalette.ColorRole.Base: QColor(28, 29, 31),
+        QPalette.ColorRole.AlternateBase: QColor(44, 45, 49),
+        QPalette.ColorRole.ToolTipBase: QColor(50, 51, 55),
+        QPalette.ColorRole.ToolTipText: QColor(230, 230, 230),
+        QPalette.ColorRole.Text: QColor(220, 220, 224),
+        QPalette.ColorRole.Button: QColor(48, 49, 53),
+        QPalette.ColorRole.ButtonText: QColor(220, 220, 224),
+        QPalette.ColorRole.Highlight: QColor(61, 133, 198),
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Link: QColor(90, 160, 230),
+    }
+    for role, color in colors.items():
+        palette.setColor(role, color)
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        palette.setColor(disabled, role, QColor(110, 110, 115))
+    return palette
+
+
+def create_application(argv: Sequence[str]) -> QApplication:
+    """The QApplication with the names QSettings files are kept under, and the dark look."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APP_TITLE)
+    app = QApplication.instance() or QApplication(list(argv))
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    if STYLE_SHEET.is_file():
+        app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
+    return app
+
+
+def main(argv: Sequence[str] | None = None, *, file: Path | None = None, demo: bool = False) -> int:
+    """Show the window, open `file` (or the demo clip), run the event loop; the exit code."""
+    app = create_application(sys.argv[:1] if argv is None else argv)
+    window = MainWindow()
+    window.show()
+    if file is not None:
+        # After the event loop starts, so an error dialog has a visible window to sit on.
+        QTimer.singleShot(0, lambda: window.open_video(file))
+    elif demo:
+        QTimer.singleShot(0, window.open_demo)
+    return app.exec()
