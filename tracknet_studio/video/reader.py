@@ -253,7 +253,7 @@ class VideoReader:
     def _seek_to_keyframe(self, key: int) -> bool:
         """Seek so decoding starts at or before frame ``key``; False if it landed late."""
         assert self._container is not None
-        self._container.seek(int(self._index.pts[key]), stream=self._stream, backward=True)
+        self._seek_container(int(self._index.pts[key]))
         self._frames = self._container.decode(self._stream)
         self._valid_from = key
         for frame in self._frames:
@@ -266,6 +266,10 @@ class VideoReader:
             return index <= key
         self._forget_position()
         return False
+
+    def _seek_container(self, pts: int) -> None:
+        assert self._container is not None
+        self._container.seek(pts, stream=self._stream, backward=True)
 
     def _restart_from_beginning(self) -> None:
         assert self._container is not None
@@ -349,7 +353,7 @@ def _has_decoder(name: str) -> bool:
 
 def _codec_label(stream: av.video.stream.VideoStream) -> str:
     codec = stream.codec_context
-    return codec.name if codec is not None and codec.name else f"codec tag {stream.codec_tag!r}"
+    return codec.name if codec is not None and codec.name else "unknown to FFmpeg"
 
 
 def _reason(error: BaseException) -> str:

@@ -1,0 +1,123 @@
+"""Bad input raises VideoError with a message that names the file and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tracknet_studio.video.framecode import read_frame_number
+from tracknet_studio.video.reader import VideoError, VideoReader
+
+
+def expect_error(path: Path, match: str) -> VideoError:
+    with pytest.raises(VideoError, match=match) as info:
+        VideoReader(path)
+    assert info.value.path == path
+    assert str(path) in str(info.value)
+    return info.value
+
+
+def test_nonexistent_path(tmp_path: Path) -> None:
+    expect_error(tmp_path / "missing.mp4", "does not exist")
+
+
+def test_directory(tmp_path: Path) -> None:
+    expect_error(tmp_path, "not a file")
+
+
+def test_text_file_renamed_mp4(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp4"
+    path.write_text("these are not the frames you are looking for\n" * 50)
+    expect_error(path, "not a readable video")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.mkv"
+    path.write_bytes(b"")
+    expect_error(path, "not a readable video")
+
+
+def write_audio_only(path: Path, codec: str) -> None:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=44100)
+        stream.layout = "stereo"
+        samples = np.zeros((1, 2 * 1152 * 4), np.int16)  # packed s16 stereo
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+        frame.sample_rate = 44100
+        for converted in av.AudioResampler(
+            format=stream.codec_context.format,
+            layout="stereo",
+            rate=44100,
+            frame_size=stream.codec_context.frame_size or None,
+        ).resample(frame):
+            container.mux(stream.encode(converted))
+        container.mux(stream.encode(None))
+
+
+@pytest.mark.parametrize(("name", "codec"), [("song.m4a", "aac"), ("song.mp2", "mp2")])
+def test_audio_only(tmp_path: Path, name: str, codec: str) -> None:
+    path = tmp_path / name
+    write_audio_only(path, codec)
+    expect_error(path, "no video stream.*audio")
+
+
+def test_zero_video_frames(tmp_path: Path) -> None:
+    # A video track without a single packet beside an audio track that has some.
+    path = tmp_path / "nothing.mkv"
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("mpeg4", rate=30)
+        video.width, video.height, video.pix_fmt = 64, 64, "yuv420p"
+        audio = container.add_stream("mp2", rate=44100)
+        audio.layout = "stereo"
+        samples = av.AudioFrame.from_ndarray(
+            np.zeros((1, 2 * 1152), np.int16), format="s16", layout="stereo"
+        )
+        samples.sample_rate = 44100
+        container.mux(audio.encode(samples))
+        container.mux(audio.encode(None))
+    expect_error(path, "no video frames")
+
+
+def test_truncated_mp4_without_index_fails_to_open(make_clip, tmp_path: Path) -> None:
+    # PyAV writes the moov atom last, so the first half of the file has no sample table.
+    data = make_clip("mp4").path.read_bytes()
+    path = tmp_path / "half.mp4"
+    path.write_bytes(data[: len(data) // 2])
+    expect_error(path, "not a readable video")
+
+
+def test_truncated_faststart_mp4_decodes_what_exists(make_clip, tmp_path: Path) -> None:
+    clip = make_clip("mp4", container_options={"movflags": "faststart"})
+    data = clip.path.read_bytes()
+    path = tmp_path / "half.mp4"
+    path.write_bytes(data[: len(data) // 2])
+    with VideoReader(path) as reader:
+        assert reader.truncated
+        assert 0 < reader.frame_count < clip.frame_count
+        for n in (0, reader.frame_count // 2, 3):
+            assert read_frame_number(reader.frame(n)) == n
+        past_the_cut = clip.frame_count - 1
+        with pytest.raises(VideoError, match=f"frame {past_the_cut}.*truncated") as info:
+            reader.frame(past_the_cut)
+        assert str(path) in str(info.value)
+
+
+def test_unsupported_codec(make_clip, tmp_path: Path) -> None:
+    # An AVI whose fourcc (in the stream header and the bitmap header) names no codec that
+    # FFmpeg knows: the container opens, the codec does not.
+    source = tmp_path / "mpeg4.avi"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    data = source.read_bytes()
+    assert data.count(b"FMP4") >= 1
+    path = tmp_path / "unknown.avi"
+    path.write_bytes(data.replace(b"FMP4", b"QQQQ"))
+    expect_error(path, "unsupported video codec")

@@ -1,0 +1,226 @@
+"""Frames served from a worker thread, with prefetch in the direction of play. No Qt.
+
+The UI asks for a frame with :meth:`FrameProvider.request`, which never blocks: a cached
+frame comes back at once, otherwise the worker decodes it and calls ``on_frame``. When the
+worker has nothing to do it fills the cache ahead of the position in the direction of play
+(and a small window on both sides while paused, so stepping back is instant). All callbacks
+run on the worker thread; the UI layer marshals them to its own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tracknet_studio.video.frame_cache import FrameCache
+from tracknet_studio.video.reader import VideoError, VideoReader
+
+log = logging.getLogger(__name__)
+
+# Prefetch windows in frames: ahead while playing, each side while paused. Both are capped
+# to a share of the cache so prefetching never evicts the frames around the position.
+PLAY_WINDOW = 90
+PAUSED_WINDOW = 12
+_WINDOW_CACHE_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the UI needs to know about an opened video."""
+
+    path: Path
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+    duration: float
+    codec: str
+    timestamps: np.ndarray
+    is_vfr: bool
+    fingerprint: dict
+
+    @classmethod
+    def from_reader(cls, reader: VideoReader) -> VideoInfo:
+        return cls(
+            path=reader.path,
+            frame_count=reader.frame_count,
+            fps=reader.fps,
+            width=reader.width,
+            height=reader.height,
+            duration=reader.duration,
+            codec=reader.codec,
+            timestamps=reader.timestamps,
+            is_vfr=reader.is_vfr,
+            fingerprint=dict(reader.fingerprint),
+        )
+
+
+class _Cancelled(Exception):
+    """Raised inside the index build when the provider closes meanwhile."""
+
+
+class FrameProvider:
+    """Opens a :class:`VideoReader` on its own thread and serves its frames without blocking."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        cache_mb: int = 512,
+        on_ready: Callable[[VideoInfo], None],
+        on_frame: Callable[[int, np.ndarray], None],
+        on_error: Callable[[Exception], None],
+        on_progress: Callable[[float], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.info: VideoInfo | None = None
+        self._cache_mb = cache_mb
+        self._on_ready = on_ready
+        self._on_frame = on_frame
+        self._on_error = on_error
+        self._on_progress = on_progress
+        self._cond = threading.Condition()
+        self._cache: FrameCache | None = None
+        self._pending: int | None = None
+        self._position = 0
+        self._direction = 0
+        self._closing = False
+        self._failed: set[int] = set()  # frames that failed in prefetch: not retried
+        self._thread = threading.Thread(
+            target=self._run, name=f"FrameProvider({self.path.name})", daemon=True
+        )
+        self._thread.start()
+
+    # ------------------------------------------------------------ caller's side
+    def request(self, n: int) -> np.ndarray | None:
+        """Frame ``n`` if cached; else None, and ``on_frame(n, frame)`` follows.
+
+        A newer request supersedes an older one that the worker has not started yet.
+        """
+        info = self.info
+        if info is not None and not 0 <= n < info.frame_count:
+            raise IndexError(f"frame {n} outside 0..{info.frame_count - 1}")
+        cache = self._cache
+        frame = cache.get(n) if cache is not None else None
+        with self._cond:
+            self._position = n
+            self._pending = None if frame is not None else n
+            self._cond.notify()
+        return frame
+
+    def cached(self, n: int) -> np.ndarray | None:
+        cache = self._cache
+        return cache.peek(n) if cache is not None else None
+
+    def set_direction(self, direction: int) -> None:
+        """+1 playing forward, -1 playing backward, 0 paused: steers prefetch."""
+        with self._cond:
+            self._direction = (direction > 0) - (direction < 0)
+            self._cond.notify()
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (an index build stops at its next progress step)."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def __enter__(self) -> FrameProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ worker's side
+    def _run(self) -> None:
+        reader = self._open()
+        if reader is None:
+            return
+        try:
+            while True:
+                with self._cond:
+                    job, prefetch = self._next_job(reader)
+                    while not self._closing and job is None and prefetch is None:
+                        self._cond.wait()
+                        job, prefetch = self._next_job(reader)
+                    if self._closing:
+                        return
+                    self._pending = None
+                if job is not None:
+                    self._serve(reader, job)
+                elif prefetch is not None:
+                    self._prefetch(reader, prefetch)
+        except Exception as e:  # a bug must reach the UI, not die silently in a thread
+            log.exception("frame provider for %s stopped", self.path)
+            self._on_error(e)
+        finally:
+            reader.close()
+
+    def _open(self) -> VideoReader | None:
+        try:
+            reader = VideoReader(self.path, cache_mb=self._cache_mb, progress=self._progress)
+        except _Cancelled:
+            return None
+        except Exception as e:
+            self._on_error(e)
+            return None
+        self.info = VideoInfo.from_reader(reader)
+        self._cache = reader.cache
+        self._on_ready(self.info)
+        return reader
+
+    def _progress(self, fraction: float) -> None:
+        if self._closing:
+            raise _Cancelled
+        if self._on_progress is not None:
+            self._on_progress(fraction)
+
+    def _next_job(self, reader: VideoReader) -> tuple[int | None, int | None]:
+        """(requested frame, frame to prefetch); called with the lock held."""
+        if self._pending is not None:
+            return self._pending, None
+        return None, self._prefetch_target(reader)
+
+    def _serve(self, reader: VideoReader, n: int) -> None:
+        try:
+            frame = reader.frame(n)
+        except (VideoError, IndexError) as e:
+            self._on_error(e)
+            return
+        with self._cond:
+            superseded = self._pending is not None and self._pending != n
+            if self._pending == n:
+                self._pending = None
+        if not superseded:
+            self._on_frame(n, frame)
+
+    def _prefetch(self, reader: VideoReader, n: int) -> None:
+        try:
+            reader.frame(n)
+        except (VideoError, IndexError) as e:
+            log.debug("prefetch of frame %d failed: %s", n, e)
+            self._failed.add(n)
+
+    def _prefetch_target(self, reader: VideoReader) -> int | None:
+        """The nearest uncached frame in the window around the position, if any."""
+        window_cap = int(reader.cache.max_bytes * _WINDOW_CACHE_SHARE) // max(
+            reader.width * reader.height * 3, 1
+        )
+        pos, direction = self._position, self._direction
+        if direction == 0:
+            width = min(PAUSED_WINDOW, window_cap // 2)
+            offsets = [o for k in range(1, width + 1) for o in (k, -k)]
+        else:
+            width = min(PLAY_WINDOW, window_cap)
+            offsets = [direction * k for k in range(1, width + 1)]
+        for offset in [0, *offsets]:
+            n = pos + offset
+            if 0 <= n < reader.frame_count and n not in self._failed and n not in reader.cache:
+                return n
+        return None
