@@ -269,16 +269,21 @@ class MainWindow(QMainWindow):
             self._pending.close()
             self._pending = None
         source = FrameSource(path, self._factory)
-        source.ready.connect(self._on_source_ready)
-        source.frame_ready.connect(self._on_frame_ready)
-        source.failed.connect(self._on_source_failed)
-        source.progress.connect(self._on_open_progress)
+        # Always queued, even when a provider calls back on this thread (say from its
+        # constructor): a callback must never run inside the call that caused it.
+        queued = Qt.ConnectionType.QueuedConnection
+        source.ready.connect(self._on_source_ready, queued)
+        source.frame_ready.connect(self._on_frame_ready, queued)
+        source.failed.connect(self._on_source_failed, queued)
+        source.progress.connect(self._on_open_progress, queued)
+        # Pending before it starts: a provider may call back before start() returns.
+        self._pending = source
         try:
             source.start()
         except Exception as exc:  # the engine's message, shown without a traceback
+            self._pending = None
             self._show_open_error(path, exc)
             return False
-        self._pending = source
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.statusBar().showMessage(f"Opening {path.name}…")

@@ -1,0 +1,71 @@
+"""The action table: every row has a live shortcut, a menu entry and a line in the help."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QKeySequence
+
+from tracknet_studio.ui.actions import ACTIONS, MENUS, shortcut_text
+from tracknet_studio.ui.dialogs import ShortcutsDialog
+
+pytestmark = pytest.mark.ui
+
+
+def test_table_is_consistent():
+    ids = [row.id for row in ACTIONS]
+    assert len(ids) == len(set(ids))
+    keys = [QKeySequence(k).toString() for row in ACTIONS for k in row.shortcuts]
+    assert len(keys) == len(set(keys)), "two actions share a key"
+    assert all(row.menu in MENUS for row in ACTIONS)
+    assert all(QKeySequence(k).count() == 1 for row in ACTIONS for k in row.shortcuts)
+
+
+def test_every_handler_exists(window):
+    for row in ACTIONS:
+        assert callable(getattr(window, row.handler)), row.handler
+
+
+def test_every_shortcut_triggers_its_handler(window, qtbot, monkeypatch):
+    called: list[str] = []
+    for row in ACTIONS:
+        # Record instead of acting (no dialogs, no quitting); the lookup happens at trigger.
+        monkeypatch.setattr(window, row.handler, lambda h=row.handler: called.append(h))
+    for row in ACTIONS:
+        for text in row.shortcuts:
+            combo = QKeySequence(text)[0]
+            called.clear()
+            qtbot.keyClick(window.view, combo.key(), combo.keyboardModifiers())
+            assert called == [row.handler], f"{text!r} should trigger {row.id}"
+
+
+def test_menus_are_built_from_the_table(window):
+    for row in ACTIONS:
+        action = window.action_by_id[row.id]
+        assert action.text() == row.text
+        menu = window.menus[row.menu]
+        assert action in menu.actions()
+        assert [s.toString() for s in action.shortcuts()] == [
+            QKeySequence(k).toString() for k in row.shortcuts
+        ]
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles == list(MENUS)
+
+
+def test_shortcuts_dialog_lists_every_action(window, qtbot):
+    window.show_shortcuts()
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.table.rowCount() == len(ACTIONS)
+    for i, row in enumerate(ACTIONS):
+        assert dialog.table.item(i, 0).text() == row.text.replace("&", "").rstrip("…")
+        assert dialog.table.item(i, 1).text() == shortcut_text(row)
+        assert dialog.table.item(i, 3).text() == row.help
+    assert "Space" in shortcut_text(next(r for r in ACTIONS if r.id == "play.toggle"))
+    dialog.close()
+
+
+def test_quit_shortcut_closes_the_window(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
