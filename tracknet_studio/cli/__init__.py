@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # Subcommand name -> module (relative to this package) that registers it.
 COMMANDS: dict[str, str] = {
     "demo": ".demo",
+    "interpolate": ".interpolate",
 }
 
 

@@ -120,8 +120,8 @@ def interpolate(
     """Plan the filling of every gap (frames in `start..stop-1` only), without applying it.
 
     Keyframes outside the range still anchor the gaps that cross its ends. The returned
-    edit writes x, y, visibility VISIBLE, source INTERPOLATED, confidence NaN and
-    reviewed False on the filled frames; events are left as they are.
+    edit writes x, y (rounded to 0.001 px), visibility VISIBLE, source INTERPOLATED,
+    confidence NaN and reviewed False on the filled frames; events are left as they are.
     """
     method = Method(method)
     stop = len(track) if stop is None else stop
@@ -133,11 +133,12 @@ def interpolate(
     else:
         settings = settings or BallisticSettings()
         x, y = _ballistic(track, gaps, frames, gap_of, settings, fill_no_ball)
+    # A thousandth of a pixel is far below any label's precision, and keeps files tidy.
     return plan_edit(
         track,
         frames[inside],
-        x=x[inside],
-        y=y[inside],
+        x=np.round(x[inside], 3),
+        y=np.round(y[inside], 3),
         visibility=Visibility.VISIBLE,
         source=Source.INTERPOLATED,
         confidence=np.nan,

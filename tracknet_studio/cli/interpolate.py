@@ -1,0 +1,119 @@
+"""`tracknet-studio interpolate TRACK OUT`: fill the gaps of a ball-track file and write it.
+
+Reads every CSV form the formats package knows (the form is detected from the header) and
+writes OUT in the input's form unless `--to` names another. Frames without a row are the
+gaps; labeled frames are never changed. With `--fill-no-ball`, the "no ball" rows of a
+prediction file (the detector's misses) count as gaps too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from ..core.interpolate import Method, find_gaps, interpolate
+from ..core.track import Track
+from ..formats.csv_tracks import CsvForm, CsvOptions, detect_form, read_csv, write_csv
+from ..formats.errors import FormatError
+
+PROG = "tracknet-studio interpolate"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("interpolate", help="fill the gaps of a ball track between keyframes")
+    p.add_argument("track", type=Path, help="ball-track CSV to read (any known form)")
+    p.add_argument("out", type=Path, help="file to write")
+    p.add_argument(
+        "--method",
+        choices=[m.value for m in Method],
+        default=Method.BALLISTIC.value,
+        help="linear, or ballistic: a parabolic fit per flight (default %(default)s)",
+    )
+    p.add_argument("--max-gap", type=int, metavar="N", help="fill only gaps of at most N frames")
+    p.add_argument(
+        "--to",
+        choices=[f.value for f in CsvForm],
+        help="CSV form to write (default: the input's form)",
+    )
+    p.add_argument("--start", type=int, default=0, help="first frame that may be filled")
+    p.add_argument("--stop", type=int, help="fill frames before this one only")
+    p.add_argument(
+        "--fill-no-ball",
+        action="store_true",
+        help="treat 'no ball' rows no person labeled (a detector's misses) as gaps",
+    )
+    p.add_argument(
+        "--normalized",
+        type=int,
+        nargs=2,
+        metavar=("WIDTH", "HEIGHT"),
+        help="x, y are fractions of a WIDTHxHEIGHT image (read and written so)",
+    )
+    p.add_argument(
+        "--state-code-visibility",
+        action="store_true",
+        help="the visibility column is a state code where 0 means visible",
+    )
+    p.add_argument("--fps", type=float, help="frame rate, for the prediction form's Time column")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_gap is not None and args.max_gap < 1:
+        return _fail("--max-gap must be at least 1")
+    try:
+        form = CsvForm(args.to) if args.to else _form_of(args.track)
+        options = CsvOptions(
+            normalized=tuple(args.normalized) if args.normalized else None,
+            state_code_visibility=True if args.state_code_visibility else None,
+        )
+        track, report = read_csv(args.track, options)
+    except FormatError as exc:
+        return _fail(str(exc))
+    if report.n_skipped:
+        print(report.summary(), file=sys.stderr)
+    in_gaps = int(find_gaps(track, args.max_gap, args.fill_no_ball).lengths.sum())
+    edit = interpolate(
+        track,
+        args.method,
+        start=args.start,
+        stop=args.stop,
+        max_gap=args.max_gap,
+        fill_no_ball=args.fill_no_ball,
+    )
+    track.apply(edit.after)
+    try:
+        _write(track, args.out, form, args)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot write {args.out}: {exc}")
+    limit = "" if args.max_gap is None else f" of at most {args.max_gap} frames"
+    print(
+        f"{args.out}: filled {len(edit.frames)} frames ({args.method}); "
+        f"gaps{limit} held {in_gaps} frames"
+    )
+    return 0
+
+
+def _form_of(path: Path) -> CsvForm:
+    """The CSV form of `path`, read from its header."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+    except OSError as exc:
+        raise FormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    form = detect_form(header)
+    if form is None:
+        raise FormatError(path, f"unknown header {','.join(header)!r}", line=1)
+    return form
+
+
+def _write(track: Track, out: Path, form: CsvForm, args: argparse.Namespace) -> None:
+    image_size = tuple(args.normalized) if args.normalized else None
+    write_csv(track, out, form, fps=args.fps, image_size=image_size)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return 2
