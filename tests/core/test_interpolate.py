@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracknet_studio.core.interpolate import (
     BallisticSettings,
@@ -245,3 +247,40 @@ def test_ballistic_beats_linear_on_real_badminton_rallies(shared_data: Path) -> 
     assert len(errors[Method.LINEAR]) > 3000
     assert ballistic < 0.8 * linear, (ballistic, linear)
     assert np.percentile(errors[Method.BALLISTIC], 95) < np.percentile(errors[Method.LINEAR], 95)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(Visibility)), st.sampled_from(list(Source))),
+        min_size=0,
+        max_size=40,
+    ),
+    st.sampled_from(list(Method)),
+    st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_any_track_gets_only_its_gaps_filled(
+    frames: list[tuple[Visibility, Source]], method: Method, max_gap: int | None
+) -> None:
+    n = len(frames)
+    vis = np.array([v for v, _ in frames], dtype=np.int8)
+    source = np.array([s if v != Visibility.UNLABELED else Source.NONE for v, s in frames])
+    has_position = np.isin(vis, [Visibility.VISIBLE, Visibility.HARD, Visibility.OCCLUDED])
+    t = np.arange(n, dtype=float)
+    track = Track.from_columns(
+        n,
+        x=np.where(has_position, 10 * t, np.nan),
+        y=np.where(has_position, (t - 20) ** 2, np.nan),
+        visibility=vis,
+        source=source.astype(np.int8),
+    )
+    edit = interpolate(track, method, max_gap=max_gap)
+    written = edit.frames
+    keys = np.flatnonzero(has_position & np.isin(source, [1, 2, 4]))
+    labeled = vis != Visibility.UNLABELED
+    assert (~labeled[written] | (source[written] == Source.INTERPOLATED)).all()
+    if len(written):
+        assert keys[0] < written.min() and written.max() < keys[-1]
+    track.apply(edit.after)
+    track.validate()
+    assert np.isfinite(track.x[written]).all()

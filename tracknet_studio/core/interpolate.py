@@ -35,8 +35,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 # Label sources whose positions anchor interpolation.
 KEYFRAME_SOURCES = (Source.HUMAN, Source.IMPORTED, Source.MODEL)
-# Label sources interpolation may (re)write.
-FILLABLE_SOURCES = (Source.NONE, Source.INTERPOLATED)
 
 
 class Method(StrEnum):
@@ -84,10 +82,11 @@ def keyframe_mask(track: Track) -> BoolArray:
 def fillable_mask(track: Track, fill_no_ball: bool = False) -> BoolArray:
     """True at frames interpolation may write: unlabeled, or interpolated before.
 
-    With `fill_no_ball`, "no ball" frames that no person labeled count as gaps too: a
-    detector's misses between detections, the classic TrackNet post-processing.
+    A label of unknown source (NONE) is left alone like any other. With `fill_no_ball`,
+    "no ball" frames that no person labeled count as gaps too: a detector's misses between
+    detections, the classic TrackNet post-processing.
     """
-    fillable = np.isin(track.source, FILLABLE_SOURCES) | ~track.labeled
+    fillable = ~track.labeled | (track.source == Source.INTERPOLATED)
     if fill_no_ball:
         fillable |= (track.visibility == Visibility.NO_BALL) & (track.source != Source.HUMAN)
     return fillable
@@ -126,6 +125,9 @@ def interpolate(
     method = Method(method)
     stop = len(track) if stop is None else stop
     gaps = find_gaps(track, max_gap, fill_no_ball)
+    # Work only on the gaps that reach into the range: a selection in a long match is small.
+    near = (gaps.right > start) & (gaps.left < stop - 1)
+    gaps = Gaps(gaps.left[near], gaps.right[near], gaps.key_index[near])
     frames, gap_of = _gap_frames(gaps)
     inside = (frames >= start) & (frames < stop)
     if method is Method.LINEAR:

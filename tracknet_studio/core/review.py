@@ -26,7 +26,7 @@ from enum import IntFlag
 import numpy as np
 import numpy.typing as npt
 
-from .interpolate import plan_edit
+from .interpolate import fillable_mask, plan_edit
 from .track import Event, Frames, Source, Track, TrackEdit, Visibility
 
 BoolArray = npt.NDArray[np.bool_]
@@ -283,10 +283,7 @@ def accept_predictions(
     stop = len(labels) if stop is None else stop
     window = slice(max(start, 0), min(stop, len(labels)))
     sure = prediction.labeled[window] & (prediction.confidence[window] >= min_confidence)
-    source = labels.source[window]
-    open_label = ((source == Source.NONE) | (source == Source.INTERPOLATED)) & ~labels.reviewed[
-        window
-    ]
+    open_label = fillable_mask(labels)[window] & ~labels.reviewed[window]
     frames = np.flatnonzero(sure & open_label).astype(np.int64) + window.start
     return _copy_predictions(labels, prediction, frames)
 
