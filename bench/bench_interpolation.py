@@ -3,7 +3,8 @@
 Accuracy: in each of the 29 hand-corrected rallies of ../shared/data (1280x720 px), hide
 gaps of 3-8 frames inside runs of visible frames (seeded), fill them with each method and
 measure the distance to the hidden truth. Throughput: fill every gap of a 650,000-frame
-synthetic track with keyframes every few frames.
+synthetic track with keyframes every few frames, and the review queue's recomputation and
+next-problem step on a 650,000-frame track.
 
     .venv/bin/python bench/bench_interpolation.py [--seeds 5]
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tracknet_studio.core.interpolate import BallisticSettings, Method, interpolate
+from tracknet_studio.core.review import ReviewQueue
 from tracknet_studio.core.track import Source, Track, Visibility
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +116,32 @@ def throughput(n_frames: int = 650_000) -> dict[Method, tuple[float, int]]:
     return result
 
 
+def review_timing(n_frames: int = 650_000) -> tuple[float, float, int]:
+    """Review-queue recomputation (all finders, labels + prediction) and one next_problem."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n_frames)
+    x, y = 640 + 300 * np.sin(t / 15), 360 + 200 * np.cos(t / 11)
+    labels = Track.from_columns(
+        x=x, y=y, visibility=np.full(n_frames, 1, np.int8), source=np.full(n_frames, 1, np.int8)
+    )
+    prediction = Track.from_columns(
+        x=x + rng.normal(0, 4, n_frames),
+        y=y + rng.normal(0, 4, n_frames),
+        visibility=np.full(n_frames, 1, np.int8),
+        source=np.full(n_frames, Source.MODEL, np.int8),
+        confidence=rng.random(n_frames).astype(np.float32),
+    )
+    queue = ReviewQueue(labels, prediction)
+    began = time.perf_counter()
+    count = len(queue)
+    recompute = time.perf_counter() - began
+    began = time.perf_counter()
+    for frame in range(0, n_frames, 65):
+        queue.next_problem(frame)
+    step = (time.perf_counter() - began) / len(range(0, n_frames, 65))
+    return recompute, step, count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="hiding patterns per rally")
@@ -141,6 +169,10 @@ def main() -> None:
         rate = filled / seconds / 1e6
         print(f"  {method.value:<10} {seconds * 1000:7.1f} ms  {rate:6.2f} M frames/s filled")
     print(f"  ballistic / linear time: {times[Method.BALLISTIC][0] / times[Method.LINEAR][0]:.2f}x")
+    recompute, step, count = review_timing(n)
+    print(f"review queue on {n:,} frames (labels + noisy prediction, all finders)")
+    print(f"  recompute after an edit {recompute * 1000:6.1f} ms, {count:,} problem frames")
+    print(f"  next_problem            {step * 1e6:6.1f} us")
 
 
 if __name__ == "__main__":
