@@ -208,35 +208,22 @@ def _ballistic(
     no_ball = (track.visibility == Visibility.NO_BALL) & ~fillable_mask(track, fill_no_ball)
     first, last = _flight_limits(track, keys, kx, ky, no_ball, settings)
     window = _fit_window(gaps.key_index, first, last, len(keys), settings.window)
-    # Frame numbers relative to each gap's middle, scaled to about -1..1 for conditioning.
+    # Frame numbers relative to each gap's middle, scaled so its two keyframes sit at -1
+    # and +1: well-conditioned fits, and the anchoring below needs no frame numbers.
     centre = (gaps.left + gaps.right) / 2.0
-    half = np.maximum((gaps.right - gaps.left) / 2.0, 1.0)
-    t_win = (keys[window.index] - centre[:, None]) / half[:, None]
-    t_fill = (frames - centre[gap_of]) / half[gap_of]
-    t_left, t_right = -np.ones(len(gaps)), np.ones(len(gaps))
-
-    x_lin, y_lin = _linear(track, gaps, frames, gap_of)
-    x = _anchored_fit(
-        kx[window.index],
-        t_win,
-        window.valid,
-        settings.x_degree,
-        t_fill,
-        gap_of,
-        (t_left, t_right),
-        (track.x[gaps.left], track.x[gaps.right]),
-        x_lin,
+    half = (gaps.right - gaps.left) / 2.0
+    fit = _GapFits(
+        t_window=(keys[window.index] - centre[:, None]) / half[:, None],
+        valid=window.valid,
+        t_fill=(frames - centre[gap_of]) / half[gap_of],
+        gap_of=gap_of,
     )
-    y = _anchored_fit(
-        ky[window.index],
-        t_win,
-        window.valid,
-        settings.y_degree,
-        t_fill,
-        gap_of,
-        (t_left, t_right),
-        (track.y[gaps.left], track.y[gaps.right]),
-        y_lin,
+    x_lin, y_lin = _linear(track, gaps, frames, gap_of)
+    x = fit.anchored(
+        kx[window.index], settings.x_degree, track.x[gaps.left], track.x[gaps.right], x_lin
+    )
+    y = fit.anchored(
+        ky[window.index], settings.y_degree, track.y[gaps.left], track.y[gaps.right], y_lin
     )
     return x, y
 
@@ -304,28 +291,34 @@ def _fit_window(key_index: Frames, first: Frames, last: Frames, n_keys: int, wid
     return _Window(np.clip(index, 0, max(n_keys - 1, 0)), valid)
 
 
-def _anchored_fit(
-    values: FloatArray,
-    t_win: FloatArray,
-    valid: BoolArray,
-    degree: int,
-    t_fill: FloatArray,
-    gap_of: Frames,
-    t_ends: tuple[FloatArray, FloatArray],
-    v_ends: tuple[FloatArray, FloatArray],
-    fallback: FloatArray,
-) -> FloatArray:
-    """Least-squares polynomials per gap, shifted linearly so they pass through both ends.
+@dataclass(frozen=True)
+class _GapFits:
+    """The time axes of one batch of per-gap fits (a gap's keyframes at t = -1 and +1)."""
 
-    Gaps with too few keyframes in their flight (fewer than degree + 2) get `fallback`.
-    """
-    coef, ok = _batched_polyfit(t_win, values, valid, degree)
-    fitted = _polyval(coef[gap_of], t_fill)
-    miss_left = v_ends[0] - _polyval(coef, t_ends[0])
-    miss_right = v_ends[1] - _polyval(coef, t_ends[1])
-    share = (t_fill - t_ends[0][gap_of]) / (t_ends[1] - t_ends[0])[gap_of]
-    fitted += miss_left[gap_of] + share * (miss_right - miss_left)[gap_of]
-    return np.where(ok[gap_of], fitted, fallback)
+    t_window: FloatArray  # (gaps, points) times of the window's keyframes
+    valid: BoolArray  # (gaps, points) which of them take part
+    t_fill: FloatArray  # times of the frames to fill
+    gap_of: Frames  # the gap of each frame to fill
+
+    def anchored(
+        self,
+        values: FloatArray,
+        degree: int,
+        left: FloatArray,
+        right: FloatArray,
+        fallback: FloatArray,
+    ) -> FloatArray:
+        """Least-squares polynomials per gap, shifted linearly so each meets its keyframes
+        (`left` at t = -1, `right` at t = +1); gaps with fewer than degree + 2 keyframes in
+        their flight get `fallback`."""
+        coef, ok = _batched_polyfit(self.t_window, values, self.valid, degree)
+        ones = np.ones(len(coef))
+        miss_left = left - _polyval(coef, -ones)
+        miss_right = right - _polyval(coef, ones)
+        g = self.gap_of
+        fitted = _polyval(coef[g], self.t_fill)
+        fitted += miss_left[g] + (self.t_fill + 1) / 2 * (miss_right - miss_left)[g]
+        return np.where(ok[g], fitted, fallback)
 
 
 def _batched_polyfit(
