@@ -9,6 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tracknet_studio.core.project import Project
+from tracknet_studio.core.track import Source, Track
+from tracknet_studio.formats.project_file import load_project, save_project
+
 KEYS = [0, 4, 8, 12, 16, 20, 24]
 
 
@@ -58,7 +62,7 @@ def test_linear_with_max_gap_writes_the_requested_form(tmp_path: Path) -> None:
     short = tmp_path / "short.csv"
     short.write_text("Frame,Visibility,X,Y\n0,1,0,0\n2,1,2,2\n3,1,3,3\n12,1,12,12\n")
     out = tmp_path / "tennis.csv"
-    result = run_cli(short, out, "--method", "linear", "--max-gap", "3", "--to", "tennis-a")
+    result = run_cli(short, out, "--method", "linear", "--max-gap", "3", "--form", "tennis-a")
     assert result.returncode == 0, result.stderr
     lines = out.read_text().splitlines()
     assert lines[0] == "file name,visibility,x-coordinate,y-coordinate,status"
@@ -95,3 +99,27 @@ def test_bad_input_gets_a_clear_message_and_no_output(tmp_path: Path) -> None:
     assert not out.exists()
     missing = run_cli(tmp_path / "missing.csv", out)
     assert missing.returncode == 2 and "missing.csv" in missing.stderr
+
+
+def test_a_project_keeps_its_other_layers_and_can_become_csv(tmp_path: Path) -> None:
+    labels = Track(30)
+    x, y = lob(np.array(KEYS, dtype=float))
+    labels.set_points(KEYS, x, y)
+    prediction = Track(30)
+    prediction.set_points([3], [1.0], [2.0], source=Source.MODEL, confidence=0.4)
+    src = tmp_path / "rally.tnproj"
+    save_project(Project(labels=labels, predictions={"model": prediction}), src)
+
+    out = tmp_path / "filled.tnproj"
+    result = run_cli(src, out, "--max-gap", "3")
+    assert result.returncode == 0, result.stderr
+    project = load_project(out).project
+    filled = project.labels
+    assert (filled.source[1:24] != Source.NONE).all() and not filled.labeled[25:].any()
+    np.testing.assert_allclose(filled.y[:25], lob(np.arange(25.0))[1], atol=1e-3)
+    assert project.predictions["model"].equals(prediction)
+
+    csv_out = tmp_path / "filled.csv"
+    assert run_cli(src, csv_out).returncode == 0
+    assert csv_out.read_text().startswith("Frame,Visibility,X,Y\n")
+    assert len(read_rows(csv_out)) == 25

@@ -1,9 +1,11 @@
-"""`tracknet-studio interpolate TRACK OUT`: fill the gaps of a ball-track file and write it.
+"""`tracknet-studio interpolate TRACK OUT`: fill the gaps of a ball track's file and write it.
 
-Reads every CSV form the formats package knows (the form is detected from the header) and
-writes OUT in the input's form unless `--to` names another. Frames without a row are the
-gaps; labeled frames are never changed. With `--fill-no-ball`, the "no ball" rows of a
-prediction file (the detector's misses) count as gaps too.
+TRACK is a project file (.tnproj: its label layer is filled, everything else kept) or a
+CSV of any form the formats package knows (detected from the header). OUT is written as a
+project when it ends in .tnproj (or with `--to project`), otherwise as CSV in the input's
+CSV form, or badminton for a project, unless `--form` names another. Frames without a row
+are the gaps; labeled frames are never changed. With `--fill-no-ball`, the "no ball" rows
+of a prediction file (the detector's misses) count as gaps too.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ import sys
 from pathlib import Path
 
 from ..core.interpolate import Method, find_gaps, interpolate
-from ..core.track import Track
+from ..core.project import Project
 from ..formats.csv_tracks import CsvForm, CsvOptions, detect_form, read_csv, write_csv
 from ..formats.errors import FormatError
+from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
+from ..formats.project_file import load_project, save_project
 
 PROG = "tracknet-studio interpolate"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("interpolate", help="fill the gaps of a ball track between keyframes")
-    p.add_argument("track", type=Path, help="ball-track CSV to read (any known form)")
+    p.add_argument("track", type=Path, help=f"project ({PROJECT_SUFFIX}) or ball-track CSV")
     p.add_argument("out", type=Path, help="file to write")
     p.add_argument(
         "--method",
@@ -34,8 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-gap", type=int, metavar="N", help="fill only gaps of at most N frames")
     p.add_argument(
         "--to",
+        choices=["csv", "project"],
+        help=f"what to write (default: project when OUT ends in {PROJECT_SUFFIX}, else csv)",
+    )
+    p.add_argument(
+        "--form",
         choices=[f.value for f in CsvForm],
-        help="CSV form to write (default: the input's form)",
+        help="CSV form to write (default: the input's form; badminton for a project)",
     )
     p.add_argument("--start", type=int, default=0, help="first frame that may be filled")
     p.add_argument("--stop", type=int, help="fill frames before this one only")
@@ -64,16 +73,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_gap is not None and args.max_gap < 1:
         return _fail("--max-gap must be at least 1")
     try:
-        form = CsvForm(args.to) if args.to else _form_of(args.track)
-        options = CsvOptions(
-            normalized=tuple(args.normalized) if args.normalized else None,
-            state_code_visibility=True if args.state_code_visibility else None,
-        )
-        track, report = read_csv(args.track, options)
+        project, in_form = _read(args)
+        out_form = CsvForm(args.form) if args.form else in_form or CsvForm.BADMINTON
     except FormatError as exc:
         return _fail(str(exc))
-    if report.n_skipped:
-        print(report.summary(), file=sys.stderr)
+    track = project.labels
     in_gaps = int(find_gaps(track, args.max_gap, args.fill_no_ball).lengths.sum())
     edit = interpolate(
         track,
@@ -84,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
         fill_no_ball=args.fill_no_ball,
     )
     track.apply(edit.after)
+    to_project = (args.to or _kind_of(args.out)) == "project"
     try:
-        _write(track, args.out, form, args)
+        if to_project:
+            save_project(project, args.out)
+        else:
+            image_size = tuple(args.normalized) if args.normalized else None
+            write_csv(track, args.out, out_form, fps=args.fps, image_size=image_size)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot write {args.out}: {exc}")
     limit = "" if args.max_gap is None else f" of at most {args.max_gap} frames"
@@ -94,6 +103,26 @@ def run(args: argparse.Namespace) -> int:
         f"gaps{limit} held {in_gaps} frames"
     )
     return 0
+
+
+def _kind_of(path: Path) -> str:
+    return "project" if path.suffix.lower() == PROJECT_SUFFIX else "csv"
+
+
+def _read(args: argparse.Namespace) -> tuple[Project, CsvForm | None]:
+    """The input as a project, and its CSV form (None for a project file)."""
+    if _kind_of(args.track) == "project":
+        result = load_project(args.track)
+        return result.project, None
+    form = _form_of(args.track)
+    options = CsvOptions(
+        normalized=tuple(args.normalized) if args.normalized else None,
+        state_code_visibility=True if args.state_code_visibility else None,
+    )
+    track, report = read_csv(args.track, options)
+    if report.n_skipped:
+        print(report.summary(), file=sys.stderr)
+    return Project(labels=track), form
 
 
 def _form_of(path: Path) -> CsvForm:
@@ -107,11 +136,6 @@ def _form_of(path: Path) -> CsvForm:
     if form is None:
         raise FormatError(path, f"unknown header {','.join(header)!r}", line=1)
     return form
-
-
-def _write(track: Track, out: Path, form: CsvForm, args: argparse.Namespace) -> None:
-    image_size = tuple(args.normalized) if args.normalized else None
-    write_csv(track, out, form, fps=args.fps, image_size=image_size)
 
 
 def _fail(message: str) -> int:
