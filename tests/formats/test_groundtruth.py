@@ -1,0 +1,322 @@
+"""Ground Truth: import output manifests, export labels that import back, export jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracknet_studio.core import Event, Source, Track, Visibility
+from tracknet_studio.formats.errors import FormatError
+from tracknet_studio.formats.groundtruth import (
+    OUTPUT_MANIFEST,
+    AmbiguousObjectError,
+    FolderOpener,
+    FrameMap,
+    GtImportOptions,
+    frame_name,
+    label_category_config,
+    list_objects,
+    read_groundtruth,
+    write_groundtruth,
+    write_labeling_job,
+)
+
+SAME_COLUMNS = ("x", "y", "visibility", "event")
+
+
+def assert_same_labels(back: Track, track: Track) -> None:
+    assert len(back) == len(track)
+    for name in SAME_COLUMNS:
+        np.testing.assert_array_equal(back.column(name), track.column(name), err_msg=name)
+    assert (back.source[back.labeled] == Source.IMPORTED).all()
+
+
+@st.composite
+def tracks(draw: st.DrawFn) -> Track:
+    n = draw(st.integers(1, 30))
+    track = Track(n)
+    for f in draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n)):
+        vis = draw(st.sampled_from([0, 1, 2, 3]))
+        x = draw(st.floats(0, 1920, allow_nan=False))
+        y = draw(st.floats(0, 1080, allow_nan=False))
+        if vis == 3 and draw(st.booleans()):
+            x = y = np.nan
+        track.update(
+            [f],
+            x=x,
+            y=y,
+            visibility=vis,
+            event=draw(st.sampled_from(list(Event))),
+            source=draw(st.sampled_from([Source.HUMAN, Source.MODEL])),
+        )
+    return track
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(track=tracks())
+def test_export_imports_back_identically(
+    tmp_path_factory: pytest.TempPathFactory, track: Track
+) -> None:
+    folder = tmp_path_factory.mktemp("gt")
+    write_groundtruth(track, folder)
+    back, report = read_groundtruth(folder, GtImportOptions(n_frames=len(track)))
+    assert_same_labels(back, track)
+    assert report.imported == len(track.labeled_frames()) and report.n_skipped == 0
+
+
+# ----- a hand-made output folder in Ground Truth's S3 layout -------------------------------
+def make_job(
+    root: Path,
+    entries: list[dict],
+    *,
+    names: list[str] | None = None,
+    kind: str = "tracking",
+    attribute: str = "my-balls-ref",
+) -> Path:
+    names = names or [f"frame_{k:06d}.jpg" for k in (10, 11, 12)]
+    seq = {
+        "seq-no": 1,
+        "prefix": "s3://bucket/frames/clip/",
+        "number-of-frames": len(names),
+        "frames": [
+            {"frame-no": k + 1, "frame": n, "unix-timestamp": 1} for k, n in enumerate(names)
+        ],
+    }
+    (root / "seqs").mkdir(parents=True, exist_ok=True)
+    (root / "seqs" / "clip-0001.json").write_text(json.dumps(seq))
+    label = root / "annotations/consolidated-annotation/output/0/SeqLabel.json"
+    label.parent.mkdir(parents=True, exist_ok=True)
+    label.write_text(json.dumps({f"{kind}-annotations": entries}))
+    line = {
+        "source-ref": "s3://bucket/gt/seqs/clip-0001.json",
+        # an unrelated attribute whose name also ends in -ref: must not be picked
+        "other-ref": "s3://x/y.json",
+        "other-ref-metadata": {"type": "groundtruth/image-classification"},
+        attribute: "s3://out/job/annotations/consolidated-annotation/output/0/SeqLabel.json",
+        f"{attribute}-metadata": {
+            "class-map": {"0": "ball"},
+            "type": f"groundtruth/video-object-{kind}",
+        },
+    }
+    manifest = root / OUTPUT_MANIFEST
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(line) + "\n")
+    return manifest
+
+
+def keypoint(x: float, y: float, name: str = "ball:1", vis: str = "easy") -> dict:
+    return {
+        "x": x,
+        "y": y,
+        "class-id": "0",
+        "object-id": name,
+        "object-name": name,
+        "label-category-attributes": {"visibility": vis},
+    }
+
+
+def test_tracking_keypoints_map_by_file_name(tmp_path: Path) -> None:
+    make_job(
+        tmp_path,
+        [
+            {"frame-no": "0", "frame": "frame_000010.jpg", "keypoints": [keypoint(412, 233)]},
+            {
+                "frame-no": "2",
+                "frame": "frame_000012.jpg",
+                "keypoints": [keypoint(5, 6, vis="hard")],
+                "frame-attributes": {"event": "hit"},
+            },
+        ],
+    )
+    track, report = read_groundtruth(tmp_path / OUTPUT_MANIFEST, GtImportOptions(n_frames=20))
+    assert track.labeled_frames().tolist() == [10, 12]
+    assert (track.x[10], track.y[10]) == (412, 233)
+    assert track.visibility[12] == Visibility.HARD and track.event[12] == Event.HIT
+    assert track.visibility[11] == Visibility.UNLABELED, "untouched frames stay unlabeled"
+    assert report.imported == 2
+
+
+def test_stride_and_offset_map_positions_to_video_frames(tmp_path: Path) -> None:
+    names = ["a.jpg", "b.jpg", "c.jpg"]  # names without numbers: map by position
+    make_job(tmp_path, [{"frame": "c.jpg", "keypoints": [keypoint(1, 2)]}], names=names)
+    options = GtImportOptions(frame_map=FrameMap(by="position", stride=4, offset=100))
+    track, _ = read_groundtruth(tmp_path, options)
+    assert track.labeled_frames().tolist() == [108]
+    with pytest.raises(FormatError, match="carries no frame number"):
+        read_groundtruth(tmp_path)
+
+
+def test_detection_boxes_give_their_centre(tmp_path: Path) -> None:
+    box = {"left": 10, "top": 20, "width": 6, "height": 4, "class-id": "0", "object-name": "ball:1"}
+    make_job(tmp_path, [{"frame": "frame_000011.jpg", "annotations": [box]}], kind="detection")
+    track, _ = read_groundtruth(tmp_path)
+    assert (track.x[11], track.y[11]) == (13, 22)
+
+
+def test_several_objects_must_be_picked(tmp_path: Path) -> None:
+    make_job(
+        tmp_path,
+        [
+            {"frame": "frame_000010.jpg", "keypoints": [keypoint(1, 1), keypoint(9, 9, "ball:2")]},
+            {"frame": "frame_000011.jpg", "keypoints": [keypoint(2, 2, "ball:2")]},
+        ],
+    )
+    with pytest.raises(
+        AmbiguousObjectError, match="'ball:1' \\(1 frames\\), 'ball:2' \\(2 frames\\)"
+    ) as err:
+        read_groundtruth(tmp_path)
+    assert [o.name for o in err.value.objects] == ["ball:1", "ball:2"]
+    assert [o.frames for o in list_objects(tmp_path)] == [1, 2]
+    track, _ = read_groundtruth(tmp_path, GtImportOptions(object_name="ball:2"))
+    assert track.x[10] == 9 and track.x[11] == 2
+    track, _ = read_groundtruth(tmp_path, GtImportOptions(object_name="ball:1"))
+    assert track.x[10] == 1 and track.visibility[11] == Visibility.NO_BALL
+    with pytest.raises(FormatError, match="no object named 'ball:3'"):
+        read_groundtruth(tmp_path, GtImportOptions(object_name="ball:3"))
+
+
+def test_unknown_frames_and_duplicates_are_reported(tmp_path: Path) -> None:
+    make_job(
+        tmp_path,
+        [
+            {"frame": "frame_000010.jpg", "keypoints": [keypoint(1, 1)]},
+            {"frame": "frame_000099.jpg", "keypoints": [keypoint(1, 1)]},
+            {"frame": "frame_000010.jpg", "keypoints": [keypoint(1, 1)]},
+            {"frame": "frame_000011.jpg", "keypoints": [keypoint(3000, 1)]},
+        ],
+    )
+    track, report = read_groundtruth(tmp_path, GtImportOptions(image_size=(1280, 720)))
+    assert report.imported == 1
+    assert report.skipped == {
+        "frame name not in the sequence file": 1,
+        "duplicate frame": 1,
+        "position outside the 1280x720 image": 1,
+    }
+    assert "frame_000099.jpg" in report.summary()
+    assert track.labeled_frames().tolist() == [10]
+
+
+@pytest.mark.parametrize(
+    ("entries", "match"),
+    [
+        (
+            [{"frame": "frame_000010.jpg", "keypoints": [{"x": float("nan"), "y": 1}]}],
+            "frame frame_000010.jpg",
+        ),
+        ([{"frame": "frame_000010.jpg", "keypoints": [{"y": 1}]}], "frame frame_000010.jpg"),
+        ([{"frame": "frame_000010.jpg", "polylines": [{"vertices": []}]}], "polylines cannot"),
+        (
+            [{"frame": "frame_000010.jpg", "keypoints": [keypoint(1, 1, vis="blurry")]}],
+            "unknown visibility",
+        ),
+        (
+            [
+                {"frame": "frame_000010.jpg", "keypoints": [keypoint(1, 1)]},
+                {"frame": "frame_000010.jpg", "keypoints": [keypoint(2, 1)]},
+            ],
+            "frame 10: two different labels",
+        ),
+    ],
+)
+def test_bad_label_files_name_the_file_and_frame(tmp_path: Path, entries: list, match: str) -> None:
+    make_job(tmp_path, entries)
+    with pytest.raises(FormatError, match=match) as err:
+        read_groundtruth(tmp_path)
+    assert "SeqLabel.json" in str(err.value)
+
+
+def test_bad_manifests_name_the_file_and_line(tmp_path: Path) -> None:
+    manifest = make_job(tmp_path, [])
+    good = manifest.read_text()
+    manifest.write_text(good + "{not json\n")
+    with pytest.raises(FormatError, match=r"output\.manifest, line 2: not valid JSON"):
+        read_groundtruth(tmp_path)
+    manifest.write_text('{"source-ref": "s3://b/x.json", "x-ref": "a"}\n')
+    with pytest.raises(FormatError, match="line 1: no '<name>-ref-metadata'"):
+        read_groundtruth(tmp_path)
+    manifest.write_text("")
+    with pytest.raises(FormatError, match="line 1: empty manifest"):
+        read_groundtruth(tmp_path)
+    label = tmp_path / "annotations/consolidated-annotation/output/0/SeqLabel.json"
+    manifest.write_text(good)
+    label.write_text('{"something-else": []}')
+    with pytest.raises(FormatError, match=r"unknown SeqLabel\.json shape"):
+        read_groundtruth(tmp_path)
+    seq = tmp_path / "seqs" / "clip-0001.json"
+    seq.write_text('{"seq-no": 1, "number-of-frames": 5, "frames": []}')
+    with pytest.raises(FormatError, match="number-of-frames is 5 but 0"):
+        read_groundtruth(tmp_path)
+
+
+def test_folder_opener_resolves_s3_uris_by_suffix(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c.json").write_text("{}")
+    opener = FolderOpener(tmp_path)
+    assert opener("s3://bucket/prefix/job/a/b/c.json") == b"{}"
+    assert opener("a/b/c.json") == b"{}"
+    with pytest.raises(FileNotFoundError):
+        opener("s3://bucket/zzz.json")
+
+
+# ----- job export ------------------------------------------------------------------------
+def numbered_frame(n: int) -> np.ndarray:
+    image = np.zeros((36, 64, 3), dtype=np.uint8)
+    image[..., 0] = n % 256  # the red channel carries the frame number
+    return image
+
+
+@pytest.mark.parametrize("adjustment", [False, True])
+def test_labeling_job_export(tmp_path: Path, adjustment: bool) -> None:
+    track = Track(1200)
+    track.set_points([100, 1005], [10.0, 20.5], [30.0, 31.0])
+    track.set_no_ball([105])
+    export = write_labeling_job(
+        track,
+        tmp_path,
+        range(100, 1200, 5),
+        numbered_frame,
+        base_uri="s3://bucket/jobs/rally-1",
+        adjustment=adjustment,
+    )
+    names = sorted(p.name for p in export.frame_dir.iterdir())
+    assert names[0] == "frame_000100.jpg" and len(names) == export.frames
+    assert names == sorted(names, key=lambda s: s.encode()), "byte order is frame order"
+    image = cv2.imread(str(export.frame_dir / "frame_001005.jpg"))
+    assert abs(int(image[..., 2].mean()) - 1005 % 256) <= 2, "RGB written as RGB"
+    seq = json.loads(export.sequence.read_text())
+    assert seq["prefix"] == "s3://bucket/jobs/rally-1/frames/"
+    assert seq["number-of-frames"] == len(seq["frames"]) == export.frames
+    line = json.loads(export.input_manifest.read_text())
+    assert line["source-ref"] == "s3://bucket/jobs/rally-1/sequences/tracknet-studio-0001.json"
+    config = json.loads(export.label_config.read_text())
+    assert config["annotationType"] == "Keypoint"
+    assert config["labels"][0]["categoryAttributes"][0]["enum"] == ["easy", "hard", "occluded"]
+    if adjustment:
+        assert config["auditLabelAttributeName"] == "ball-ref"
+        back, _ = read_groundtruth(
+            export.input_manifest, GtImportOptions(n_frames=1200), opener=FolderOpener(tmp_path)
+        )
+        assert_same_labels(back, track)
+    else:
+        assert "ball-ref" not in line and "auditLabelAttributeName" not in config
+
+
+def test_label_config_respects_ground_truth_limits() -> None:
+    config = label_category_config()
+    for label in config["labels"]:
+        assert len(label["label"]) <= 16
+        assert all(len(a["name"]) <= 16 for a in label["categoryAttributes"])
+    assert len(config["frameAttributes"]) <= 10
+
+
+def test_frame_names_are_zero_padded_and_exact() -> None:
+    assert frame_name(7, 100) == "frame_000007.jpg"
+    assert frame_name(12_345_678, 20_000_000) == "frame_12345678.jpg"

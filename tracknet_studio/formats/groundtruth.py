@@ -1,0 +1,672 @@
+"""SageMaker Ground Truth video frame jobs: import an output manifest, export labels and jobs.
+
+Reading goes through an *opener*, a callable mapping a URI or path to bytes, so the cloud
+layer can plug in S3 while this module stays free of boto3. `FolderOpener` serves a local
+folder laid out like Ground Truth's S3 output (`manifests/output/output.manifest`,
+`annotations/...`, the sequence files): it resolves `s3://bucket/a/b/c.json` to the longest
+suffix of `a/b/c.json` that exists under the folder.
+
+How this module represents a track in SeqLabel.json (our conventions, see docs/formats.md):
+- a ball position is one keypoint of object `ball:1` with the category attribute
+  `visibility` = easy (visible) / hard / occluded;
+- a frame the worker labeled without a ball has an entry without keypoints and the frame
+  attribute `visible` = "no"; an occluded ball without a position has `visible` = "occluded";
+- hits and bounces are the frame attribute `event` = "hit" / "bounce";
+- frames without an entry are unlabeled.
+
+Video frame numbers come from the digits in the frame file names, or from the frame's
+position in the sequence file; either scaled by `stride` and shifted by `offset`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import numpy as np
+
+from ..core.track import Event, Source, Track, Visibility
+from .atomic import atomic_write_bytes
+from .errors import FormatError, ImportReport
+
+Opener = Callable[[str], bytes]
+FrameSource = Callable[[int], np.ndarray]  # frame number -> RGB uint8 array (H, W, 3)
+
+OUTPUT_MANIFEST = "manifests/output/output.manifest"
+SEQLABEL = "annotations/consolidated-annotation/output/0/SeqLabel.json"
+TRACKING_TYPE = "groundtruth/video-object-tracking"
+_TYPE_PREFIX = "groundtruth/video-object-"
+_SHAPES = ("keypoints", "annotations", "polylines", "polygons")
+_VIS_FROM_GT = {
+    "easy": Visibility.VISIBLE,
+    "hard": Visibility.HARD,
+    "occluded": Visibility.OCCLUDED,
+}
+_VIS_TO_GT = {v: k for k, v in _VIS_FROM_GT.items()}
+_EVENT_FROM_GT = {"none": Event.NONE, "hit": Event.HIT, "bounce": Event.BOUNCE}
+_EVENT_TO_GT = {v: k for k, v in _EVENT_FROM_GT.items()}
+_DIGITS = re.compile(r"(\d+)")
+BALL_OBJECT = "ball:1"
+
+
+# ----- openers ---------------------------------------------------------------------------
+class FolderOpener:
+    """Reads URIs from a local folder in Ground Truth's output layout (see module doc)."""
+
+    def __init__(self, root: str | PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def __call__(self, uri: str) -> bytes:
+        return self.resolve(uri).read_bytes()
+
+    def resolve(self, uri: str) -> Path:
+        if "://" in uri:
+            parts = PurePosixPath(uri.split("://", 1)[1]).parts[1:]  # drop the bucket
+        else:
+            direct = Path(uri)
+            if direct.is_absolute():
+                return direct
+            parts = PurePosixPath(uri).parts
+        for start in range(len(parts)):
+            candidate = self.root.joinpath(*parts[start:])
+            if candidate.is_file():
+                return candidate
+        raise FileNotFoundError(f"{uri} (looked under {self.root})")
+
+
+def output_manifest_path(folder: str | PathLike[str]) -> Path:
+    return Path(folder) / OUTPUT_MANIFEST
+
+
+# ----- import ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FrameMap:
+    """Sequence frame -> video frame: `offset + stride * k`, where k is the number in the
+    frame's file name (`by="name"`) or its 0-based position in the sequence (`by="position"`)."""
+
+    by: Literal["name", "position"] = "name"
+    stride: int = 1
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class GtObject:
+    """One tracked object found in a SeqLabel.json."""
+
+    name: str
+    class_id: str | None
+    frames: int  # how many frames carry it
+
+
+class AmbiguousObjectError(FormatError):
+    """Several objects are tracked; the caller must pick one by name (`objects` lists them)."""
+
+    def __init__(self, path: str, objects: list[GtObject]) -> None:
+        self.objects = objects
+        names = ", ".join(f"{o.name!r} ({o.frames} frames)" for o in objects)
+        super().__init__(path, f"several objects are tracked: {names}; pick one with `object_name`")
+
+
+@dataclass
+class GtImportOptions:
+    frame_map: FrameMap = field(default_factory=FrameMap)
+    object_name: str | None = None  # required when several objects exist
+    label_attribute: str | None = None  # required when a line has several tracking attributes
+    n_frames: int | None = None  # default: last frame + 1
+    image_size: tuple[int, int] | None = None  # (width, height): skip positions outside
+
+
+@dataclass
+class _Frame:
+    """One labeled video frame read from Ground Truth."""
+
+    visibility: int
+    x: float
+    y: float
+    event: int
+    where: str
+
+
+def read_groundtruth(
+    manifest: str | PathLike[str],
+    options: GtImportOptions | None = None,
+    opener: Opener | None = None,
+) -> tuple[Track, ImportReport]:
+    """Import a Ground Truth output manifest into a track, reporting what was skipped.
+
+    `manifest` is a local file, a folder holding `manifests/output/output.manifest`, or a
+    URI that `opener` can read (e.g. s3://...). Without an opener, the URIs inside are read
+    from the folder in Ground Truth's output layout that holds the manifest.
+    """
+    options = options or GtImportOptions()
+    uri, opener = _manifest_source(manifest, opener)
+    report = ImportReport(uri)
+    frames: dict[int, _Frame] = {}
+    for line_no, entry in _manifest_lines(uri, opener):
+        _read_manifest_line(entry, line_no, uri, opener, options, frames, report)
+    return _to_track(frames, options, report), report
+
+
+def list_objects(manifest: str | PathLike[str], opener: Opener | None = None) -> list[GtObject]:
+    """The objects tracked in a manifest's label files, so the user can pick one."""
+    uri, opener = _manifest_source(manifest, opener)
+    counts: Counter[str] = Counter()
+    classes: dict[str, str | None] = {}
+    for line_no, entry in _manifest_lines(uri, opener):
+        labels_uri = entry[_label_attribute(entry, uri, line_no, None)]
+        entries = _annotation_entries(
+            _json(_read(opener, labels_uri, uri, line_no), labels_uri), labels_uri
+        )
+        for obj in _objects(entries, labels_uri):
+            counts[obj.name] += obj.frames
+            classes.setdefault(obj.name, obj.class_id)
+    return [GtObject(n, classes[n], c) for n, c in sorted(counts.items())]
+
+
+def _manifest_source(manifest: str | PathLike[str], opener: Opener | None) -> tuple[str, Opener]:
+    text = str(manifest)
+    if "://" in text:
+        if opener is None:
+            raise ValueError(f"reading {text} needs an opener (e.g. the cloud layer's S3 opener)")
+        return text, opener
+    path = Path(manifest)
+    if path.is_dir():
+        path = output_manifest_path(path)
+    if opener is None:
+        layout = path.as_posix().endswith(OUTPUT_MANIFEST)
+        opener = FolderOpener(path.parents[2] if layout else path.parent)
+    return str(path.resolve()), opener
+
+
+def _manifest_lines(uri: str, opener: Opener) -> Iterable[tuple[int, dict[str, Any]]]:
+    text = _read(opener, uri, uri).decode("utf-8", errors="replace")
+    if not text.strip():
+        raise FormatError(uri, "empty manifest", line=1)
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        entry = _json(line.encode(), uri, line_no)
+        if not isinstance(entry, dict) or not isinstance(entry.get("source-ref"), str):
+            raise FormatError(uri, "a manifest line needs a string 'source-ref'", line=line_no)
+        yield line_no, entry
+
+
+def _read(opener: Opener, uri: str, referrer: str, line: int | None = None) -> bytes:
+    try:
+        return opener(uri)
+    except (OSError, KeyError) as exc:
+        raise FormatError(referrer, f"cannot read {uri}: {exc}", line=line) from exc
+
+
+def _json(raw: bytes, uri: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(uri, f"not valid JSON: {exc}", line=line) from exc
+
+
+def _read_manifest_line(
+    entry: dict[str, Any],
+    line_no: int,
+    uri: str,
+    opener: Opener,
+    options: GtImportOptions,
+    frames: dict[int, _Frame],
+    report: ImportReport,
+) -> None:
+    attribute = _label_attribute(entry, uri, line_no, options.label_attribute)
+    seq_uri, labels_uri = entry["source-ref"], entry[attribute]
+    if not isinstance(labels_uri, str):
+        raise FormatError(uri, f"{attribute!r} must be a URI of SeqLabel.json", line=line_no)
+    names = _read_sequence(opener, seq_uri, uri, line_no)
+    labels = _json(_read(opener, labels_uri, uri, line_no), labels_uri)
+    entries = _annotation_entries(labels, labels_uri)
+    chosen = _choose_object(entries, labels_uri, options.object_name)
+    for k, item in enumerate(entries):
+        name = item.get("frame") if isinstance(item, dict) else None
+        where = f"{labels_uri}, entry {k} (frame {name!r})"
+        if not isinstance(name, str) or name not in names:
+            report.skip("frame name not in the sequence file", where)
+            continue
+        video_frame = _video_frame(name, names[name], options.frame_map, labels_uri)
+        value = _frame_value(item, chosen, labels_uri, name)
+        _store(frames, video_frame, value, where, report)
+
+
+def _label_attribute(entry: dict[str, Any], uri: str, line: int, wanted: str | None) -> str:
+    found = [
+        key[: -len("-metadata")]
+        for key, meta in entry.items()
+        if key.endswith("-ref-metadata")
+        and isinstance(meta, dict)
+        and str(meta.get("type", "")).startswith(_TYPE_PREFIX)
+    ]
+    if wanted is not None:
+        if wanted not in found or wanted not in entry:
+            raise FormatError(uri, f"no label attribute {wanted!r}; found {found}", line=line)
+        return wanted
+    if not found:
+        raise FormatError(
+            uri, f"no '<name>-ref-metadata' with a type {_TYPE_PREFIX}* on this line", line=line
+        )
+    if len(found) > 1:
+        raise FormatError(uri, f"several label attributes {found}: pick one", line=line)
+    if found[0] not in entry:
+        raise FormatError(uri, f"{found[0]!r} is missing next to its metadata", line=line)
+    return found[0]
+
+
+def _read_sequence(opener: Opener, seq_uri: str, manifest: str, line: int) -> dict[str, int]:
+    """Frame file name -> 0-based position in the sequence (ordered by frame-no)."""
+    seq = _json(_read(opener, seq_uri, manifest, line), seq_uri)
+    if not isinstance(seq, dict) or not isinstance(seq.get("frames"), list):
+        raise FormatError(seq_uri, "a sequence file needs a 'frames' list")
+    listed = seq["frames"]
+    count = seq.get("number-of-frames")
+    if count is not None and count != len(listed):
+        raise FormatError(seq_uri, f"number-of-frames is {count} but {len(listed)} are listed")
+    numbered = []
+    for k, frame in enumerate(listed):
+        if not (isinstance(frame, dict) and isinstance(frame.get("frame"), str)):
+            raise FormatError(seq_uri, f"frames[{k}] needs a string 'frame'")
+        no = frame.get("frame-no")
+        if isinstance(no, bool) or not isinstance(no, int):
+            raise FormatError(seq_uri, f"frames[{k}] needs an integer 'frame-no'", frame=no)
+        numbered.append((no, frame["frame"]))
+    numbered.sort()
+    names = {name: pos for pos, (_, name) in enumerate(numbered)}
+    if len(names) != len(numbered):
+        dup = next(n for n, c in Counter(n for _, n in numbered).items() if c > 1)
+        raise FormatError(seq_uri, "a frame file is listed twice", frame=dup)
+    return names
+
+
+def _annotation_entries(labels: Any, uri: str) -> list[Any]:
+    if isinstance(labels, dict):
+        for key in ("tracking-annotations", "detection-annotations"):
+            if isinstance(labels.get(key), list):
+                return labels[key]
+    keys = list(labels) if isinstance(labels, dict) else type(labels).__name__
+    raise FormatError(
+        uri,
+        f"unknown SeqLabel.json shape: expected 'tracking-annotations' or "
+        f"'detection-annotations', found {keys}",
+    )
+
+
+def _shapes(item: dict[str, Any], uri: str, frame: str) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, object) pairs of one frame entry; unknown shapes are errors."""
+    out = []
+    for kind in _SHAPES:
+        objs = item.get(kind, [])
+        if not isinstance(objs, list) or not all(isinstance(o, dict) for o in objs):
+            raise FormatError(uri, f"{kind!r} must be a list of objects", frame=frame)
+        out += [(kind, o) for o in objs]
+    return out
+
+
+def _object_name(obj: dict[str, Any]) -> str:
+    return str(obj.get("object-name") or obj.get("object-id") or f"class {obj.get('class-id')}")
+
+
+def _objects(entries: list[Any], uri: str) -> list[GtObject]:
+    counts: Counter[str] = Counter()
+    classes: dict[str, str | None] = {}
+    for item in entries:
+        if isinstance(item, dict):
+            for _, obj in _shapes(item, uri, str(item.get("frame"))):
+                name = _object_name(obj)
+                counts[name] += 1
+                classes.setdefault(name, obj.get("class-id"))
+    return [GtObject(n, classes[n], c) for n, c in sorted(counts.items())]
+
+
+def _choose_object(entries: list[Any], uri: str, wanted: str | None) -> str | None:
+    objects = _objects(entries, uri)
+    if wanted is not None:
+        if wanted not in {o.name for o in objects}:
+            found = ", ".join(repr(o.name) for o in objects) or "none"
+            raise FormatError(uri, f"no object named {wanted!r}; found: {found}")
+        return wanted
+    if len(objects) > 1:
+        raise AmbiguousObjectError(uri, objects)
+    return objects[0].name if objects else None
+
+
+def _video_frame(name: str, position: int, frame_map: FrameMap, uri: str) -> int:
+    if frame_map.by == "position":
+        k = position
+    else:
+        runs = _DIGITS.findall(PurePosixPath(name).stem)
+        if not runs:
+            raise FormatError(
+                uri, "the file name carries no frame number; map by position", frame=name
+            )
+        k = int(runs[-1])
+    return frame_map.offset + frame_map.stride * k
+
+
+def _frame_value(item: dict[str, Any], obj_name: str | None, uri: str, frame: str) -> _Frame:
+    attrs = item.get("frame-attributes") or {}
+    if not isinstance(attrs, dict):
+        raise FormatError(uri, "'frame-attributes' must be an object", frame=frame)
+    event = _EVENT_FROM_GT.get(str(attrs.get("event", "none")).lower())
+    if event is None:
+        raise FormatError(uri, f"unknown event {attrs.get('event')!r}", frame=frame)
+    mine = [(k, o) for k, o in _shapes(item, uri, frame) if _object_name(o) == obj_name]
+    if len(mine) > 1:
+        raise FormatError(uri, f"object {obj_name!r} appears {len(mine)} times", frame=frame)
+    if not mine:
+        occluded = str(attrs.get("visible", "")).lower() == "occluded"
+        vis = Visibility.OCCLUDED if occluded else Visibility.NO_BALL
+        return _Frame(vis, math.nan, math.nan, event, frame)
+    kind, obj = mine[0]
+    x, y = _position(kind, obj, uri, frame)
+    cat = obj.get("label-category-attributes") or {}
+    level = str(cat.get("visibility", "easy")).lower() if isinstance(cat, dict) else "easy"
+    if level not in _VIS_FROM_GT:
+        raise FormatError(uri, f"unknown visibility {level!r}", frame=frame)
+    return _Frame(_VIS_FROM_GT[level], x, y, event, frame)
+
+
+def _position(kind: str, obj: dict[str, Any], uri: str, frame: str) -> tuple[float, float]:
+    try:
+        if kind == "keypoints":
+            x, y = float(obj["x"]), float(obj["y"])
+        elif kind == "annotations":  # a box: the ball is its centre
+            x = float(obj["left"]) + float(obj["width"]) / 2
+            y = float(obj["top"]) + float(obj["height"]) / 2
+        else:
+            raise FormatError(uri, f"{kind} cannot describe a ball position", frame=frame)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(uri, f"{kind} entry without numeric {exc}", frame=frame) from exc
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise FormatError(uri, f"position ({x}, {y}) is not finite", frame=frame)
+    return x, y
+
+
+def _store(
+    frames: dict[int, _Frame], video_frame: int, value: _Frame, where: str, report: ImportReport
+) -> None:
+    old = frames.get(video_frame)
+    if old is None:
+        frames[video_frame] = value
+        return
+    same = (old.visibility, old.event) == (value.visibility, value.event) and (
+        np.allclose([old.x, old.y], [value.x, value.y], equal_nan=True)
+    )
+    if not same:
+        raise FormatError(
+            where.split(",")[0],
+            f"two different labels for one video frame ({old.where} and {value.where})",
+            frame=video_frame,
+        )
+    report.skip("duplicate frame", where)
+
+
+def _to_track(frames: dict[int, _Frame], options: GtImportOptions, report: ImportReport) -> Track:
+    numbers = np.fromiter(frames, dtype=np.int64, count=len(frames))
+    values = list(frames.values())
+    n = options.n_frames
+    if n is None:
+        n = int(numbers.max()) + 1 if len(numbers) else 0
+    keep = (numbers >= 0) & (numbers < n)
+    places = [values[k].where for k in np.flatnonzero(~keep)[: ImportReport.MAX_EXAMPLES]]
+    report.skip_many(f"video frame outside 0..{n - 1}", places, int((~keep).sum()))
+    vis = np.array([v.visibility for v in values], dtype=np.int8)
+    x = np.array([v.x for v in values], dtype=np.float64)
+    y = np.array([v.y for v in values], dtype=np.float64)
+    event = np.array([v.event for v in values], dtype=np.int8)
+    if options.image_size is not None:
+        width, height = options.image_size
+        outside = keep & ((x < 0) | (y < 0) | (x > width) | (y > height))
+        places = [values[k].where for k in np.flatnonzero(outside)[: ImportReport.MAX_EXAMPLES]]
+        report.skip_many(f"position outside the {width}x{height} image", places, int(outside.sum()))
+        keep &= ~outside
+    track = Track(n)
+    track.update(
+        numbers[keep],
+        x=x[keep],
+        y=y[keep],
+        visibility=vis[keep],
+        event=event[keep],
+        source=Source.IMPORTED,
+    )
+    report.imported = int(keep.sum())
+    return track
+
+
+# ----- export: labels --------------------------------------------------------------------
+def frame_name(frame: int, n_frames: int) -> str:
+    """A zero-padded name carrying the exact video frame number (byte order = frame order)."""
+    return f"frame_{frame:0{max(6, len(str(max(n_frames - 1, 0))))}d}.jpg"
+
+
+def seqlabel(track: Track, frames: np.ndarray, *, object_id: str = "ball-1") -> dict[str, Any]:
+    """The SeqLabel.json document of `track` over the sequence `frames` (labeled ones only)."""
+    entries = []
+    labeled = track.labeled
+    for pos, f in enumerate(frames.tolist()):
+        if not labeled[f]:
+            continue
+        vis = int(track.visibility[f])
+        attrs: dict[str, str] = {"event": _EVENT_TO_GT[Event(int(track.event[f]))]}
+        keypoints = []
+        x, y = float(track.x[f]), float(track.y[f])
+        if vis > Visibility.NO_BALL and math.isfinite(x) and math.isfinite(y):
+            attrs["visible"] = "yes"
+            keypoints.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "class-id": "0",
+                    "object-id": object_id,
+                    "object-name": BALL_OBJECT,
+                    "label-category-attributes": {"visibility": _VIS_TO_GT[Visibility(vis)]},
+                }
+            )
+        else:
+            attrs["visible"] = "occluded" if vis == Visibility.OCCLUDED else "no"
+        entries.append(
+            {
+                "frame-no": str(pos),
+                "frame": frame_name(f, len(track)),
+                "frame-attributes": attrs,
+                "keypoints": keypoints,
+            }
+        )
+    return {"tracking-annotations": entries}
+
+
+def sequence_file(
+    frames: np.ndarray, n_frames: int, prefix: str, seq_no: int = 1
+) -> dict[str, Any]:
+    if not prefix.endswith("/"):
+        prefix += "/"
+    return {
+        "seq-no": seq_no,
+        "prefix": prefix,
+        "number-of-frames": len(frames),
+        "frames": [
+            {"frame-no": k + 1, "frame": frame_name(f, n_frames)}
+            for k, f in enumerate(frames.tolist())
+        ],
+    }
+
+
+def label_metadata(job_name: str, *, adjusted: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "class-map": {"0": "ball"},
+        "job-name": f"labeling-job/{job_name}",
+        "human-annotated": "yes",
+        "creation-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        "type": TRACKING_TYPE,
+    }
+    if adjusted:
+        meta["adjustment-status"] = "adjusted"
+    return meta
+
+
+@dataclass(frozen=True)
+class GtExport:
+    """Where an export put its files (paths) and what the manifests call them (URIs)."""
+
+    manifest: Path
+    seqlabel: Path
+    sequence: Path
+    frames: int
+
+
+def write_groundtruth(
+    track: Track,
+    folder: str | PathLike[str],
+    *,
+    job_name: str = "tracknet-studio",
+    label_attribute: str = "ball-ref",
+    frames: Iterable[int] | None = None,
+    base_uri: str = "",
+) -> GtExport:
+    """Write `track` as a Ground Truth output folder that `read_groundtruth` reads back.
+
+    `frames` is the sequence (default: every frame of the track). URIs in the manifest are
+    `base_uri` + the path inside `folder` (e.g. base_uri="s3://bucket/out/job/" once the
+    folder is uploaded there; empty: paths relative to the folder).
+    """
+    if not label_attribute.endswith("-ref"):
+        raise ValueError(f"a video frame label attribute must end in '-ref': {label_attribute!r}")
+    root = Path(folder)
+    seq_frames = _sequence_frames(track, frames)
+    seq_rel = f"sequences/{job_name}-0001.json"
+    _write_json(root / seq_rel, sequence_file(seq_frames, len(track), base_uri + "frames/"))
+    _write_json(root / SEQLABEL, seqlabel(track, seq_frames))
+    line = {
+        "source-ref": base_uri + seq_rel,
+        label_attribute: base_uri + SEQLABEL,
+        f"{label_attribute}-metadata": label_metadata(job_name),
+    }
+    manifest = root / OUTPUT_MANIFEST
+    atomic_write_bytes(manifest, (json.dumps(line) + "\n").encode())
+    return GtExport(manifest, root / SEQLABEL, root / seq_rel, len(seq_frames))
+
+
+def _sequence_frames(track: Track, frames: Iterable[int] | None) -> np.ndarray:
+    if frames is None:
+        return np.arange(len(track), dtype=np.int64)
+    seq = np.unique(np.fromiter(frames, dtype=np.int64))
+    if seq.size and (seq[0] < 0 or seq[-1] >= len(track)):
+        raise ValueError(f"sequence frames must lie in 0..{len(track) - 1}")
+    return seq
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    atomic_write_bytes(path, json.dumps(doc, separators=(",", ":")).encode())
+
+
+# ----- export: a new labeling or adjustment job -------------------------------------------
+def label_category_config(
+    *, adjustment_of: str | None = None, instructions: str = "Click the centre of the ball."
+) -> dict[str, Any]:
+    """Keypoint tracking of one `ball` label with the visibility attribute.
+    `adjustment_of` is the label attribute of the labels being adjusted."""
+    config: dict[str, Any] = {
+        "documentVersion": "2020-03-01",
+        "frameAttributes": [
+            {"name": "visible", "type": "string", "enum": ["yes", "no", "occluded"]},
+            {"name": "event", "type": "string", "enum": ["none", "hit", "bounce"]},
+        ],
+        "labels": [
+            {
+                "label": "ball",
+                "categoryAttributes": [
+                    {"name": "visibility", "type": "string", "enum": ["easy", "hard", "occluded"]}
+                ],
+            }
+        ],
+        "annotationType": "Keypoint",
+        "instructions": {
+            "shortInstruction": instructions,
+            "fullInstruction": (
+                "<p>Click the centre of the ball in every frame where it can be seen. Set "
+                "<b>visibility</b> to hard when it is blurred and occluded when you estimate "
+                "a hidden position. Frames without a ball: set the frame attribute "
+                "<b>visible</b> to no.</p>"
+            ),
+        },
+    }
+    if adjustment_of is not None:
+        config["auditLabelAttributeName"] = adjustment_of
+    return config
+
+
+@dataclass(frozen=True)
+class GtJobExport:
+    input_manifest: Path
+    sequence: Path
+    label_config: Path
+    frame_dir: Path
+    frames: int
+
+
+def write_labeling_job(
+    track: Track,
+    folder: str | PathLike[str],
+    frames: Iterable[int],
+    frame_source: FrameSource,
+    *,
+    base_uri: str,
+    job_name: str = "tracknet-studio",
+    adjustment: bool = False,
+    label_attribute: str = "ball-ref",
+    jpeg_quality: int = 95,
+) -> GtJobExport:
+    """Write what a new video frame tracking job needs, under `folder`:
+
+    frames/frame_NNNNNN.jpg (names carry the exact video frame numbers), sequences/*.json,
+    manifests/input.manifest, label-category-config.json. With `adjustment`, the current
+    labels go along as prelabels/SeqLabel.json referenced by the manifest line, so workers
+    correct instead of starting over. `base_uri` is where the folder will be uploaded
+    (e.g. "s3://bucket/jobs/rally-1/"); the manifest and sequence files point there.
+    """
+    import cv2  # only needed here; formats stays importable without writing images
+
+    if not base_uri.endswith("/"):
+        base_uri += "/"
+    root = Path(folder)
+    seq_frames = _sequence_frames(track, frames)
+    if not seq_frames.size:
+        raise ValueError("a labeling job needs at least one frame")
+    frame_dir = root / "frames"
+    frame_dir.mkdir(parents=True, exist_ok=True)
+    for f in seq_frames.tolist():
+        rgb = np.asarray(frame_source(f))
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"frame {f}: expected an RGB uint8 image, got {rgb.shape} {rgb.dtype}")
+        ok, jpeg = cv2.imencode(
+            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
+        )
+        if not ok:
+            raise ValueError(f"frame {f}: JPEG encoding failed")
+        atomic_write_bytes(frame_dir / frame_name(f, len(track)), jpeg.tobytes())
+    seq_rel = f"sequences/{job_name}-0001.json"
+    _write_json(root / seq_rel, sequence_file(seq_frames, len(track), base_uri + "frames/"))
+    line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
+    if adjustment:
+        prelabels = "prelabels/SeqLabel.json"
+        _write_json(root / prelabels, seqlabel(track, seq_frames))
+        line[label_attribute] = base_uri + prelabels
+        line[f"{label_attribute}-metadata"] = label_metadata(job_name)
+    manifest = root / "manifests" / "input.manifest"
+    atomic_write_bytes(manifest, (json.dumps(line) + "\n").encode())
+    config = root / "label-category-config.json"
+    _write_json(
+        config, label_category_config(adjustment_of=label_attribute if adjustment else None)
+    )
+    return GtJobExport(manifest, root / seq_rel, config, frame_dir, len(seq_frames))
