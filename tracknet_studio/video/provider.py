@@ -155,7 +155,7 @@ class FrameProvider:
                 if job is not None:
                     self._serve(reader, job)
                 elif prefetch is not None:
-                    self._prefetch(reader, prefetch)
+                    self._prefetch(reader, prefetch, self._window(reader))
         except Exception as e:  # a bug must reach the UI, not die silently in a thread
             log.exception("frame provider for %s stopped", self.path)
             self._on_error(e)
@@ -200,24 +200,31 @@ class FrameProvider:
         if not superseded:
             self._on_frame(n, frame)
 
-    def _prefetch(self, reader: VideoReader, n: int) -> None:
+    def _prefetch(self, reader: VideoReader, n: int, window: int) -> None:
+        # Reaching a frame behind the decoder means a seek and decoding a stretch of the
+        # GOP: keep the whole stretch within the window, not just the target.
         try:
-            reader.frame(n)
+            reader.frame(n, keep_before=window)
         except (VideoError, IndexError) as e:
             log.debug("prefetch of frame %d failed: %s", n, e)
             self._failed.add(n)
 
-    def _prefetch_target(self, reader: VideoReader) -> int | None:
-        """The nearest uncached frame in the window around the position, if any."""
-        window_cap = int(reader.cache.max_bytes * _WINDOW_CACHE_SHARE) // max(
+    def _window(self, reader: VideoReader) -> int:
+        """Frames to prefetch on each side (paused) or ahead (playing), within the budget."""
+        frames_in_budget = int(reader.cache.max_bytes * _WINDOW_CACHE_SHARE) // max(
             reader.width * reader.height * 3, 1
         )
+        if self._direction == 0:
+            return min(PAUSED_WINDOW, frames_in_budget // 2)
+        return min(PLAY_WINDOW, frames_in_budget)
+
+    def _prefetch_target(self, reader: VideoReader) -> int | None:
+        """The nearest uncached frame in the window around the position, if any."""
         pos, direction = self._position, self._direction
+        width = self._window(reader)
         if direction == 0:
-            width = min(PAUSED_WINDOW, window_cap // 2)
             offsets = [o for k in range(1, width + 1) for o in (k, -k)]
         else:
-            width = min(PLAY_WINDOW, window_cap)
             offsets = [direction * k for k in range(1, width + 1)]
         for offset in [0, *offsets]:
             n = pos + offset

@@ -34,9 +34,12 @@ _FORWARD_SLACK = 4
 # Keyframes tried before a target when the demuxer lands too late (MPEG-TS), before
 # falling back to decoding from the start of the file.
 _SEEK_RETRIES = 3
-# At most this share of the cache holds frames decoded on the way to a seek target.
+# Frames decoded on the way to a target are kept (as RGB) for this many frames before it,
+# so a few steps back are instant. Converting costs ~2 ms a frame at 720p, so a plain seek
+# keeps a few; the provider asks for more when it fills a backward window. Never more
+# than this share of the cache.
+DEFAULT_KEEP_BEFORE = 12
 _WAYPOINT_CACHE_SHARE = 0.5
-_MAX_WAYPOINT_FRAMES = 60
 # Deviation from the median frame interval (in time-base ticks and as a fraction) above
 # which a file counts as variable frame rate; containers round pts to their time base.
 _VFR_TICKS = 2
@@ -213,18 +216,23 @@ class VideoReader:
         raise IndexError(f"frame {n} outside 0..{self.frame_count - 1} of {self.path}")
 
     # ----------------------------------------------------------------- decoding
-    def frame(self, n: int) -> np.ndarray:
-        """Frame ``n`` as a read-only (height, width, 3) uint8 RGB array."""
+    def frame(self, n: int, *, keep_before: int = DEFAULT_KEEP_BEFORE) -> np.ndarray:
+        """Frame ``n`` as a read-only (height, width, 3) uint8 RGB array.
+
+        Frames decoded on the way to ``n`` are cached too, up to ``keep_before`` of them
+        (bounded by half the cache).
+        """
         self._check_range(n)
         cached = self.cache.get(n)
         if cached is not None:
             return cached
         if self._container is None:
             raise VideoError(self.path, "reader is closed")
+        keep_from = max(0, n - min(keep_before, self._waypoint_budget()))
         try:
             if self._can_continue_to(n):
-                return self._decode_until(n, keep_from=n)
-            return self._seek_and_decode(n)
+                return self._decode_until(n, keep_from=keep_from)
+            return self._seek_and_decode(n, keep_from)
         except av.error.FFmpegError as e:
             self._forget_position()
             raise VideoError(self.path, f"frame {n} cannot be decoded ({_reason(e)})") from e
@@ -236,8 +244,7 @@ class VideoReader:
             return False
         return self.keyframe_before(n) <= last + _FORWARD_SLACK
 
-    def _seek_and_decode(self, n: int) -> np.ndarray:
-        keep_from = max(0, n - self._waypoint_frames())
+    def _seek_and_decode(self, n: int, keep_from: int) -> np.ndarray:
         keys = self._index.keyframes
         pos = int(np.searchsorted(keys, n, side="right")) - 1
         for attempt in range(_SEEK_RETRIES):
@@ -309,10 +316,9 @@ class VideoReader:
             return index
         return None
 
-    def _waypoint_frames(self) -> int:
+    def _waypoint_budget(self) -> int:
         frame_bytes = self.width * self.height * 3
-        budget = int(self.cache.max_bytes * _WAYPOINT_CACHE_SHARE) // max(frame_bytes, 1)
-        return min(budget, _MAX_WAYPOINT_FRAMES)
+        return int(self.cache.max_bytes * _WAYPOINT_CACHE_SHARE) // max(frame_bytes, 1)
 
     def _forget_position(self) -> None:
         self._frames = None
@@ -320,6 +326,8 @@ class VideoReader:
 
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
+        """Release the file and the cached frames (memory returns at once, not at GC)."""
+        self.cache.clear()
         if self._container is not None:
             self._container.close()
             self._container = None

@@ -1,0 +1,353 @@
+"""Video engine benchmark: throughput, stepping and seek latency, playback, memory.
+
+Figures are measured against a baseline measured in the same run (raw PyAV):
+
+1. sequential decode to RGB arrays, VideoReader vs raw PyAV (thread_type AUTO) on the
+   same file (goal: >= 0.9x);
+2. next/previous frame latency at 1080p through the FrameProvider while an annotator
+   steps forward then back (goal: p95 < 20 ms);
+3. random seek latency on 720p H.264 with 6 s between keyframes (goal: p95 < 250 ms),
+   beside raw PyAV seeking to the same frames;
+4. 1080p30 playback for 20 s through the provider on the clock: display frames that
+   were not ready in time (goal: none);
+5. peak memory (max RSS).
+
+Clips are generated once into --work (H.264, textured panning background with moving
+blobs, 30 fps); the real 1080p VP9 pickleball clip from ../shared/data is added to the
+playback figures when present.
+
+    .venv/bin/python bench/bench_video.py [--quick] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import numpy as np
+
+from tracknet_studio.video.provider import FrameProvider
+from tracknet_studio.video.reader import VideoReader
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TRACKNET_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FPS = 30
+
+
+# ------------------------------------------------------------------ clips
+def texture(height: int, width: int, seed: int) -> np.ndarray:
+    """A smooth random texture twice as wide as the frame, to pan across."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (height // 16 + 1, width // 8 + 1, 3), dtype=np.uint8)
+    big = np.repeat(np.repeat(small, 16, axis=0), 16, axis=1)[:height, : 2 * width]
+    return big
+
+
+def write_clip(path: Path, width: int, height: int, seconds: float, keyint: int) -> Path:
+    if path.exists():
+        return path
+    tmp = path.with_name(path.stem + ".part" + path.suffix)
+    background = texture(height, width, seed=width)
+    params = f"keyint={keyint}:min-keyint={keyint}:scenecut=0:bframes=2"
+    with av.open(str(tmp), "w") as container:
+        stream = container.add_stream(
+            "libx264", rate=FPS, options={"preset": "veryfast", "crf": "23", "x264-params": params}
+        )
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for n in range(int(seconds * FPS)):
+            offset = (n * 3) % width
+            img = np.ascontiguousarray(background[:, offset : offset + width])
+            for k in range(4):  # "players" and a "ball" moving across
+                x = (n * (5 + 3 * k) + k * width // 4) % (width - 40)
+                y = height // 3 + k * height // 8
+                img[y : y + 40, x : x + 20] = (230, 40 * k, 60)
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    tmp.rename(path)
+    return path
+
+
+# ------------------------------------------------------------ measurements
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def raw_pyav_sequential(path: Path) -> tuple[int, float]:
+    start = time.perf_counter()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        count = sum(1 for f in container.decode(stream) if f.to_ndarray(format="rgb24") is not None)
+    return count, time.perf_counter() - start
+
+
+def reader_sequential(path: Path, index_dir: Path) -> tuple[int, float, float]:
+    """(frames, seconds for frame(0..n-1), seconds to open incl. the index build)."""
+    start = time.perf_counter()
+    with VideoReader(path, cache_mb=256, index_cache_dir=index_dir) as reader:
+        opened = time.perf_counter()
+        for n in range(reader.frame_count):
+            reader.frame(n)
+        return reader.frame_count, time.perf_counter() - opened, opened - start
+
+
+def bench_sequential(path: Path, index_dir: Path, label: str, rounds: int) -> None:
+    # Interleaved rounds, best of each: neither side profits alone from a warm page cache
+    # or a quiet moment on a shared machine.
+    raw_times, our_times, counts = [], [], set()
+    open_s = 0.0
+    for _ in range(rounds):
+        raw_count, raw_s = raw_pyav_sequential(path)
+        count, ours_s, opened = reader_sequential(path, index_dir)
+        open_s = open_s or opened  # the first open builds the index
+        raw_times.append(raw_s)
+        our_times.append(ours_s)
+        counts |= {raw_count, count}
+    assert len(counts) == 1, f"frame counts differ: {counts}"
+    count = counts.pop()
+    raw_s, ours_s = min(raw_times), min(our_times)
+    print(
+        f"  {label}: raw PyAV {count / raw_s:6.1f} fps | VideoReader {count / ours_s:6.1f} fps"
+        f" | ratio {raw_s / ours_s:.2f}x (goal >= 0.9) | first open incl. index build"
+        f" {open_s * 1000:.0f} ms"
+    )
+
+
+def raw_pyav_seek(path: Path, targets: list[int], pts: np.ndarray, keys: np.ndarray) -> list[float]:
+    """Seek to the keyframe before each target and decode to it: the floor to compare with."""
+    times = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for n in targets:
+            start = time.perf_counter()
+            key = int(keys[np.searchsorted(keys, n, side="right") - 1])
+            container.seek(int(pts[key]), stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if frame.pts == pts[n]:
+                    frame.to_ndarray(format="rgb24")
+                    break
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def bench_random_seek(path: Path, index_dir: Path, samples: int) -> None:
+    rng = np.random.default_rng(11)
+    with VideoReader(path, index_cache_dir=index_dir) as reader:
+        targets = rng.integers(0, reader.frame_count, samples).tolist()
+        pts, keys = reader._index.pts, reader.keyframes
+        gap = float(np.median(np.diff(reader.timestamps[keys]))) if len(keys) > 1 else 0.0
+        times = []
+        for n in targets:
+            reader.cache.clear()  # a seek, not a cache hit
+            start = time.perf_counter()
+            reader.frame(n)
+            times.append(time.perf_counter() - start)
+    raw = raw_pyav_seek(path, targets, pts, keys)
+    print(
+        f"  random seek, {reader.width}x{reader.height}, keyframes every {gap:.1f} s, "
+        f"{samples} seeks: VideoReader p50 {percentile(times, 50) * 1000:.0f} ms, "
+        f"p95 {percentile(times, 95) * 1000:.0f} ms (goal < 250) | raw PyAV p50 "
+        f"{percentile(raw, 50) * 1000:.0f} ms, p95 {percentile(raw, 95) * 1000:.0f} ms | "
+        f"p95 ratio {percentile(times, 95) / percentile(raw, 95):.2f}x"
+    )
+
+
+class ProviderClient:
+    """Drives a FrameProvider as the UI does and waits for frames like a display would."""
+
+    def __init__(self, path: Path, cache_mb: int = 512) -> None:
+        self.ready = threading.Event()
+        self.arrived = threading.Condition()
+        self.frames: set[int] = set()
+        self.errors: list[Exception] = []
+        self.provider = FrameProvider(
+            path,
+            cache_mb=cache_mb,
+            on_ready=lambda info: self.ready.set(),
+            on_frame=self._on_frame,
+            on_error=self._on_error,
+        )
+        if not self.ready.wait(60) or self.errors:
+            raise RuntimeError(f"provider failed: {self.errors}")
+        self.info = self.provider.info
+        assert self.info is not None
+
+    def _on_frame(self, n: int, frame: np.ndarray) -> None:
+        with self.arrived:
+            self.frames.add(n)
+            self.arrived.notify_all()
+
+    def _on_error(self, error: Exception) -> None:
+        self.errors.append(error)
+        self.ready.set()
+
+    def fetch(self, n: int) -> float:
+        """Seconds until frame n is in hand."""
+        start = time.perf_counter()
+        with self.arrived:
+            self.frames.discard(n)
+        if self.provider.request(n) is None:
+            with self.arrived:
+                self.arrived.wait_for(lambda: n in self.frames, timeout=10)
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.provider.close()
+
+
+def bench_stepping(path: Path, steps: int, think_s: float) -> None:
+    client = ProviderClient(path)
+    try:
+        count = client.info.frame_count
+        position = count // 3
+        client.provider.set_direction(0)
+        client.fetch(position)
+        forward, backward = [], []
+        for _ in range(steps):
+            time.sleep(think_s)  # the annotator looks at the frame, then presses Right
+            position = min(position + 1, count - 1)
+            forward.append(client.fetch(position))
+        for _ in range(2 * steps):
+            time.sleep(think_s)  # ... and Left, back past where the stepping began
+            position = max(position - 1, 0)
+            backward.append(client.fetch(position))
+    finally:
+        client.close()
+    both = forward + backward
+    print(
+        f"  stepping {client.info.width}x{client.info.height}, {think_s * 1000:.0f} ms between "
+        f"keys: next p50 {percentile(forward, 50) * 1000:.1f} / p95 "
+        f"{percentile(forward, 95) * 1000:.1f} ms | previous p50 "
+        f"{percentile(backward, 50) * 1000:.1f} / p95 {percentile(backward, 95) * 1000:.1f} ms"
+        f" | all p95 {percentile(both, 95) * 1000:.1f} ms (goal < 20)"
+    )
+
+
+def bench_playback(path: Path, seconds: float, label: str, speed: float = 1.0) -> None:
+    client = ProviderClient(path)
+    try:
+        info = client.info
+        client.fetch(0)
+        client.provider.set_direction(1)
+        shown = dropped = 0
+        late: list[float] = []
+        start = time.perf_counter()
+        last = -1
+        while True:
+            # The display asks for the frame due at this moment of the video's clock.
+            t = (time.perf_counter() - start) * speed
+            if t >= min(seconds, info.duration):
+                break
+            n = int(np.searchsorted(info.timestamps, t + 1e-9, side="right")) - 1
+            if n != last:
+                last = n
+                if client.provider.request(n) is None:
+                    dropped += 1
+                    late.append(client.fetch(n))  # how late it would have been
+                else:
+                    shown += 1
+            next_due = (info.timestamps[min(n + 1, info.frame_count - 1)]) / speed
+            time.sleep(max(0.0, next_due - (time.perf_counter() - start)))
+    finally:
+        client.close()
+    extra = f", worst wait {max(late) * 1000:.0f} ms" if late else ""
+    print(
+        f"  playback {label} {info.width}x{info.height} at {speed:g}x for "
+        f"{min(seconds, info.duration):.0f} s: {shown} shown, {dropped} not ready in time "
+        f"(goal 0){extra}"
+    )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def timed(title: str, action: Callable[[], None]) -> None:
+    start = time.perf_counter()
+    action()
+    gc.collect()  # so one stage's garbage does not inflate the next stage's peak
+    print(
+        f"    ({title}: {time.perf_counter() - start:.1f} s, RSS now {current_rss_mb():.0f} MB,"
+        f" peak so far {peak_rss_mb():.0f} MB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter clips, fewer samples")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "tracknet-bench-video",
+        help="folder for the generated clips (kept between runs)",
+    )
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    quick = args.quick
+    print(f"cpus: {os.cpu_count()}, PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info}")
+
+    start = time.perf_counter()
+    clip720 = write_clip(
+        args.work / f"h264-720p-gop6s-{20 if quick else 40}s.mp4",
+        1280,
+        720,
+        20 if quick else 40,
+        keyint=6 * FPS,
+    )
+    clip1080 = write_clip(
+        args.work / f"h264-1080p-gop2s-{8 if quick else 20}s.mp4",
+        1920,
+        1080,
+        8 if quick else 20,
+        keyint=2 * FPS,
+    )
+    print(f"clips ready in {time.perf_counter() - start:.1f} s (cached in {args.work})")
+
+    with tempfile.TemporaryDirectory() as index_dir:
+        index = Path(index_dir)
+        print("1. sequential decode to RGB")
+        rounds = 2 if quick else 3
+        timed("sequential", lambda: bench_sequential(clip720, index, "720p H.264", rounds))
+        timed("sequential", lambda: bench_sequential(clip1080, index, "1080p H.264", rounds))
+        print("2. frame stepping through the provider (paused, prefetch around)")
+        timed("stepping", lambda: bench_stepping(clip1080, 15 if quick else 40, 0.1))
+        # A held arrow key repeats about 30 times a second.
+        timed("stepping", lambda: bench_stepping(clip1080, 30 if quick else 60, 0.033))
+        print("3. random seek")
+        timed("seek", lambda: bench_random_seek(clip720, index, 15 if quick else 40))
+        print("4. playback on the clock through the provider")
+        timed("playback", lambda: bench_playback(clip1080, 8 if quick else 20, "H.264"))
+        pickleball = sorted((SHARED / "pickleball").glob("*.mp4"))
+        if pickleball:
+            timed(
+                "playback",
+                lambda: bench_playback(pickleball[0], 8 if quick else 20, "real VP9 (pickleball)"),
+            )
+        else:
+            print(f"  (no real VP9 clip: {SHARED / 'pickleball'} is absent)")
+    print(
+        f"5. peak memory (max RSS of this process): {peak_rss_mb():.0f} MB "
+        "(frame caches of 256-512 MB by design, plus decoder buffers)"
+    )
+
+
+if __name__ == "__main__":
+    main()
