@@ -54,15 +54,16 @@ def test_different_seed_gives_a_different_clip(small_spec):
 
 
 # ----- physics -----------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_between_events_the_ball_follows_a_parabola(seed):
-    t = long_scene(seed, SPORTS[seed]).track
+@pytest.mark.parametrize("sport", SPORTS)
+def test_between_events_the_ball_follows_a_parabola(sport):
+    t = long_scene(SPORTS.index(sport), sport).track
     ddx, ddy = np.diff(t.x, 2), np.diff(t.y, 2)
     # Second difference at frame i uses i-1, i, i+1: valid inside one flight only.
     inside = np.isfinite(ddy) & (t.event[1:-1] == Event.NONE)
     assert inside.sum() > 300
     assert np.abs(ddx[inside]).max() < 1e-6
-    assert (ddy[inside] > 0).all()  # gravity pulls down the image
+    moving = inside & (np.abs(np.diff(t.y)[1:]) > 0)  # a dead shuttle lies still
+    assert (ddy[moving] > 0).all()  # gravity pulls down the image
     # Constant within each flight: neighbouring valid second differences agree.
     same_flight = inside[:-1] & inside[1:]
     assert same_flight.sum() > 250
@@ -81,29 +82,35 @@ def _steps(t, k: int) -> tuple[np.ndarray, np.ndarray]:
     return before, after
 
 
-@pytest.mark.parametrize("seed", [0, 3, 4])
-def test_bounces_are_on_the_court_and_kick_the_ball_up(seed):
-    scene = long_scene(seed, SPORTS[seed])
+@pytest.mark.parametrize("sport", SPORTS)
+def test_bounces_are_on_the_court_and_kick_the_ball_up(sport):
+    scene = long_scene(SPORTS.index(sport) + 10, sport)
     t, court = scene.track, _court_polygon(scene)
-    bounces = [k for k in np.flatnonzero(t.event == Event.BOUNCE) if 0 < k < len(t) - 1]
-    assert len(bounces) >= 4
+    bounces = np.flatnonzero(t.event == Event.BOUNCE)
+    assert len(bounces) >= 2
     for k in bounces:
         assert cv2.pointPolygonTest(court, (float(t.x[k]), float(t.y[k])), False) >= 0
+    kicked = [k for k in bounces if 0 < k < len(t) - 1 and t.y[k + 1] != t.y[k]]
+    if not scene.style.rests:  # a shuttle stays down; everything else bounces
+        assert len(kicked) >= 2
+    for k in bounces[(bounces > 0) & (bounces < len(t) - 1)]:
         before, after = _steps(t, k)
-        assert after[1] < before[1], f"frame {k}: the bounce did not turn the ball upward"
+        if k in kicked:
+            assert after[1] < before[1], f"frame {k}: the bounce did not turn the ball upward"
+        else:
+            assert before[1] > 0, f"frame {k}: the ball landed while rising"
 
 
-@pytest.mark.parametrize("seed", [0, 1, 5, 6])
-def test_returns_send_the_ball_back(seed):
-    """A hit after a bounce (a return, not a serve) reverses the ball's direction."""
-    t = long_scene(seed, SPORTS[seed]).track
+@pytest.mark.parametrize("sport", SPORTS)
+def test_returns_send_the_ball_back(sport):
+    """A hit that answers the previous shot (not a serve, which follows a pause without a
+    ball) reverses the ball's direction."""
+    t = long_scene(SPORTS.index(sport) + 20, sport).track
     events = np.flatnonzero(t.event)
     returns = [
         k
         for prev, k in itertools.pairwise(events)
-        if t.event[k] == Event.HIT
-        and t.event[prev] == Event.BOUNCE
-        and np.isfinite(t.y[prev : k + 2]).all()
+        if t.event[k] == Event.HIT and np.isfinite(t.y[prev : k + 2]).all()
     ]
     assert len(returns) >= 3
     for k in returns:

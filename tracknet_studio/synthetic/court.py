@@ -37,6 +37,12 @@ class SportStyle:
     hit_height: float  # racket/hand height at a hit, as a fraction of the player's height
     racket: bool
     shot_speed: tuple[float, float]  # m/s along the ground, before the speed knob
+    stand: tuple[float, float]  # m from the net where players' feet are when they hit
+    # Camera: far and near baseline rows (fractions of the height), half the near baseline's
+    # width (fraction of the width), far/near width ratio. Indoor cameras sit higher.
+    view: tuple[float, float, float, float] = (0.30, 0.86, 0.29, 0.56)
+    volleyed: bool = False  # played in the air (badminton, volleyball): no bounce mid-rally
+    rests: bool = False  # a rally's last ball stays on the floor (a dead shuttle)
 
 
 def _tennis_lines() -> tuple[Segment, ...]:
@@ -92,6 +98,7 @@ SPORTS: dict[str, SportStyle] = {
         ball=(214, 236, 62),
         texture="smooth",
         shot_speed=(16, 26),
+        stand=(12.1, 13.9),
     ),
     "tennis-clay": SportStyle(
         **_TENNIS,
@@ -102,6 +109,7 @@ SPORTS: dict[str, SportStyle] = {
         ball=(220, 240, 70),
         texture="sand",
         shot_speed=(14, 22),
+        stand=(12.3, 14.5),
     ),
     "tennis-grass": SportStyle(
         **_TENNIS,
@@ -112,6 +120,7 @@ SPORTS: dict[str, SportStyle] = {
         ball=(222, 240, 64),
         texture="stripes",
         shot_speed=(17, 28),
+        stand=(12.0, 13.6),
     ),
     "badminton": SportStyle(
         length=13.40,
@@ -126,6 +135,10 @@ SPORTS: dict[str, SportStyle] = {
         hit_height=0.95,
         racket=True,
         shot_speed=(8, 18),
+        view=(0.17, 0.93, 0.25, 0.68),
+        stand=(2.0, 6.2),
+        volleyed=True,
+        rests=True,
     ),
     "pickleball": SportStyle(
         length=13.41,
@@ -140,6 +153,8 @@ SPORTS: dict[str, SportStyle] = {
         hit_height=0.45,
         racket=True,
         shot_speed=(8, 14),
+        view=(0.22, 0.89, 0.27, 0.62),
+        stand=(2.4, 7.5),
     ),
     "volleyball-indoor": SportStyle(
         length=18.0,
@@ -154,6 +169,9 @@ SPORTS: dict[str, SportStyle] = {
         hit_height=1.05,
         racket=False,
         shot_speed=(7, 14),
+        view=(0.22, 0.90, 0.28, 0.62),
+        stand=(2.0, 8.5),
+        volleyed=True,
     ),
     "volleyball-sand": SportStyle(
         length=16.0,
@@ -168,6 +186,9 @@ SPORTS: dict[str, SportStyle] = {
         hit_height=1.05,
         racket=False,
         shot_speed=(7, 13),
+        view=(0.22, 0.90, 0.28, 0.62),
+        stand=(1.5, 7.5),
+        volleyed=True,
     ),
 }
 
@@ -186,10 +207,11 @@ class Camera:
     """The homography from court metres to image pixels, plus the local scale."""
 
     def __init__(self, style: SportStyle, width: int, height: int, rng: np.random.Generator):
-        far_y = height * (0.30 + rng.uniform(-0.02, 0.02))
-        near_y = height * (0.86 + rng.uniform(-0.02, 0.02))
-        near_half = width * (0.29 + rng.uniform(-0.02, 0.02))
-        far_half = near_half * (0.56 + rng.uniform(-0.04, 0.04))
+        far, near, half, ratio = style.view
+        far_y = height * (far + rng.uniform(-0.02, 0.02))
+        near_y = height * (near + rng.uniform(-0.02, 0.02))
+        near_half = width * (half + rng.uniform(-0.02, 0.02))
+        far_half = near_half * (ratio + rng.uniform(-0.04, 0.04))
         centre_x = width * (0.5 + rng.uniform(-0.02, 0.02))
         hw, hl = style.width / 2, style.length / 2
         court = np.float32([[-hw, -hl], [hw, -hl], [hw, hl], [-hw, hl]])

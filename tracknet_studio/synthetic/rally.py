@@ -111,11 +111,12 @@ class _Planner:
     # -- rally ----------------------------------------------------------------------
     def rally(self, start: int, server: int) -> int:
         """Plan one rally from frame start; returns the frame the ball leaves play."""
-        hl, hw = self.style.length / 2, self.style.width / 2
+        hw = self.style.width / 2
         sign = _side_sign(server)
+        near, far = self.style.stand
         feet = (
             self.rng.uniform(0.15, 0.6) * hw * self.rng.choice([-1, 1]),
-            sign * (hl + self.rng.uniform(0.3, 1.0)),
+            sign * self.rng.uniform(near + 0.6 * (far - near), far),
         )
         side = float(self.rng.choice([-1.0, 1.0]))
         self._key(server, start, feet, side)
@@ -127,9 +128,10 @@ class _Planner:
         # A serve sends a falling toss on, so it need not reverse the ball: no v_in.
         frame, hitter, velocity = toss.end, server, None
         shots = int(self.rng.integers(2, 9))
+        exchange = self._volley if self.style.volleyed else self._exchange
         for shot in range(shots):
             last = shot == shots - 1
-            frame, velocity, hit = self._exchange(frame, hitter, hit, feet, velocity, last)
+            frame, velocity, hit = exchange(frame, hitter, hit, feet, velocity, last)
             if last:
                 return frame
             hitter = 1 - hitter
@@ -178,6 +180,49 @@ class _Planner:
         self._add(back, receiver, rfeet, rside)
         return back.end, _step_before(back), racket
 
+    def _volley(self, frame, hitter, hit, feet, v_in, last):
+        """Badminton and volleyball: the ball flies from racket (hands) to racket; the
+        last shot lands on the other side, where a shuttle stays and a ball bounces away."""
+        receiver = 1 - hitter
+        if last:
+            return self._land(frame, hitter, hit, feet, v_in)
+        toward_receiver = _side_sign(receiver)
+        for _ in range(_MAX_TRIES // 4):
+            aim = (self.rng.uniform(-0.4, 0.4) * self.style.width, 0.0)
+            rfeet, rside = self._receiver_spot(aim, receiver)
+            racket = racket_point(self.camera, self.style, self.feet_image(*rfeet), rside)
+            seconds = self.shot_seconds(math.dist(feet, rfeet))
+            for scale in (1.0, 0.8, 1.3, 0.6, 0.45):
+                shot = self.flight(frame, hit, racket, seconds * scale, HIT)
+                sends_back = v_in is None or _dot(v_in, _step_after(shot)) < 0
+                if sends_back and _step_before(shot)[1] * toward_receiver > 0:
+                    break
+            else:
+                continue
+            break
+        self._add(shot, receiver, rfeet, rside)
+        return shot.end, _step_before(shot), racket
+
+    def _land(self, frame, hitter, hit, feet, v_in):
+        """The winning shot of a volleyed rally hits the floor on the other side."""
+        receiver = 1 - hitter
+        for _ in range(_MAX_TRIES):
+            spot = self._bounce_spot(receiver)
+            ground = self.feet_image(*spot)
+            seconds = self.shot_seconds(math.dist(feet, spot))
+            for scale in (1.0, 1.3, 1.7, 2.2):  # a landing ball falls: it ends moving down
+                down = self.flight(frame, hit, ground, seconds * scale, BOUNCE)
+                if _step_before(down)[1] > 0:
+                    break
+            if v_in is None or _dot(v_in, _step_after(down)) < 0:
+                break
+        self.plan.flights.append(down)
+        if self.style.rests:  # the shuttle lies where it fell until the next rally
+            return down.end, None, None
+        away = self._exit(down.end, ground, receiver, seconds, _step_before(down))
+        self.plan.flights.append(away)
+        return away.end, None, None
+
     def _exit(
         self,
         frame: int,
@@ -211,14 +256,23 @@ class _Planner:
             _side_sign(side) * self.rng.uniform(0.35, 0.9) * hl,
         )
 
-    def _receiver_spot(self, bounce: tuple[float, float], side: int):
-        hl = self.style.length / 2
-        x = bounce[0] + self.rng.uniform(-0.25, 0.25) * self.style.width
-        z = _side_sign(side) * (hl + self.rng.uniform(0.2, 2.0))
+    def _receiver_spot(self, near: tuple[float, float], side: int):
+        """Feet for a receiver who moves toward `near` (court metres) on their side."""
+        x = near[0] + self.rng.uniform(-0.25, 0.25) * self.style.width
+        x = float(np.clip(x, -0.6 * self.style.width, 0.6 * self.style.width))
+        z = _side_sign(side) * self.rng.uniform(*self.style.stand)
         return (x, z), float(self.rng.choice([-1.0, 1.0]))
 
     def _ready(self, side: int) -> tuple[float, float]:
-        return (self.rng.uniform(-0.3, 0.3), _side_sign(side) * (self.style.length / 2 + 1.0))
+        return (self.rng.uniform(-0.3, 0.3), _side_sign(side) * float(np.mean(self.style.stand)))
+
+    def rest(self, frame: int, frames: int) -> None:
+        """The ball lies still where the last flight ended, for `frames` more frames."""
+        last = self.plan.flights[-1]
+        spot = last.position(last.end)
+        self.plan.flights.append(
+            Flight(frame, frame + frames - 1, spot, (0.0, 0.0), 0.0, NO_EVENT, self.fps)
+        )
 
     # -- players --------------------------------------------------------------------
     def _key(self, player: int, frame: int, feet, side: float) -> None:
@@ -272,7 +326,10 @@ def plan_rallies(
     server = int(rng.integers(0, 2))
     while frame < frames:
         end = planner.rally(frame, server)
-        frame = end + max(1, round(rng.uniform(0.4, 1.2) * fps))
+        pause = max(1, round(rng.uniform(0.4, 1.2) * fps))
+        if style.rests:  # lying on the floor, then picked up out of view before the serve
+            planner.rest(end, max(1, pause * 2 // 3))
+        frame = end + pause
         server = 1 - server
     return planner.plan
 
