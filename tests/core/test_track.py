@@ -143,3 +143,13 @@ def test_project_forwards_layer_changes_and_checks_lengths() -> None:
     assert copy.equals(project)
     copy.labels.set_no_ball([0])
     assert not copy.equals(project)
+
+
+def test_resized_pads_and_refuses_to_drop_labels() -> None:
+    track = Track(5)
+    track.set_points([3], [1.0], [2.0])
+    longer = track.resized(8)
+    assert len(longer) == 8 and longer.x[3] == 1.0 and not longer.labeled[5:].any()
+    assert len(track.resized(4)) == 4
+    with pytest.raises(ValueError, match="frame 3 is labeled"):
+        track.resized(3)

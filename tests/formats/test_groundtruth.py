@@ -150,6 +150,7 @@ def test_stride_and_offset_map_positions_to_video_frames(tmp_path: Path) -> None
     options = GtImportOptions(frame_map=FrameMap(by="position", stride=4, offset=100))
     track, _ = read_groundtruth(tmp_path, options)
     assert track.labeled_frames().tolist() == [108]
+    assert len(track) == 109, "the sequence's last frame sets the default length"
     with pytest.raises(FormatError, match="carries no frame number"):
         read_groundtruth(tmp_path)
 

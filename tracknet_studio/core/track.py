@@ -187,6 +187,18 @@ class Track:
         new._cols = self.columns()
         return new
 
+    def resized(self, n_frames: int) -> Track:
+        """A copy with `n_frames` frames: new frames unlabeled; refuses to drop labels."""
+        if n_frames < len(self) and self.labeled[n_frames:].any():
+            last = int(self.labeled_frames()[-1])
+            raise ValueError(f"frame {last} is labeled; cannot shorten the track to {n_frames}")
+        new = Track(n_frames)
+        keep = min(n_frames, len(self))
+        with self.lock:
+            for name, col in self._cols.items():
+                new._cols[name][:keep] = col[:keep]
+        return new
+
     def equals(self, other: Track) -> bool:
         """Column-wise equality, treating NaN as equal to NaN."""
         if len(self) != len(other):

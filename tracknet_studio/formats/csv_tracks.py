@@ -90,6 +90,19 @@ def frame_from_name(name: str) -> int | None:
     return int(runs[-1]) if runs else None
 
 
+def sniff_form(path: str | PathLike[str]) -> CsvForm:
+    """The form of a CSV file, from its header; FormatError when unknown."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(path, f"cannot read: {exc}") from exc
+    form = detect_form(header)
+    if form is None:
+        raise FormatError(path, f"unknown header {','.join(header)!r}", line=1)
+    return form
+
+
 # ----- reading ---------------------------------------------------------------------------
 def read_csv(
     path: str | PathLike[str], options: CsvOptions | None = None

@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -120,7 +120,7 @@ class GtImportOptions:
     frame_map: FrameMap = field(default_factory=FrameMap)
     object_name: str | None = None  # required when several objects exist
     label_attribute: str | None = None  # required when a line has several tracking attributes
-    n_frames: int | None = None  # default: last frame + 1
+    n_frames: int | None = None  # default: the sequences' last frame + 1
     image_size: tuple[int, int] | None = None  # (width, height): skip positions outside
 
 
@@ -150,8 +150,11 @@ def read_groundtruth(
     uri, opener = _manifest_source(manifest, opener)
     report = ImportReport(uri)
     frames: dict[int, _Frame] = {}
+    last = -1  # the last video frame any sequence covers: the default track length
     for line_no, entry in _manifest_lines(uri, opener):
-        _read_manifest_line(entry, line_no, uri, opener, options, frames, report)
+        last = max(last, _read_manifest_line(entry, line_no, uri, opener, options, frames, report))
+    if options.n_frames is None:
+        options = replace(options, n_frames=max([last, *frames]) + 1)
     return _to_track(frames, options, report), report
 
 
@@ -221,7 +224,8 @@ def _read_manifest_line(
     options: GtImportOptions,
     frames: dict[int, _Frame],
     report: ImportReport,
-) -> None:
+) -> int:
+    """Read one manifest line's labels into `frames`; returns the sequence's last video frame."""
     attribute = _label_attribute(entry, uri, line_no, options.label_attribute)
     seq_uri, labels_uri = entry["source-ref"], entry[attribute]
     if not isinstance(labels_uri, str):
@@ -239,6 +243,17 @@ def _read_manifest_line(
         video_frame = _video_frame(name, names[name], options.frame_map, labels_uri)
         value = _frame_value(item, chosen, labels_uri, name)
         _store(frames, video_frame, value, where, report)
+    return _last_video_frame(names, options.frame_map)
+
+
+def _last_video_frame(names: dict[str, int], frame_map: FrameMap) -> int:
+    """The largest video frame a sequence maps to (-1 for none); names without a number
+    count only when a label uses them, where they are an error."""
+    if frame_map.by == "position":
+        ks = list(names.values())
+    else:
+        ks = [int(r[-1]) for r in (_DIGITS.findall(PurePosixPath(n).stem) for n in names) if r]
+    return max((frame_map.offset + frame_map.stride * k for k in ks), default=-1)
 
 
 def _label_attribute(entry: dict[str, Any], uri: str, line: int, wanted: str | None) -> str:

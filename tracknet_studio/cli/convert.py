@@ -1,0 +1,182 @@
+"""`tracknet-studio convert SRC DST`: any readable ball-track file to any writable one.
+
+SRC: a CSV of a known form (detected by header), a project file, a Ground Truth output
+manifest (`*.manifest`) or a folder in Ground Truth's output layout.
+DST: `--to csv|groundtruth|project`, by default from DST's name (.csv, .tnproj, otherwise
+a Ground Truth output folder). `--video` gives the frame count, image size, frame rate and
+fingerprint (a project written with it is tied to that video). Prints what was read:
+frames imported, frames skipped and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.project import Project
+from ..core.track import Track
+from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, sniff_form, write_csv
+from ..formats.errors import FormatError, ImportReport
+from ..formats.groundtruth import FrameMap, GtImportOptions, read_groundtruth, write_groundtruth
+from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
+from ..formats.project_file import load_project, save_project
+
+TARGETS = ("csv", "groundtruth", "project")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "convert", help="convert a ball track between CSV, Ground Truth, project"
+    )
+    p.add_argument("src", type=Path, help="CSV, project, GT output manifest or GT output folder")
+    p.add_argument("dst", type=Path, help="file or folder to write")
+    p.add_argument("--to", choices=TARGETS, help="what to write (default: from DST's name)")
+    p.add_argument("--video", type=Path, help="the video: frame count, size, fps, fingerprint")
+    p.add_argument(
+        "--csv-form",
+        choices=[f.value for f in CsvForm],
+        help="CSV form to write (default: the source's form, else badminton)",
+    )
+    p.add_argument("--normalized", type=_size, metavar="WxH", help="CSV x, y are fractions of WxH")
+    p.add_argument(
+        "--state-code-visibility",
+        action="store_true",
+        help="the CSV visibility column is a state code where 0 means visible",
+    )
+    p.add_argument("--image-size", type=_size, metavar="WxH", help="skip positions outside WxH")
+    p.add_argument("--n-frames", type=int, help="the video's frame count (default: from --video)")
+    p.add_argument("--fps", type=float, help="frame rate for the prediction form's Time column")
+    p.add_argument("--layer", help="the project layer to convert (default: labels)")
+    gt = p.add_argument_group("Ground Truth input")
+    gt.add_argument("--object", help="the tracked object to import when there are several")
+    gt.add_argument("--label-attribute", help="the '*-ref' attribute when a line has several")
+    gt.add_argument(
+        "--by-position",
+        action="store_true",
+        help="number frames by their position in the sequence, not by their file names",
+    )
+    gt.add_argument("--stride", type=int, default=1, help="video frames per sequence frame")
+    gt.add_argument("--offset", type=int, default=0, help="video frame of sequence frame 0")
+    p.set_defaults(run=run)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if width <= 0 or height <= 0:
+        raise argparse.ArgumentTypeError(f"a size must be positive, got {text!r}")
+    return width, height
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        video = _video_facts(args.video) if args.video else None
+        n_frames = args.n_frames or (video["frame_count"] if video else None)
+        image_size = args.image_size or (video["size"] if video else None)
+        project, report, form = _read(args, n_frames, image_size)
+        if report is not None:
+            print(report.summary())
+        track = project.layer(args.layer) if args.layer else project.labels
+        if n_frames is not None and len(track) != n_frames:
+            track = track.resized(n_frames)
+        target = args.to or _target_of(args.dst)
+        fps = args.fps or (video["fps"] if video else None)
+        _write(args, target, project, track, form, fps, video)
+    except FormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {target} {args.dst}: {int(track.labeled.sum())} labeled of {len(track)} frames")
+    return 0
+
+
+def _video_facts(path: Path) -> dict:
+    from ..video import VideoError, VideoReader  # the CLI sits above video and formats
+
+    try:
+        with VideoReader(path) as reader:
+            return {
+                "frame_count": reader.frame_count,
+                "size": (reader.width, reader.height),
+                "fps": reader.fps,
+                "fingerprint": dict(reader.fingerprint),
+                "path": str(path),
+            }
+    except VideoError as exc:
+        raise FormatError(path, exc.problem) from exc
+
+
+def _source_kind(src: Path) -> str:
+    if src.is_dir() or src.suffix.lower() == ".manifest":
+        return "groundtruth"
+    if src.suffix.lower() in (".csv", ".txt"):
+        return "csv"
+    return "project"
+
+
+def _target_of(dst: Path) -> str:
+    suffix = dst.suffix.lower()
+    return "csv" if suffix == ".csv" else "project" if suffix == PROJECT_SUFFIX else "groundtruth"
+
+
+def _read(
+    args: argparse.Namespace, n_frames: int | None, image_size: tuple[int, int] | None
+) -> tuple[Project, ImportReport | None, CsvForm | None]:
+    kind = _source_kind(args.src)
+    if kind == "project":
+        result = load_project(args.src)
+        return result.project, None, None
+    if kind == "csv":
+        options = CsvOptions(
+            normalized=args.normalized,
+            state_code_visibility=True if args.state_code_visibility else None,
+            image_size=image_size,
+            n_frames=n_frames,
+        )
+        form = sniff_form(args.src)
+        track, report = read_csv(args.src, options)
+        return Project(labels=track), report, form
+    options_gt = GtImportOptions(
+        frame_map=FrameMap(
+            by="position" if args.by_position else "name", stride=args.stride, offset=args.offset
+        ),
+        object_name=args.object,
+        label_attribute=args.label_attribute,
+        n_frames=n_frames,
+        image_size=image_size,
+    )
+    track, report = read_groundtruth(args.src, options_gt)
+    return Project(labels=track), report, None
+
+
+def _write(
+    args: argparse.Namespace,
+    target: str,
+    project: Project,
+    track: Track,
+    form: CsvForm | None,
+    fps: float | None,
+    video: dict | None,
+) -> None:
+    if target == "csv":
+        out_form = CsvForm(args.csv_form) if args.csv_form else form or CsvForm.BADMINTON
+        size = args.normalized or (video["size"] if video else None)
+        write_csv(track, args.dst, out_form, fps=fps, image_size=size)
+    elif target == "groundtruth":
+        write_groundtruth(track, args.dst)
+    else:  # the whole project: every layer, fitted to the video's frame count
+        n = len(track)
+        out = Project(
+            labels=project.labels.resized(n),
+            video_path=video["path"] if video else project.video_path,
+            fingerprint=video["fingerprint"] if video else project.fingerprint,
+            predictions={n: t.resized(n) for n, t in project.predictions.items()},
+            review=project.review,
+            view=project.view,
+        )
+        save_project(out, args.dst)
