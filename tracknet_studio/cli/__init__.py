@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "demo": ".demo",
     "interpolate": ".interpolate",
+    "convert": ".convert",
 }
 
 
