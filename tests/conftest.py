@@ -71,6 +71,12 @@ CLIP_KINDS: dict[str, tuple[str, str | None, str, dict[str, str], bool]] = {
         False,
     ),
     "vfr_mp4": (".mp4", None, "libx264", {"x264-params": "keyint=12:scenecut=0:bframes=2"}, True),
+    "avi": (".avi", None, "mpeg4", {"g": "12", "bf": "2"}, False),
+    "mpg": (".mpg", "mpeg", "mpeg2video", {"g": "12", "bf": "2"}, False),
+    # Not frame-exact by nature (the reader refuses them with a clear message): AVI stores
+    # no presentation timestamps for H.264 B-frames, a raw stream stores none at all.
+    "avi_h264": (".avi", None, "libx264", {"x264-params": "keyint=12:scenecut=0:bframes=2"}, False),
+    "h264_raw": (".h264", "h264", "libx264", {"x264-params": "keyint=12:bframes=2"}, False),
 }
 
 CLIP_WIDTH, CLIP_HEIGHT, CLIP_FRAMES, CLIP_FPS = 192, 108, 72, 30

@@ -121,3 +121,11 @@ def test_unsupported_codec(make_clip, tmp_path: Path) -> None:
     path = tmp_path / "unknown.avi"
     path.write_bytes(data.replace(b"FMP4", b"QQQQ"))
     expect_error(path, "unsupported video codec")
+
+
+def test_raw_elementary_stream_has_no_timestamps(make_clip) -> None:
+    expect_error(make_clip("h264_raw").path, "no timestamps")
+
+
+def test_h264_b_frames_in_avi_are_refused(make_clip) -> None:
+    expect_error(make_clip("avi_h264").path, "no presentation timestamps")

@@ -11,7 +11,8 @@ import pytest
 from tracknet_studio.video.framecode import read_frame_number
 from tracknet_studio.video.reader import VideoReader
 
-KINDS = ["mp4", "mov", "mkv", "ts", "webm", "vfr_mp4"]
+KINDS = ["mp4", "mov", "mkv", "ts", "webm", "vfr_mp4", "avi", "mpg"]
+CODECS = {"webm": "vp9", "avi": "mpeg4", "mpg": "mpeg2video"}
 
 
 def shown(reader: VideoReader, n: int) -> int:
@@ -24,7 +25,7 @@ def test_properties_match_what_was_written(make_clip, kind: str) -> None:
     with VideoReader(clip.path) as reader:
         assert reader.frame_count == clip.frame_count
         assert (reader.width, reader.height) == (clip.width, clip.height)
-        assert reader.codec == ("vp9" if kind == "webm" else "h264")
+        assert reader.codec == CODECS.get(kind, "h264")
         assert reader.timestamps[0] == 0.0  # relative: MPEG-TS start offsets vanish
         np.testing.assert_allclose(reader.timestamps, clip.timestamps, atol=1.5e-3)
         assert reader.is_vfr == (kind == "vfr_mp4")

@@ -20,7 +20,7 @@ import numpy as np
 import platformdirs
 
 # Bump when the stored layout or the way it is built changes: old files are then ignored.
-INDEX_VERSION = 1
+INDEX_VERSION = 3
 CACHE_DIR_ENV = "TRACKNET_STUDIO_CACHE_DIR"
 _HASH_SPAN = 1 << 20  # bytes hashed at each end of the file
 _PROGRESS_STEP = 0.01
@@ -58,6 +58,10 @@ class PacketIndex:
     pts: np.ndarray
     keyframes: np.ndarray
     header_frames: int  # the container's own frame count, 0 when unknown
+    untimed_packets: int = 0  # packets without pts or dts (raw streams): not indexable
+    # pts rise with every packet in decode order: with B-frames that means the container
+    # stored decode times as pts (AVI), so they do not give presentation order.
+    pts_rise_in_decode_order: bool = True
 
     @property
     def frame_count(self) -> int:
@@ -75,6 +79,8 @@ class PacketIndex:
                 pts=self.pts,
                 keyframes=self.keyframes,
                 header_frames=self.header_frames,
+                untimed_packets=self.untimed_packets,
+                pts_rise_in_decode_order=self.pts_rise_in_decode_order,
             )
         os.replace(tmp, file)  # atomic: a reader never sees half an index
 
@@ -92,6 +98,8 @@ class PacketIndex:
                     pts=data["pts"].astype(np.int64),
                     keyframes=data["keyframes"].astype(np.int64),
                     header_frames=int(data["header_frames"]),
+                    untimed_packets=int(data["untimed_packets"]),
+                    pts_rise_in_decode_order=bool(data["pts_rise_in_decode_order"]),
                 )
         except (OSError, KeyError, ValueError, EOFError):
             return None
@@ -111,11 +119,13 @@ def build_index(
     pts_list: list[int] = []
     key_pts: list[int] = []
     reported = 0.0
+    untimed = 0
     for packet in container.demux(stream):
         if packet.size == 0 or packet.is_discard:
             continue
         ts = packet.pts if packet.pts is not None else packet.dts
         if ts is None:
+            untimed += 1
             continue
         pts_list.append(ts)
         if packet.is_keyframe:
@@ -125,7 +135,8 @@ def build_index(
             if done - reported >= _PROGRESS_STEP:
                 reported = done
                 progress(done)
-    pts = np.unique(np.asarray(pts_list, dtype=np.int64))  # sorted; duplicates are bogus
+    decode_order = np.asarray(pts_list, dtype=np.int64)
+    pts = np.unique(decode_order)  # sorted; duplicates are bogus
     keyframes = np.searchsorted(pts, np.unique(np.asarray(key_pts, dtype=np.int64)))
     if progress is not None:
         progress(1.0)
@@ -135,4 +146,6 @@ def build_index(
         pts=pts,
         keyframes=keyframes.astype(np.int64),
         header_frames=int(stream.frames or 0),
+        untimed_packets=untimed,
+        pts_rise_in_decode_order=bool(np.all(np.diff(decode_order) > 0)),
     )

@@ -46,6 +46,12 @@ _VFR_TICKS = 2
 _VFR_FRACTION = 0.02
 
 
+_OUT_OF_ORDER = (
+    "stores no presentation timestamps for its B-frames (H.264 in AVI?), so frames "
+    "cannot be numbered exactly; remux it into MP4 or MKV"
+)
+
+
 class VideoError(Exception):
     """A video cannot be opened or a frame cannot be decoded; the message says which."""
 
@@ -141,9 +147,25 @@ class VideoReader:
                 index.save(index_file)
         elif progress is not None:
             progress(1.0)
+        if index.frame_count == 0 and index.untimed_packets:
+            raise VideoError(
+                self.path,
+                "video packets carry no timestamps (a raw elementary stream?), so frames "
+                "cannot be numbered exactly; remux it into MP4 or MKV",
+            )
         if index.frame_count == 0:
             raise VideoError(self.path, "contains no video frames")
+        if (
+            self._container.format.name == "avi"
+            and self._stream_has_b_frames()
+            and index.pts_rise_in_decode_order
+        ):
+            raise VideoError(self.path, _OUT_OF_ORDER)
         return index
+
+    def _stream_has_b_frames(self) -> bool:
+        assert self._container is not None
+        return bool(self._container.streams.video[0].codec_context.has_b_frames)
 
     def _build_index(self, size: int, progress: Callable[[float], None] | None) -> PacketIndex:
         # A container of its own: seeking back to the start is unreliable in some formats.
@@ -294,6 +316,13 @@ class VideoReader:
             if index is None:
                 continue
             if index >= self._valid_from:
+                if self._last_index is not None and index <= self._last_index:
+                    self._forget_position()
+                    raise VideoError(
+                        self.path,
+                        f"frames come out of timestamp order near frame {index}, so frames "
+                        "cannot be numbered exactly; remux it into MP4 or MKV",
+                    )
                 self._last_index = index
             if index > n:
                 break
