@@ -129,3 +129,21 @@ def test_progress_bar_shows_while_opening(window, qtbot, ui_clip):
     assert window.progress_bar.isVisible()
     wait_for_open(qtbot, window, ui_clip.path)
     assert not window.progress_bar.isVisible()
+
+
+def test_demo_is_prepared_off_the_ui_thread_then_opened(window, qtbot, ui_clip, monkeypatch):
+    import threading
+
+    import tracknet_studio.synthetic as synthetic
+
+    threads = []
+
+    def fake_demo(progress=None):
+        threads.append(threading.current_thread())
+        progress(1, 2)
+        return ui_clip.path, ui_clip.path.with_suffix(".csv")
+
+    monkeypatch.setattr(synthetic, "ensure_demo_clip", fake_demo)
+    window.open_demo()
+    wait_for_open(qtbot, window, ui_clip.path)
+    assert threads and threads[0] is not threading.main_thread()

@@ -11,9 +11,9 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .main_window import APP_TITLE, MainWindow
+from .resources import style_sheet
 
 ORGANIZATION = "TrackNet"
-STYLE_SHEET = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
 
 
 def dark_palette() -> QPalette:
@@ -52,8 +52,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv))
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
-    if STYLE_SHEET.is_file():
-        app.setStyleSheet(STYLE_SHEET.read_text(encoding="utf-8"))
+    app.setStyleSheet(style_sheet())
     return app
 
 

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSlider,
-    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -37,6 +36,7 @@ from .dialogs import ShortcutsDialog
 from .frame_source import FrameSource, ProviderFactory, default_provider_factory
 from .playback import SPEEDS, PlaybackClock
 from .recent import RecentFiles
+from .resources import icon
 from .video_view import VideoView
 
 APP_TITLE = "TrackNet Studio"
@@ -71,11 +71,14 @@ class _DemoWorker(QObject):
         try:
             from tracknet_studio.synthetic import ensure_demo_clip
 
-            video, _track = ensure_demo_clip(progress=self.progress.emit)
+            video, _track = ensure_demo_clip(progress=self._report)
         except Exception as exc:  # reported in a dialog, never as a traceback
             self.failed.emit(exc)
         else:
             self.done.emit(Path(video))
+
+    def _report(self, done: int, total: int) -> None:
+        self.progress.emit(done / max(total, 1))
 
 
 class MainWindow(QMainWindow):
@@ -151,16 +154,18 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         icons = {
-            "file.open": QStyle.StandardPixmap.SP_DialogOpenButton,
-            "step.first": QStyle.StandardPixmap.SP_MediaSkipBackward,
-            "step.prev": QStyle.StandardPixmap.SP_ArrowLeft,
-            "play.reverse": QStyle.StandardPixmap.SP_MediaSeekBackward,
-            "play.toggle": QStyle.StandardPixmap.SP_MediaPlay,
-            "step.next": QStyle.StandardPixmap.SP_ArrowRight,
-            "step.last": QStyle.StandardPixmap.SP_MediaSkipForward,
+            "file.open": "open",
+            "step.first": "first",
+            "step.prev": "step-backward",
+            "play.reverse": "play-reverse",
+            "play.toggle": "play",
+            "step.next": "step-forward",
+            "step.last": "last",
+            "view.fit": "fit",
+            "view.actual": "actual-size",
         }
-        for action_id, pixmap in icons.items():
-            self.action_by_id[action_id].setIcon(self.style().standardIcon(pixmap))
+        for action_id, name in icons.items():
+            self.action_by_id[action_id].setIcon(icon(name))
         bar.addAction(self.action_by_id["file.open"])
         bar.addSeparator()
         for action_id in (
@@ -626,13 +631,10 @@ class MainWindow(QMainWindow):
         self.zoom_label.setText(f"{scale * 100:.0f}%")
 
     def _update_play_icon(self) -> None:
-        playing_forward = self.playing and self.play_direction > 0
-        pixmap = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if playing_forward
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
-        self.action_by_id["play.toggle"].setIcon(self.style().standardIcon(pixmap))
+        forward = self.playing and self.play_direction > 0
+        backward = self.playing and self.play_direction < 0
+        self.action_by_id["play.toggle"].setIcon(icon("pause" if forward else "play"))
+        self.action_by_id["play.reverse"].setIcon(icon("pause" if backward else "play-reverse"))
 
     def _set_video_controls_enabled(self, enabled: bool) -> None:
         # Actions stay enabled (their handlers do nothing without a video), so that every

@@ -121,7 +121,6 @@ class VideoView(QWidget):
         self._fit = True
         self._apply_fit()
         self.update()
-        self.view_changed.emit(self._scale)
 
     def zoom_actual_size(self) -> None:
         """1:1 around the widget's centre."""
@@ -159,6 +158,7 @@ class VideoView(QWidget):
             (self.width() - size.width() * self._scale) / 2,
             (self.height() - size.height() * self._scale) / 2,
         )
+        self.view_changed.emit(self._scale)
 
     # -- events -------------------------------------------------------------------------
 
