@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -191,8 +193,7 @@ def test_zoomed_out_curves_survive_gaps(qtbot) -> None:
     widget.resize(500, 300)
     widget.set_track(labels)
     widget.show_all()
-    x_curve, _ = widget._curves[LABELS]
-    _, ys = x_curve.item.getData()
+    _, ys = widget.curve_items(LABELS)[0].getData()
     assert widget.display_window.bin > 1
     assert np.isfinite(ys).all()
     assert ys.max() >= n - 2 - widget.display_window.bin
@@ -238,8 +239,7 @@ def test_refresh_after_edit_updates_only_those_columns(
 def test_refresh_redraws_the_edited_layer_curve(qtbot, timeline: TimelineWidget, project) -> None:
     project.labels.update([40], x=777.0)
     timeline.refresh_frames([40], LABELS)
-    x_curve, _ = timeline._curves[LABELS]
-    xs, ys = x_curve.item.getData()
+    xs, ys = timeline.curve_items(LABELS)[0].getData()
     assert ys[np.searchsorted(xs, 40)] == 777.0
     project.labels.clear([45])  # a prediction remains there: the frame turns "model"
     timeline.refresh_frames([45])
@@ -248,25 +248,27 @@ def test_refresh_redraws_the_edited_layer_curve(qtbot, timeline: TimelineWidget,
 
 
 def test_every_layer_has_its_own_curves(qtbot, timeline: TimelineWidget, project) -> None:
-    assert list(timeline._curves) == [LABELS, "tracknet"]
-    label_pen = timeline._curves[LABELS][0].item.opts["pen"]
-    prediction_pen = timeline._curves["tracknet"][0].item.opts["pen"]
+    assert timeline.layer_names == [LABELS, "tracknet"]
+    label_pen = timeline.curve_items(LABELS)[0].opts["pen"]
+    prediction_pen = timeline.curve_items("tracknet")[0].opts["pen"]
     assert label_pen.style() == Qt.PenStyle.SolidLine
     assert prediction_pen.style() == Qt.PenStyle.DashLine
     assert label_pen.color() != prediction_pen.color()
-    _, ys = timeline._curves["tracknet"][1].item.getData()
+    _, ys = timeline.curve_items("tracknet")[1].getData()
     np.testing.assert_array_equal(ys, project.predictions["tracknet"].y[: len(ys)])
 
     second = Track(N)
     second.set_points([125], [300.0], [20.0], source=Source.MODEL)
     timeline.set_visible_range(100, 150)
     project.add_prediction("v2", second)
-    qtbot.waitUntil(lambda: "v2" in timeline._curves)
+    qtbot.waitUntil(lambda: "v2" in timeline.layer_names)
     assert timeline.visible_range() == pytest.approx((100, 150))
     assert timeline.state_codes[125] == FrameState.MODEL
     assert "v2:" in timeline.show_readout(125)
     project.remove_prediction("v2")
-    qtbot.waitUntil(lambda: "v2" not in timeline._curves)
+    qtbot.waitUntil(lambda: "v2" not in timeline.layer_names)
+    timeline.set_layer_visible("tracknet", False)
+    assert not any(item.isVisible() for item in timeline.curve_items("tracknet"))
 
 
 def test_wheel_zooms_time_only(qtbot, timeline: TimelineWidget) -> None:
@@ -314,3 +316,10 @@ def test_empty_timeline(qtbot) -> None:
     widget.set_project(None)
     widget.refresh_frames([1, 2])
     assert widget.n_frames == 0 and widget.show_readout(0) == ""
+
+
+def test_edits_from_a_worker_thread_reach_the_widget_thread(qtbot, timeline, project) -> None:
+    worker = threading.Thread(target=lambda: project.predictions["tracknet"].clear([160]))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: timeline.state_codes[160] == FrameState.UNLABELED)

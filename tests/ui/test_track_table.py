@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QThread
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
@@ -196,3 +198,15 @@ def test_coordinate_editor_keeps_sub_pixel_values(
 def test_root_index_has_no_children(model: TrackTableModel) -> None:
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.data(QModelIndex()) is None
+
+
+def test_edits_from_a_worker_thread_signal_on_the_model_thread(
+    qtbot, track: Track, model: TrackTableModel
+) -> None:
+    threads: list[object] = []
+    model.dataChanged.connect(lambda *_: threads.append(QThread.currentThread()))
+    worker = threading.Thread(target=lambda: track.update([10], x=5.0))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(threads))
+    assert threads == [model.thread()]

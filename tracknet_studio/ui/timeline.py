@@ -269,6 +269,9 @@ class TimelineWidget(QWidget):
 
     seek_requested = Signal(int)
     hovered = Signal(int)  # the frame under the mouse, for a status bar
+    # Track listeners may run on a worker thread (predictions written in the background);
+    # this signal carries their news to the widget's thread (a direct call on the same one).
+    _layer_changed = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -284,6 +287,7 @@ class TimelineWidget(QWidget):
         self._pending: dict[str, set[int]] = {}
         self._flush_timer = QTimer(self, singleShot=True, interval=0)
         self._flush_timer.timeout.connect(self._flush_pending)
+        self._layer_changed.connect(self._on_project_changed)
         self._build()
 
     # ----- construction ------------------------------------------------------------------
@@ -490,6 +494,21 @@ class TimelineWidget(QWidget):
             curves.append(_PeakCurve(item, column(axis)))
         self._curves[name] = (curves[0], curves[1])
 
+    @property
+    def layer_names(self) -> list[str]:
+        """The layers drawn, labels first."""
+        return list(self._curves)
+
+    def curve_items(self, layer: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+        """The (x over time, y over time) curves of a layer, e.g. to restyle them."""
+        x_curve, y_curve = self._curves[layer]
+        return x_curve.item, y_curve.item
+
+    def set_layer_visible(self, layer: str, visible: bool) -> None:
+        """Show or hide a layer's curves (the strip still accounts for it)."""
+        for item in self.curve_items(layer):
+            item.setVisible(visible)
+
     def _layer(self, name: str) -> Track:
         assert self._labels is not None
         return self._labels if name == LABELS else self._predictions[name]
@@ -594,6 +613,6 @@ def _weak_project_listener(
         if target is None:
             project.remove_listener(listener)
             return
-        target._on_project_changed(layer, frames)
+        target._layer_changed.emit(layer, frames)
 
     return listener

@@ -72,6 +72,10 @@ def changed_runs(frames: npt.ArrayLike) -> list[tuple[int, int]]:
 class TrackTableModel(QAbstractTableModel):
     """One row per frame of a Track; x, y, visibility and event are editable via undo."""
 
+    # Track listeners may run on a worker thread; this carries the frames to the model's
+    # thread (a direct call when the edit happens on the model's own thread).
+    _frames_changed = Signal(object)
+
     def __init__(
         self,
         track: Track | None = None,
@@ -82,6 +86,7 @@ class TrackTableModel(QAbstractTableModel):
         self._track: Track | None = None
         self._listener: Callable[[npt.NDArray[np.int64]], None] | None = None
         self.undo_stack = undo_stack
+        self._frames_changed.connect(self.on_frames_changed)
         self._unlabeled_brush = QColor(128, 128, 128)
         self.set_track(track)
 
@@ -231,7 +236,7 @@ def _weak_listener(model: TrackTableModel, track: Track) -> Callable[[npt.NDArra
         if target is None:
             track.remove_listener(listener)
             return
-        target.on_frames_changed(frames)
+        target._frames_changed.emit(frames)
 
     return listener
 
