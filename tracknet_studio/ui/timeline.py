@@ -284,7 +284,7 @@ class TimelineWidget(QWidget):
         self._current = 0
         self._window = DisplayWindow(0, 0, 1)
         self._curves: dict[str, tuple[_PeakCurve, _PeakCurve]] = {}
-        self._pending: dict[str, set[int]] = {}
+        self._pending: dict[str, list[Frames]] = {}
         self._flush_timer = QTimer(self, singleShot=True, interval=0)
         self._flush_timer.timeout.connect(self._flush_pending)
         self._layer_changed.connect(self._on_project_changed)
@@ -441,22 +441,21 @@ class TimelineWidget(QWidget):
                 curve.update_columns(self._window, columns)
 
     def _on_project_changed(self, layer: str, frames: Frames) -> None:
-        if not layer:
-            return  # non-track state (review, view settings)
-        assert self._project is not None
+        if not layer or self._project is None:
+            return  # non-track state (review, view settings), or news from a project let go
         if set(self._project.predictions) != set(self._predictions):
             view = self.visible_range()
             self._set_layers(self._project.labels, dict(self._project.predictions))
             self.set_visible_range(*view)  # a layer came or went: keep the user's zoom
             return
         # Edits arrive one by one (a drag, a loop of accepts); draw once per event-loop turn.
-        self._pending.setdefault(layer, set()).update(frames.tolist())
+        self._pending.setdefault(layer, []).append(np.asarray(frames, dtype=np.int64))
         self._flush_timer.start()
 
     def _flush_pending(self) -> None:
         pending, self._pending = self._pending, {}
-        for layer, frames in pending.items():
-            self.refresh_frames(np.fromiter(frames, dtype=np.int64, count=len(frames)), layer)
+        for layer, chunks in pending.items():
+            self.refresh_frames(np.concatenate(chunks), layer)
 
     # ----- layers ------------------------------------------------------------------------
     def _set_layers(self, labels: Track | None, predictions: dict[str, Track]) -> None:

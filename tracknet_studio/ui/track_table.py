@@ -109,7 +109,10 @@ class TrackTableModel(QAbstractTableModel):
     def on_frames_changed(self, frames: npt.NDArray[np.int64]) -> None:
         """Tell views that these rows changed (called by the track after every edit)."""
         last_column = len(COLUMNS) - 1
-        for first, last in changed_runs(frames):
+        rows = np.asarray(frames, dtype=np.int64)
+        # A queued notice may come from a track just replaced by a shorter one.
+        rows = rows[(rows >= 0) & (rows < self.rowCount())]
+        for first, last in changed_runs(rows):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
 
     # ----- read ------------------------------------------------------------------------------
