@@ -129,3 +129,22 @@ def test_raw_elementary_stream_has_no_timestamps(make_clip) -> None:
 
 def test_h264_b_frames_in_avi_are_refused(make_clip) -> None:
     expect_error(make_clip("avi_h264").path, "no presentation timestamps")
+
+
+def test_corrupt_frame_is_named(make_clip, tmp_path: Path) -> None:
+    clip = make_clip("webm")
+    with av.open(str(clip.path)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(video=0) if p.size]
+    data = bytearray(clip.path.read_bytes())
+    pos, size = packets[30]  # not a keyframe (those are 0, 12, 24, 36, ...)
+    data[pos + 4 : pos + size - 4] = b"\xff" * (size - 8)
+    path = tmp_path / "corrupt.webm"
+    path.write_bytes(bytes(data))
+    with VideoReader(path, cache_mb=0) as reader:
+        assert read_frame_number(reader.frame(29)) == 29
+        with pytest.raises(VideoError, match="frame 30 cannot be decoded") as info:
+            reader.frame(30)
+        assert info.value.path == path
+        # The reader stays usable: the next GOP decodes.
+        assert read_frame_number(reader.frame(40)) == 40
+        assert read_frame_number(reader.frame(5)) == 5
