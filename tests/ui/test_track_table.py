@@ -162,7 +162,12 @@ def test_set_current_frame_scrolls_without_seeking(qtbot, view: TrackTableView) 
     view.seek_requested.connect(seeks.append)
     view.set_current_frame(180)
     assert view.currentIndex().row() == 180
-    assert view.viewport().rect().contains(view.visualRect(view.model().index(180, 0)))
+    row = view.visualRect(view.model().index(180, 0))
+    assert abs(row.center().y() - view.viewport().rect().center().y()) <= row.height()
+    scroll = view.verticalScrollBar().value()
+    view.set_current_frame(181)  # already on screen: selected in place, no jump
+    assert view.currentIndex().row() == 181
+    assert view.verticalScrollBar().value() == scroll
     assert seeks == []
 
 

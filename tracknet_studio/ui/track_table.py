@@ -331,30 +331,28 @@ class TrackTableView(QTableView):
         return model if isinstance(model, TrackTableModel) else None
 
     def set_current_frame(self, frame: int) -> None:
-        """Select and reveal `frame` without asking to seek (the window already did)."""
+        """Select and reveal `frame` without asking to seek (the window already did).
+
+        A row already on screen is selected where it is (playback stays readable); one off
+        screen is scrolled to the middle.
+        """
         model = self.model()
         if model is None or not 0 <= frame < model.rowCount():
             return
         index = model.index(frame, max(0, self.currentIndex().column()))
-        if self.currentIndex().row() == frame:
-            self._reveal(index)
-            return
-        self._following = True
-        try:
-            flags = (
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.selectionModel().setCurrentIndex(index, flags)
-        finally:
-            self._following = False
-        self._reveal(index)
-
-    def _reveal(self, index: QModelIndex) -> None:
-        """Scroll only when the row is off screen, then centre it (playback stays readable)."""
-        if self.viewport().rect().contains(self.visualRect(index)):
-            return
-        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        on_screen = self.viewport().rect().contains(self.visualRect(index))
+        if self.currentIndex().row() != frame:
+            self._following = True
+            try:
+                flags = (
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows
+                )
+                self.selectionModel().setCurrentIndex(index, flags)
+            finally:
+                self._following = False
+        if not on_screen:
+            self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and not self._following:
