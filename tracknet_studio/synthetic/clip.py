@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -259,9 +259,9 @@ def _encode(scene: Scene, path: Path, progress: Progress | None, cancel: Cancel 
 
 
 def _temp_beside(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    return Path(name)
+    """A fresh name in the same folder (so os.replace is atomic); the encoder creates the
+    file itself, so it gets the user's usual permissions."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.part{path.suffix}")
 
 
 def generate_clip(

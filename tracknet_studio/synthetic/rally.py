@@ -322,6 +322,8 @@ def plan_rallies(
 ) -> RallyPlan:
     """Rallies separated by short pauses without a ball, until the clip is full."""
     planner = _Planner(style, camera, fps, speed, size, rng)
+    for player in (_NEAR, _FAR):  # both are on court from the first frame, ball or not
+        planner._key(player, 0, planner._ready(player), 1.0)
     frame = int(rng.integers(0, max(2, round(0.2 * fps))))
     server = int(rng.integers(0, 2))
     while frame < frames:
