@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -127,3 +128,22 @@ def test_zoom_actions_zoom_about_the_centre(open_window, qtbot):
     qtbot.keyClick(view, Qt.Key.Key_Minus)
     assert view.scale == pytest.approx(scale / 1.25)
     assert close_to(view.widget_to_video(centre), under)
+
+
+def test_painted_pixels_match_the_frame_at_the_mapped_position(window):
+    from tracknet_studio.ui.video_view import VideoView
+
+    view: VideoView = window.view
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    view.set_frame(frame)
+    view.set_zoom(4.0, QPointF(0, 0))  # magnified: pixels are drawn sharp, not blended
+    view.pan_by(7, 5)
+    painted = view.grab().toImage()
+    for x, y in [(0, 0), (39, 29), (17, 11), (3, 25)]:
+        p = view.video_to_widget(QPointF(x + 0.5, y + 0.5))
+        color = painted.pixelColor(int(p.x()), int(p.y()))
+        assert (color.red(), color.green(), color.blue()) == tuple(frame[y, x])
+    # Outside the video: the dark background.
+    corner = painted.pixelColor(2, 2)
+    assert (corner.red(), corner.green(), corner.blue()) == (18, 18, 20)
