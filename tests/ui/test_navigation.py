@@ -144,3 +144,23 @@ def test_stepping_pauses_playback(open_window, qtbot):
     assert not window.playing
     target = window.current_frame
     wait_for_frame(qtbot, window, target)
+
+
+@pytest.mark.parametrize("kind", ["mkv", "ts", "webm", "vfr_mp4"])
+def test_every_container_steps_exactly_in_the_window(window, qtbot, make_clip, kind):
+    clip = make_clip(kind)  # the video tests' clips, shared within the session
+    window.open_video(clip.path)
+    qtbot.waitUntil(lambda: window.source is not None, timeout=10_000)
+    wait_for_frame(qtbot, window, 0)
+    last = clip.frame_count - 1
+    for key, expected in [
+        (Qt.Key.Key_End, last),
+        (Qt.Key.Key_Left, last - 1),
+        (Qt.Key.Key_Home, 0),
+        (Qt.Key.Key_Right, 1),
+    ]:
+        press(qtbot, window, key)
+        wait_for_frame(qtbot, window, expected)
+    assert ("VFR" in window.fps_label.text()) == (kind == "vfr_mp4")
+    seconds = clip.timestamps[1]
+    assert window.time_label.text() == f"00:00.{round(seconds * 1000):03d}"
