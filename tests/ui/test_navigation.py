@@ -132,7 +132,7 @@ def test_speed_keys_and_combo(open_window, qtbot):
     assert window.speed == 0.1
     window.speed_combo.setCurrentIndex(window.speed_combo.count() - 1)
     assert window.speed == 4.0
-    press(qtbot, window, Qt.Key.Key_Backspace)
+    press(qtbot, window, Qt.Key.Key_Backslash)
     assert window.speed == 1.0
 
 

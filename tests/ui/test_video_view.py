@@ -107,7 +107,7 @@ def test_fit_key_and_actual_size(open_window, qtbot):
     view = open_window.view
     fitted = view.scale
     wheel(view, QPoint(10, 10), 4)
-    qtbot.keyClick(view, Qt.Key.Key_1)
+    qtbot.keyClick(view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert view.scale == 1.0
     qtbot.keyClick(view, Qt.Key.Key_F)
     assert view.fit_mode and view.scale == pytest.approx(fitted)

@@ -49,9 +49,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("file.quit", "&Quit", "File", "close", ("Ctrl+Q",),
                "Quit TrackNet Studio", group=2),
 
-    ActionSpec("view.fit", "&Fit to Window", "View", "fit_to_window", ("F",),
+    ActionSpec("view.fit", "&Fit to Window", "View", "fit_to_window", ("F", "Ctrl+0"),
                "Scale the video to fit the window (follows window resizes)"),
-    ActionSpec("view.actual", "&Actual Size (1:1)", "View", "zoom_actual_size", ("1",),
+    ActionSpec("view.actual", "&Actual Size (1:1)", "View", "zoom_actual_size", ("Ctrl+1",),
                "One video pixel per screen pixel"),
     ActionSpec("view.zoom_in", "Zoom &In", "View", "zoom_in", ("Ctrl+=", "+"),
                "Zoom in around the centre (the mouse wheel zooms toward the cursor)"),
@@ -80,7 +80,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Lower the playback speed (down to 0.1×)", group=3),
     ActionSpec("speed.up", "F&aster", "Playback", "speed_up", ("]",),
                "Raise the playback speed (up to 4×)", group=3),
-    ActionSpec("speed.reset", "&Normal Speed", "Playback", "speed_reset", ("Backspace",),
+    ActionSpec("speed.reset", "&Normal Speed", "Playback", "speed_reset", ("\\",),
                "Play at 1×", group=3),
 
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "show_shortcuts", ("F1",),
