@@ -205,6 +205,23 @@ class ProviderClient:
         self.provider.close()
 
 
+def bench_uncached_back_steps(path: Path, index_dir: Path, steps: int) -> None:
+    """The baseline for stepping: previous frame straight from the reader, no cache."""
+    with VideoReader(path, cache_mb=0, index_cache_dir=index_dir) as reader:
+        position = reader.frame_count // 2
+        reader.frame(position)
+        times = []
+        for _ in range(steps):
+            position -= 1
+            start = time.perf_counter()
+            reader.frame(position)
+            times.append(time.perf_counter() - start)
+    print(
+        f"  baseline without cache or prefetch, previous frame: p50 "
+        f"{percentile(times, 50) * 1000:.0f} ms, p95 {percentile(times, 95) * 1000:.0f} ms"
+    )
+
+
 def bench_stepping(path: Path, steps: int, think_s: float) -> None:
     client = ProviderClient(path)
     try:
@@ -329,6 +346,7 @@ def main() -> None:
         timed("sequential", lambda: bench_sequential(clip1080, index, "1080p H.264", rounds))
         print("2. frame stepping through the provider (paused, prefetch around)")
         timed("stepping", lambda: bench_stepping(clip1080, 15 if quick else 40, 0.1))
+        timed("stepping", lambda: bench_uncached_back_steps(clip1080, index, 10 if quick else 20))
         # A held arrow key repeats about 30 times a second.
         timed("stepping", lambda: bench_stepping(clip1080, 30 if quick else 60, 0.033))
         print("3. random seek")
