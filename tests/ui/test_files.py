@@ -147,3 +147,59 @@ def test_demo_is_prepared_off_the_ui_thread_then_opened(window, qtbot, ui_clip, 
     window.open_demo()
     wait_for_open(qtbot, window, ui_clip.path)
     assert threads and threads[0] is not threading.main_thread()
+
+
+class FailingProvider:
+    """Opens fine (reporting progress first) but cannot decode frames 5 and up."""
+
+    def __init__(self, path, *, on_ready, on_frame, on_error, on_progress=None):
+        from tracknet_studio.video.reader import VideoError
+
+        from .test_playback import FakeInfo
+
+        self.info = FakeInfo(Path(path), frame_count=20, fps=25.0)
+        self._on_frame, self._on_error, self._error = on_frame, on_error, VideoError
+        on_progress(0.5)
+        on_ready(self.info)
+
+    def request(self, n: int) -> None:
+        import numpy as np
+
+        from tracknet_studio.video.framecode import draw_frame_number
+
+        if n >= 5:
+            self._on_error(self._error(self.info.path, f"frame {n}: corrupt packet"))
+            return
+        image = np.zeros((self.info.height, self.info.width, 3), np.uint8)
+        draw_frame_number(image, n)
+        self._on_frame(n, image)
+
+    def cached(self, n: int) -> None:
+        return None
+
+    def set_direction(self, direction: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_decode_error_mid_file_is_reported_and_the_window_stays_usable(
+    make_window, qtbot, tmp_path, message_boxes
+):
+    window = make_window(provider_factory=FailingProvider)
+    progress: list[int] = []
+    window.progress_bar.valueChanged.connect(progress.append)
+    window.open_video(tmp_path / "bad-middle.mp4")
+    wait_for_frame(qtbot, window, 0)
+    assert 500 in progress  # the open progress reached the status bar
+    window.seek(4)
+    wait_for_frame(qtbot, window, 4)
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: len(message_boxes) == 1)
+    title, text = message_boxes[0]
+    assert title == "Video error"
+    assert text == f"{tmp_path / 'bad-middle.mp4'}: frame 5: corrupt packet"
+    assert shown_number(window) == 4  # the last good frame stays on screen
+    qtbot.keyClick(window.view, Qt.Key.Key_Left)
+    wait_for_frame(qtbot, window, 3)

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.speed = 1.0
         self._shortcuts_dialog: ShortcutsDialog | None = None
         self._demo_worker: _DemoWorker | None = None
+        self._error_open = False
         self.recent = RecentFiles(self.settings)
 
         self.setWindowTitle(APP_TITLE)
@@ -354,8 +355,12 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             self._show_open_error(source.path, exc)
         elif source is self.source:
-            # A decode failure mid-file: stop playing, say so, keep the window usable.
+            # A decode failure mid-file: stop playing, say so, keep the window usable, and
+            # make the position agree with the frame still on screen.
             self.pause()
+            if self.displayed_frame is not None:
+                self.current_frame = self.displayed_frame
+                self._show_position(self.displayed_frame)
             self._show_error("Video error", _message(source.path, exc))
 
     def _sender_source(self) -> FrameSource | None:
@@ -367,7 +372,16 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, title: str, text: str) -> None:
         self.progress_bar.hide()
-        QMessageBox.warning(self, title, text)
+        if self._error_open:
+            # The modal box runs its own event loop, so more errors can arrive meanwhile
+            # (say, from frames already in flight): one box at a time, the rest go below.
+            self.statusBar().showMessage(text, 10_000)
+            return
+        self._error_open = True
+        try:
+            QMessageBox.warning(self, title, text)
+        finally:
+            self._error_open = False
 
     # ================================================================= drag and drop
 
