@@ -54,7 +54,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.actual", "&Actual Size (1:1)", "View", "zoom_actual_size", ("Ctrl+1",),
                "One video pixel per screen pixel"),
     ActionSpec("view.zoom_in", "Zoom &In", "View", "zoom_in", ("Ctrl+=", "+"),
-               "Zoom in around the centre (the mouse wheel zooms toward the cursor)"),
+               "Zoom in around the centre (the wheel zooms toward the cursor)"),
     ActionSpec("view.zoom_out", "Zoom &Out", "View", "zoom_out", ("Ctrl+-", "-"),
                "Zoom out around the centre"),
 
@@ -100,8 +100,10 @@ def spec(action_id: str) -> ActionSpec:
 
 
 def shortcut_text(row: ActionSpec) -> str:
-    """The row's keys as the platform writes them, e.g. "Right, ." ."""
-    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in row.key_sequences)
+    """The row's keys as the platform writes them, e.g. "Right or ." ."""
+    return " or ".join(
+        s.toString(QKeySequence.SequenceFormat.NativeText) for s in row.key_sequences
+    )
 
 
 def build_actions(

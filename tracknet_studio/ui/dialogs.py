@@ -51,7 +51,7 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 560)
+        self.resize(760, 700)
 
     def action_names(self) -> list[str]:
         return [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
