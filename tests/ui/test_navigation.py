@@ -164,3 +164,19 @@ def test_every_container_steps_exactly_in_the_window(window, qtbot, make_clip, k
     assert ("VFR" in window.fps_label.text()) == (kind == "vfr_mp4")
     seconds = clip.timestamps[1]
     assert window.time_label.text() == f"00:00.{round(seconds * 1000):03d}"
+
+
+def test_switching_direction_while_playing(open_window, qtbot):
+    window = open_window
+    window.seek(15)
+    wait_for_frame(qtbot, window, 15)
+    press(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: (window.displayed_frame or 0) >= 18, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert window.playing and window.play_direction == -1
+    turned_at = window.displayed_frame
+    qtbot.waitUntil(lambda: window.displayed_frame <= turned_at - 3, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Space)  # Space while reversing plays forward again
+    assert window.play_direction == 1
+    press(qtbot, window, Qt.Key.Key_Space)
+    assert not window.playing

@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         self._clock: PlaybackClock | None = None
         self.current_frame = 0  # the frame asked for (shown as soon as it is decoded)
         self.displayed_frame: int | None = None  # the frame on screen
-        self.dropped_frames = 0
+        self.dropped_frames = 0  # frames the clock passed that were never shown
+        self._last_played = 0
         self.speed = 1.0
         self._shortcuts_dialog: ShortcutsDialog | None = None
         self._demo_worker: _DemoWorker | None = None
@@ -428,9 +429,11 @@ class MainWindow(QMainWindow):
             self._display(n, frame)
 
     def _display(self, n: int, frame: np.ndarray) -> None:
-        if self.playing and self.displayed_frame is not None and self._clock is not None:
-            jump = (n - self.displayed_frame) * self._clock.direction
+        if self.playing and self._clock is not None:
+            # Frames the clock passed between the previous one shown and this one.
+            jump = (n - self._last_played) * self._clock.direction
             self.dropped_frames += max(jump - 1, 0)
+            self._last_played = n
         self.displayed_frame = n
         self.view.set_frame(frame)
         if self.playing:
@@ -462,12 +465,16 @@ class MainWindow(QMainWindow):
     def play(self, direction: int = 1) -> None:
         if self.source is None or self._clock is None:
             return
-        start = self.displayed_frame if self.displayed_frame is not None else self.current_frame
+        self.pause()  # switching direction starts again from the frame on screen
+        # Paused, the frame asked for is where the user is (even if still decoding).
+        start = self.current_frame
         at_edge = start == (self._clock.last_frame if direction > 0 else 0)
         if at_edge:  # playing from the end starts again from the other end
             start = 0 if direction > 0 else self._clock.last_frame
             self.seek(start)
         self._clock.start(start, direction, self.speed)
+        # The start frame counts as shown if it is on screen; else it still has to be.
+        self._last_played = start if self.displayed_frame == start else start - direction
         self.source.set_direction(direction)
         self._timer.start()
         self._update_play_icon()
