@@ -1,0 +1,164 @@
+"""The networks: TrackNetV2 as published and a fast network for ordinary CPUs.
+
+Both take `3 * frames_in` channels (RGB frames stacked oldest first, values in [0, 1]) at
+the configured input size and return `frames_out` heatmaps of the same size, already
+passed through a sigmoid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+from tracknet.config import ModelConfig
+
+
+def conv_bn_relu(
+    in_channels: int, out_channels: int, kernel: int = 3, stride: int = 1
+) -> nn.Sequential:
+    """Convolution, batch norm and ReLU, padded to keep the size (divided by the stride)."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+def conv_stack(in_channels: int, out_channels: int, count: int) -> nn.Sequential:
+    """`count` 3x3 conv-BN-ReLU layers, TrackNetV2's building block (2 or 3 of them)."""
+    layers = [conv_bn_relu(in_channels, out_channels)]
+    layers += [conv_bn_relu(out_channels, out_channels) for _ in range(count - 1)]
+    return nn.Sequential(*layers)
+
+
+class TrackNetV2(nn.Module):
+    """TrackNetV2 (Sun et al. 2020): a VGG-style encoder and a U-Net decoder.
+
+    With the published base width of 64 it has about 11.3 M parameters. `base` scales
+    every layer's width, e.g. 32 for the half-width variant.
+    """
+
+    def __init__(self, in_channels: int = 9, out_channels: int = 3, base: int = 64) -> None:
+        super().__init__()
+        b = base
+        self.down1 = conv_stack(in_channels, b, 2)
+        self.down2 = conv_stack(b, 2 * b, 2)
+        self.down3 = conv_stack(2 * b, 4 * b, 3)
+        self.bottleneck = conv_stack(4 * b, 8 * b, 3)
+        self.up3 = conv_stack(8 * b + 4 * b, 4 * b, 3)
+        self.up2 = conv_stack(4 * b + 2 * b, 2 * b, 2)
+        self.up1 = conv_stack(2 * b + b, b, 2)
+        self.head = nn.Conv2d(b, out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s1 = self.down1(x)
+        s2 = self.down2(functional.max_pool2d(s1, 2))
+        s3 = self.down3(functional.max_pool2d(s2, 2))
+        x = self.bottleneck(functional.max_pool2d(s3, 2))
+        x = self.up3(torch.cat([_upsample(x), s3], dim=1))
+        x = self.up2(torch.cat([_upsample(x), s2], dim=1))
+        x = self.up1(torch.cat([_upsample(x), s1], dim=1))
+        return torch.sigmoid(self.head(x))
+
+
+def _upsample(x: torch.Tensor) -> torch.Tensor:
+    return functional.interpolate(x, scale_factor=2.0, mode="nearest")
+
+
+class SeparableResidual(nn.Module):
+    """Depthwise 3x3 (optionally dilated) then pointwise 1x1, with an identity shortcut.
+
+    Dilation widens the receptive field at no extra cost, which the network needs to
+    relate a ball's position across three frames when it moves fast.
+    """
+
+    def __init__(self, channels: int, dilation: int = 1) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv2d(
+            channels, channels, 3, padding=dilation, dilation=dilation, groups=channels, bias=False
+        )
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.pointwise = nn.Conv2d(channels, channels, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = functional.relu(self.bn1(self.depthwise(x)), inplace=True)
+        y = self.bn2(self.pointwise(y))
+        return functional.relu(x + y, inplace=True)
+
+
+class FastTrackNet(nn.Module):
+    """A small encoder-decoder that runs in real time on a laptop CPU.
+
+    Layout (input 288x512, `base` = c):
+      stem: 3x3 stride 2 to 1/2 (c), 3x3 stride 2 to 1/4 (2c), separable blocks at 1/4
+      context: 3x3 stride 2 to 1/8 (4c), separable blocks dilated 1, 2, 4, 8 (a receptive
+        field of ~250 input pixels, enough for a ball crossing a good part of the frame
+        within a triplet)
+      decoder: up to 1/4 + skip, up to 1/2 + skip, 1x1 head, bilinear up to full size.
+    The heavy work happens at 1/4 and 1/8, where it is cheap; the weighted centroid in
+    post-processing recovers sub-pixel positions from the smooth upsampled heatmap.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 9,
+        out_channels: int = 3,
+        base: int = 16,
+        quarter_blocks: int = 2,
+        dilations: Sequence[int] = (1, 2, 4, 8),
+    ) -> None:
+        super().__init__()
+        c = base
+        self.stem_half = conv_bn_relu(in_channels, c, 3, stride=2)
+        self.stem_quarter = nn.Sequential(
+            conv_bn_relu(c, 2 * c, 3, stride=2),
+            *[SeparableResidual(2 * c) for _ in range(quarter_blocks)],
+        )
+        self.context = nn.Sequential(
+            conv_bn_relu(2 * c, 4 * c, 3, stride=2),
+            *[SeparableResidual(4 * c, d) for d in dilations],
+        )
+        self.fuse_quarter = nn.Sequential(
+            conv_bn_relu(4 * c + 2 * c, 2 * c, 1), SeparableResidual(2 * c)
+        )
+        self.fuse_half = conv_bn_relu(2 * c + c, c, 3)
+        self.head = nn.Conv2d(c, out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        half = self.stem_half(x)
+        quarter = self.stem_quarter(half)
+        y = self.context(quarter)
+        y = self.fuse_quarter(torch.cat([_upsample(y), quarter], dim=1))
+        y = self.fuse_half(torch.cat([_upsample(y), half], dim=1))
+        logits = functional.interpolate(
+            self.head(y), scale_factor=2.0, mode="bilinear", align_corners=False
+        )
+        return torch.sigmoid(logits)
+
+
+NETWORKS: dict[str, Callable[..., nn.Module]] = {
+    "tracknetv2": TrackNetV2,
+    "fasttracknet": FastTrackNet,
+}
+
+
+def build_network(config: ModelConfig) -> nn.Module:
+    """The untrained network that `config` describes."""
+    try:
+        factory = NETWORKS[config.arch]
+    except KeyError:
+        raise ValueError(
+            f"unknown architecture {config.arch!r}; known: {sorted(NETWORKS)}"
+        ) from None
+    return factory(
+        in_channels=config.in_channels, out_channels=config.frames_out, **config.arch_kwargs
+    )
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,52 @@
+"""Network shapes, parameter counts and the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tracknet.config import ModelConfig  # noqa: E402
+from tracknet.networks import FastTrackNet, TrackNetV2, build_network, count_parameters  # noqa: E402
+
+
+def test_tracknetv2_has_the_published_parameter_count() -> None:
+    # TrackNetV2 as published: about 11.3 M parameters for 9 channels in, 3 heatmaps out.
+    assert count_parameters(TrackNetV2(9, 3)) == pytest.approx(11.3e6, rel=0.02)
+
+
+@pytest.mark.parametrize("arch", ["tracknetv2", "fasttracknet"])
+def test_output_is_one_probability_map_per_output_frame(arch: str) -> None:
+    kwargs = {"base": 4}
+    config = ModelConfig(arch=arch, height=32, width=64, arch_kwargs=kwargs)
+    model = build_network(config).eval()
+    with torch.no_grad():
+        out = model(torch.rand(2, 9, 32, 64))
+    assert out.shape == (2, 3, 32, 64)
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+def test_one_frame_out_and_five_frames_in() -> None:
+    config = ModelConfig(arch="fasttracknet", frames_in=5, frames_out=1, height=16, width=32)
+    with torch.no_grad():
+        out = build_network(config).eval()(torch.rand(1, 15, 16, 32))
+    assert out.shape == (1, 1, 16, 32)
+
+
+def test_fast_network_is_far_smaller_than_tracknetv2() -> None:
+    assert count_parameters(FastTrackNet()) < count_parameters(TrackNetV2()) / 20
+
+
+def test_unknown_architecture_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_network(ModelConfig(arch="resnet"))
+
+
+def test_config_round_trips_through_json(tmp_path) -> None:
+    config = ModelConfig(arch="fasttracknet", threshold=0.4, arch_kwargs={"base": 8})
+    config.save(tmp_path / "c.json")
+    assert ModelConfig.load(tmp_path / "c.json") == config
+    with pytest.raises(ValueError, match="unknown model config keys"):
+        ModelConfig.from_dict({**config.to_dict(), "colour": "red"})
+    with pytest.raises(ValueError):
+        ModelConfig(frames_in=3, frames_out=2)
