@@ -96,6 +96,7 @@ class VideoReader:
         self._frames: Iterator[av.VideoFrame] | None = None
         self._last_index: int | None = None  # last frame the decoder produced
         self._valid_from = 0  # frames before this index may be broken (open-GOP leaders)
+        self._skip_before_pts = int(self._index.pts[0])  # see _decode_packets
 
     # ----------------------------------------------------------------- opening
     def _fingerprint_file(self) -> tuple[int, str]:
@@ -253,6 +254,10 @@ class VideoReader:
         if self._container is None:
             raise VideoError(self.path, "reader is closed")
         keep_from = max(0, n - min(keep_before, self._waypoint_budget()))
+        # Frames before keep_from are wanted only as references (see _decode_packets).
+        # Packets the decoder already holds were judged by an earlier bar, which lay at or
+        # before an earlier target, so frame n itself was never skipped.
+        self._skip_before_pts = int(self._index.pts[keep_from])
         try:
             if self._can_continue_to(n):
                 return self._decode_until(n, keep_from=keep_from)
@@ -285,7 +290,7 @@ class VideoReader:
         """Seek so decoding starts at or before frame ``key``; False if it landed late."""
         assert self._container is not None
         self._seek_container(int(self._index.pts[key]))
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decode_packets()
         self._valid_from = key
         for frame in self._frames:
             index = self._index_of(frame)
@@ -306,9 +311,25 @@ class VideoReader:
         assert self._container is not None
         self._container.close()
         self._container, self._stream = self._open_stream()
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decode_packets()
         self._valid_from = 0
         self._last_index = None
+
+    def _decode_packets(self) -> Iterator[av.VideoFrame]:
+        """Decode the stream from the demuxer's position, skipping what nobody will see.
+
+        Packets shown before ``_skip_before_pts`` are decoded only if other frames refer to
+        them: non-reference frames (most B-frames) are skipped there, which cuts a long
+        seek's decoding by about a third. Set per packet, so it never hides a wanted frame.
+        """
+        assert self._container is not None
+        codec = self._stream.codec_context
+        for packet in self._container.demux(self._stream):
+            skip = packet.pts is not None and packet.pts < self._skip_before_pts
+            mode = "NONREF" if skip else "DEFAULT"
+            if codec.skip_frame != mode:
+                codec.skip_frame = mode
+            yield from codec.decode(packet)
 
     def _decode_until(self, n: int, keep_from: int) -> np.ndarray:
         """Decode forward to frame ``n``, caching frames from ``keep_from`` on."""
