@@ -21,6 +21,7 @@ from tracknet_studio.formats.csv_tracks import (
     write_csv,
 )
 from tracknet_studio.formats.errors import FormatError
+from tracknet_studio.formats.fastcsv import parse_numeric_body
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TRACKNET_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -155,6 +156,9 @@ def test_volleyball_csv_needs_its_options_and_imports_with_them() -> None:
         ("Frame,Visibility,X,Y\n0,1,abc,3\n", "line 2"),
         ("Frame,Visibility,X,Y\n0,1,2,3\n-4,1,2,3\n", "line 3"),
         ("Frame,Visibility,X,Y\n0,1,2,3\n0,1,5,3\n", "line 3, frame 0"),
+        ("Frame,Visibility,X,Y\n0,1,2,3\n1.5,1,2,3\n", "line 3"),
+        ("Frame,Visibility,X,Y\n0,1,2,3\n,1,2,3\n", "line 3"),
+        ("Frame,Visibility,X,Y\n0,1,2,3\n1,1.5,2,3\n", "line 3"),
         ("file name,visibility,x-coordinate,y-coordinate,status\nabc.jpg,1,2,3,0\n", "line 2"),
         ("file name,visibility,x-coordinate,y-coordinate,status\n1.jpg,1,2,3,5\n", "line 2"),
     ],
@@ -200,3 +204,42 @@ def test_writer_refuses_what_it_cannot_express() -> None:
     track.set_points([1], [1.0], [1.0])
     with pytest.raises(ValueError, match="loses the frame number"):
         format_csv(track, CsvForm.TENNIS_A, name_pattern="frame.jpg")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 4)) | st.none(),
+            min_size=3,
+            max_size=3,
+        ),
+        max_size=20,
+    )
+)
+def test_fast_parser_reads_exactly_what_float_reads(rows: list[list[float | None]]) -> None:
+    def text(v: float | None) -> str:
+        return "" if v is None else str(int(v)) if v.is_integer() else repr(v)
+
+    body = "".join(",".join(text(v) for v in row) + "\n" for row in rows)
+    parsed = parse_numeric_body(body, 3)
+    expected = np.array([[np.nan if v is None else float(text(v)) for v in r] for r in rows])
+    if any(len(text(v).replace("-", "").replace(".", "")) > 15 for r in rows for v in r):
+        return  # too many digits for the exact fast path; it must decline those (below)
+    assert parsed is not None
+    np.testing.assert_array_equal(parsed, expected.reshape(-1, 3))
+
+
+def test_fast_parser_declines_what_it_cannot_read_exactly() -> None:
+    for body in [
+        "1e5,1\n",
+        "nan,1\n",
+        "1,2\n3\n",
+        "1-2,3\n",
+        "1.2.3,4\n",
+        ".,1\n",
+        "0.30000000000000004,1\n",
+        '"1",2\n',
+        "1,2\n\n3,4\n",
+    ]:
+        assert parse_numeric_body(body, 2) is None, body

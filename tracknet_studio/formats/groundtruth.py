@@ -252,7 +252,7 @@ def _last_video_frame(names: dict[str, int], frame_map: FrameMap) -> int:
     if frame_map.by == "position":
         ks = list(names.values())
     else:
-        ks = [int(r[-1]) for r in (_DIGITS.findall(PurePosixPath(n).stem) for n in names) if r]
+        ks = [k for k in map(_name_number, names) if k is not None]
     return max((frame_map.offset + frame_map.stride * k for k in ks), default=-1)
 
 
@@ -321,11 +321,22 @@ def _shapes(item: dict[str, Any], uri: str, frame: str) -> list[tuple[str, dict[
     """(kind, object) pairs of one frame entry; unknown shapes are errors."""
     out = []
     for kind in _SHAPES:
-        objs = item.get(kind, [])
+        objs = item.get(kind)
+        if not objs:
+            continue
         if not isinstance(objs, list) or not all(isinstance(o, dict) for o in objs):
             raise FormatError(uri, f"{kind!r} must be a list of objects", frame=frame)
         out += [(kind, o) for o in objs]
     return out
+
+
+def _name_number(name: str) -> int | None:
+    """The last run of digits in a file name's stem (string ops: this runs per frame)."""
+    stem = name.rpartition("/")[2]
+    if "." in stem:
+        stem = stem.rpartition(".")[0]
+    runs = _DIGITS.findall(stem)
+    return int(runs[-1]) if runs else None
 
 
 def _object_name(obj: dict[str, Any]) -> str:
@@ -360,12 +371,12 @@ def _video_frame(name: str, position: int, frame_map: FrameMap, uri: str) -> int
     if frame_map.by == "position":
         k = position
     else:
-        runs = _DIGITS.findall(PurePosixPath(name).stem)
-        if not runs:
+        number = _name_number(name)
+        if number is None:
             raise FormatError(
                 uri, "the file name carries no frame number; map by position", frame=name
             )
-        k = int(runs[-1])
+        k = number
     return frame_map.offset + frame_map.stride * k
 
 
@@ -467,15 +478,23 @@ def frame_name(frame: int, n_frames: int) -> str:
 
 def seqlabel(track: Track, frames: np.ndarray, *, object_id: str = "ball-1") -> dict[str, Any]:
     """The SeqLabel.json document of `track` over the sequence `frames` (labeled ones only)."""
+    positions = np.flatnonzero(track.labeled[frames])
+    chosen = frames[positions]
+    columns = zip(
+        positions.tolist(),
+        chosen.tolist(),
+        track.visibility[chosen].tolist(),
+        track.x[chosen].tolist(),
+        track.y[chosen].tolist(),
+        track.event[chosen].tolist(),
+        strict=True,
+    )
+    events = {int(k): v for k, v in _EVENT_TO_GT.items()}
+    levels = {int(k): v for k, v in _VIS_TO_GT.items()}
     entries = []
-    labeled = track.labeled
-    for pos, f in enumerate(frames.tolist()):
-        if not labeled[f]:
-            continue
-        vis = int(track.visibility[f])
-        attrs: dict[str, str] = {"event": _EVENT_TO_GT[Event(int(track.event[f]))]}
+    for pos, f, vis, x, y, event in columns:
+        attrs: dict[str, str] = {"event": events[event]}
         keypoints = []
-        x, y = float(track.x[f]), float(track.y[f])
         if vis > Visibility.NO_BALL and math.isfinite(x) and math.isfinite(y):
             attrs["visible"] = "yes"
             keypoints.append(
@@ -485,7 +504,7 @@ def seqlabel(track: Track, frames: np.ndarray, *, object_id: str = "ball-1") -> 
                     "class-id": "0",
                     "object-id": object_id,
                     "object-name": BALL_OBJECT,
-                    "label-category-attributes": {"visibility": _VIS_TO_GT[Visibility(vis)]},
+                    "label-category-attributes": {"visibility": levels[vis]},
                 }
             )
         else:
