@@ -12,7 +12,9 @@ from tracknet_studio.video.packet_index import PacketIndex, default_index_dir
 from tracknet_studio.video.reader import VideoReader
 
 
-def test_second_open_reuses_the_stored_index(make_clip, tmp_path: Path) -> None:
+def test_second_open_reuses_the_stored_index(make_clip, tmp_path: Path, monkeypatch) -> None:
+    # A cache folder of its own: other tests may have indexed the same clip already.
+    monkeypatch.setenv("TRACKNET_STUDIO_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "clip.mkv"
     shutil.copy(make_clip("mkv").path, path)
     progress: list[float] = []
@@ -21,7 +23,8 @@ def test_second_open_reuses_the_stored_index(make_clip, tmp_path: Path) -> None:
         fingerprint = first.fingerprint
     assert progress[-1] == 1.0 and progress == sorted(progress)
     stored = default_index_dir() / f"{fingerprint['hash']}-{fingerprint['size']}.npz"
-    assert stored.is_file()  # under TRACKNET_STUDIO_CACHE_DIR, set by the test session
+    assert stored.is_file()
+    assert stored.parent == tmp_path / "cache" / "index"
     with VideoReader(path) as second:
         assert not second.index_built
         assert second.fingerprint == fingerprint
@@ -31,10 +34,10 @@ def test_second_open_reuses_the_stored_index(make_clip, tmp_path: Path) -> None:
 def test_changed_file_is_reindexed(make_clip, tmp_path: Path) -> None:
     path = tmp_path / "clip.mp4"
     shutil.copy(make_clip("mp4").path, path)
-    with VideoReader(path) as reader:
+    with VideoReader(path, index_cache_dir=tmp_path) as reader:
         before = reader.fingerprint
     shutil.copy(make_clip("mp4", frame_count=30).path, path)
-    with VideoReader(path) as reader:
+    with VideoReader(path, index_cache_dir=tmp_path) as reader:
         assert reader.index_built
         assert reader.frame_count == 30
         assert reader.fingerprint != before
