@@ -1,0 +1,242 @@
+"""What the overlay draws on a frame: markers and fading trails, as plain data.
+
+The window paints these primitives with QPainter and the video exporter rasterizes the very
+same ones with OpenCV, so everything here is Qt-free, in video-pixel coordinates (origin at
+the top-left corner of the top-left pixel), with colours as 8-bit RGB and opacity in 0..1.
+
+Per layer (the labels, then each prediction layer) a frame gets:
+- a trail: one segment between each pair of consecutive frames among the last
+  `trail_length` frames that both hold a ball, fading from `trail_alpha` (newest) to nothing;
+  a frame without a ball breaks the trail rather than bridging the gap with a straight line;
+- a marker at the current frame's position. Labels are rings coloured by where the label
+  came from (human, imported, interpolated, accepted model); predictions are crosses in the
+  layer's own colour with the model's confidence as opacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+
+from tracknet_studio.core import LABELS, Source, Track, Visibility
+
+RGB = tuple[int, int, int]
+
+
+class Shape(StrEnum):
+    RING = "ring"  # a circle outline: labels
+    CROSS = "cross"  # an X inside the radius: predictions
+
+
+# Label colours by source; a label marker says at a glance whether a person placed it.
+SOURCE_COLOURS: dict[Source, RGB] = {
+    Source.HUMAN: (255, 214, 10),
+    Source.IMPORTED: (255, 159, 67),
+    Source.INTERPOLATED: (120, 200, 255),
+    Source.MODEL: (110, 230, 140),
+    Source.NONE: (200, 200, 200),
+}
+# Prediction layers take these colours in order (chosen to stay apart from the label colours).
+PREDICTION_COLOURS: tuple[RGB, ...] = (
+    (255, 70, 160),
+    (170, 110, 255),
+    (0, 220, 200),
+    (255, 110, 70),
+)
+
+
+@dataclass(frozen=True)
+class OverlaySettings:
+    """How much to draw and how big. Sizes are in video pixels."""
+
+    trail_length: int = 15  # frames before the current one that the trail covers
+    show_trail: bool = True
+    hidden_layers: frozenset[str] = frozenset()
+    marker_radius: float = 7.0
+    line_width: float = 1.5
+    trail_width: float = 2.0
+    trail_alpha: float = 0.85  # opacity of the newest trail segment
+    min_confidence_alpha: float = 0.2  # a prediction with confidence 0 stays faintly visible
+    occluded_alpha: float = 0.55  # an occluded ball's position is a guess: drawn fainter
+
+    def __post_init__(self) -> None:
+        if self.trail_length < 0:
+            raise ValueError(f"trail_length must be >= 0, got {self.trail_length}")
+
+    def with_layer(self, layer: str, visible: bool) -> OverlaySettings:
+        """A copy with one layer shown or hidden."""
+        hidden = self.hidden_layers - {layer} if visible else self.hidden_layers | {layer}
+        return replace(self, hidden_layers=frozenset(hidden))
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The ball of one layer at the current frame."""
+
+    layer: str
+    frame: int
+    x: float
+    y: float
+    radius: float
+    colour: RGB
+    alpha: float
+    shape: Shape
+    line_width: float
+
+
+@dataclass(frozen=True)
+class TrailSegment:
+    """A straight piece of a layer's recent path, from (x0, y0) to (x1, y1)."""
+
+    layer: str
+    frame: int  # the later of the two frames it joins
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    colour: RGB
+    alpha: float
+    width: float
+
+
+Primitive = Marker | TrailSegment
+
+
+class HasLayers(Protocol):
+    """What `overlay_items` needs of a project: the label layer and the prediction layers."""
+
+    labels: Track
+    predictions: Mapping[str, Track]
+
+
+@dataclass(frozen=True)
+class _Layer:
+    name: str
+    track: Track
+    is_prediction: bool
+    colour: RGB = (255, 255, 255)
+
+
+def layer_colours(names: Sequence[str]) -> dict[str, RGB]:
+    """Each prediction layer's colour, by its position among the prediction layers."""
+    return {name: PREDICTION_COLOURS[i % len(PREDICTION_COLOURS)] for i, name in enumerate(names)}
+
+
+def overlay_items(
+    layers: HasLayers | Mapping[str, Track],
+    frame: int,
+    settings: OverlaySettings | None = None,
+) -> list[Primitive]:
+    """The primitives to draw on `frame`: trails first (under), then markers, labels last.
+
+    `layers` is a project (anything with `labels` and `predictions`) or a mapping of layer
+    name to track in which the name `LABELS` ("labels") marks the label layer.
+    """
+    settings = settings or OverlaySettings()
+    items: list[Primitive] = []
+    markers: list[Marker] = []
+    # Predictions first so the label, the thing being edited, is drawn on top of them.
+    for layer in reversed(_layers(layers)):
+        if layer.name in settings.hidden_layers or not 0 <= frame < len(layer.track):
+            continue
+        if settings.show_trail and settings.trail_length > 0:
+            items.extend(_trail(layer, frame, settings))
+        marker = _marker(layer, frame, settings)
+        if marker is not None:
+            markers.append(marker)
+    return items + markers
+
+
+def _layers(layers: HasLayers | Mapping[str, Track]) -> list[_Layer]:
+    if isinstance(layers, Mapping):
+        labels = layers.get(LABELS)
+        predictions = {n: t for n, t in layers.items() if n != LABELS}
+    else:
+        labels, predictions = layers.labels, dict(layers.predictions)
+    colours = layer_colours(list(predictions))
+    out = [] if labels is None else [_Layer(LABELS, labels, is_prediction=False)]
+    out += [_Layer(n, t, is_prediction=True, colour=colours[n]) for n, t in predictions.items()]
+    return out
+
+
+def _marker(layer: _Layer, frame: int, settings: OverlaySettings) -> Marker | None:
+    track = layer.track
+    x, y = float(track.x[frame]), float(track.y[frame])
+    visibility = int(track.visibility[frame])
+    if visibility <= Visibility.NO_BALL or not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    alpha = 1.0
+    if layer.is_prediction:
+        alpha = _confidence_alpha(float(track.confidence[frame]), settings)
+        colour, shape = layer.colour, Shape.CROSS
+    else:
+        colour = source_colour(int(track.source[frame]))
+        shape = Shape.RING
+    if visibility == Visibility.OCCLUDED:
+        alpha *= settings.occluded_alpha
+    return Marker(
+        layer=layer.name,
+        frame=frame,
+        x=x,
+        y=y,
+        radius=settings.marker_radius,
+        colour=colour,
+        alpha=alpha,
+        shape=shape,
+        line_width=settings.line_width,
+    )
+
+
+def _trail(layer: _Layer, frame: int, settings: OverlaySettings) -> list[TrailSegment]:
+    first = max(frame - settings.trail_length, 0)
+    window = slice(first, frame + 1)
+    track = layer.track
+    xs, ys = track.x[window], track.y[window]
+    ball = (track.visibility[window] > Visibility.NO_BALL) & np.isfinite(xs) & np.isfinite(ys)
+    joined = np.flatnonzero(ball[:-1] & ball[1:])  # segment i joins frames first+i, first+i+1
+    if layer.is_prediction:
+        conf = track.confidence[window]
+    segments = []
+    for i in joined:
+        later = first + int(i) + 1
+        age = frame - later  # 0 for the segment ending at the current frame
+        alpha = settings.trail_alpha * (1.0 - age / settings.trail_length)
+        if layer.is_prediction:
+            alpha *= _confidence_alpha(float(conf[i + 1]), settings)
+            colour = layer.colour
+        else:
+            colour = source_colour(int(track.source[later]))
+        segments.append(
+            TrailSegment(
+                layer=layer.name,
+                frame=later,
+                x0=float(xs[i]),
+                y0=float(ys[i]),
+                x1=float(xs[i + 1]),
+                y1=float(ys[i + 1]),
+                colour=colour,
+                alpha=float(alpha),
+                width=settings.trail_width,
+            )
+        )
+    return segments
+
+
+def source_colour(source: int) -> RGB:
+    """The colour of a label from this source (grey for unknown codes)."""
+    try:
+        return SOURCE_COLOURS[Source(source)]
+    except ValueError:
+        return SOURCE_COLOURS[Source.NONE]
+
+
+def _confidence_alpha(confidence: float, settings: OverlaySettings) -> float:
+    """Opacity for a prediction's confidence; unknown confidence (NaN) draws fully opaque."""
+    if not np.isfinite(confidence):
+        return 1.0
+    low = settings.min_confidence_alpha
+    return low + (1.0 - low) * min(max(confidence, 0.0), 1.0)
