@@ -64,6 +64,27 @@ def test_audio_only(tmp_path: Path, name: str, codec: str) -> None:
     expect_error(path, "no video stream.*audio")
 
 
+def test_audio_with_cover_picture(tmp_path: Path) -> None:
+    # Music files carry cover art as a one-picture video stream; that is not a video.
+    path = tmp_path / "song_with_cover.mp4"
+    with av.open(str(path), "w") as container:
+        audio = container.add_stream("aac", rate=44100)
+        audio.layout = "stereo"
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 64, 64, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")
+        container.mux(cover.encode(picture))
+        container.mux(cover.encode(None))
+        samples = av.AudioFrame.from_ndarray(
+            np.zeros((2, 1024), np.float32), format="fltp", layout="stereo"
+        )
+        samples.sample_rate = 44100
+        container.mux(audio.encode(samples))
+        container.mux(audio.encode(None))
+    expect_error(path, "no video stream.*audio.*cover picture")
+
+
 def test_zero_video_frames(tmp_path: Path) -> None:
     # A video track without a single packet beside an audio track that has some.
     path = tmp_path / "nothing.mkv"

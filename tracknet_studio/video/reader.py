@@ -123,11 +123,15 @@ class VideoReader:
         return container, stream
 
     def _pick_stream(self, container: av.container.InputContainer) -> av.video.stream.VideoStream:
-        if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams})
+        # Cover art in music files is a one-picture "video" stream: not a video.
+        videos = [s for s in container.streams.video if not _is_cover_picture(s)]
+        if not videos:
+            kinds = sorted({s.type for s in container.streams if not _is_cover_picture(s)})
             has = f"only {', '.join(kinds)} streams" if kinds else "no streams"
+            if len(videos) < len(container.streams.video):
+                has += " and a cover picture"
             raise VideoError(self.path, f"contains no video stream ({has})")
-        stream = container.streams.video[0]
+        stream = videos[0]
         codec = stream.codec_context
         if codec is None or not _has_decoder(codec.name):
             raise VideoError(self.path, f"unsupported video codec {_codec_label(stream)!r}")
@@ -413,6 +417,10 @@ def _return_freed_memory() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _is_cover_picture(stream: av.stream.Stream) -> bool:
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
 def _has_decoder(name: str) -> bool:
