@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tracknet_studio.video.framecode import read_frame_number
 from tracknet_studio.video.packet_index import PacketIndex, default_index_dir
@@ -74,3 +75,12 @@ def test_index_round_trip(tmp_path: Path) -> None:
     assert loaded.time_base == index.time_base and loaded.header_frames == 3
     np.testing.assert_array_equal(loaded.pts, index.pts)
     np.testing.assert_array_equal(loaded.keyframes, index.keyframes)
+
+
+@pytest.mark.parametrize("kind", ["mp4", "ts", "webm"])
+def test_index_build_reports_progress(make_clip, tmp_path: Path, kind: str) -> None:
+    progress: list[float] = []
+    with VideoReader(make_clip(kind).path, progress=progress.append, index_cache_dir=tmp_path):
+        pass
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    assert len([p for p in progress if 0 < p < 1]) >= 3  # in steps, not just "done"

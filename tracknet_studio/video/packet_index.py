@@ -132,8 +132,8 @@ def build_index(
         pts_list.append(ts)
         if packet.is_keyframe:
             key_pts.append(ts)
-        if progress is not None and packet.pos is not None and packet.pos > 0 and file_size:
-            done = min(packet.pos / file_size, 1.0)
+        if progress is not None:
+            done = _fraction_done(packet, ts, file_size, stream)
             if done - reported >= _PROGRESS_STEP:
                 reported = done
                 progress(done)
@@ -151,3 +151,15 @@ def build_index(
         untimed_packets=untimed,
         pts_rise_in_decode_order=bool(np.all(np.diff(decode_order) > 0)),
     )
+
+
+def _fraction_done(
+    packet: av.Packet, ts: int, file_size: int, stream: av.video.stream.VideoStream
+) -> float:
+    """How far through the file a packet lies: by byte position, else by timestamp."""
+    if packet.pos is not None and packet.pos > 0 and file_size:
+        return min(packet.pos / file_size, 1.0)
+    if stream.duration:
+        start = stream.start_time or 0
+        return min(max((ts - start) / stream.duration, 0.0), 1.0)
+    return 0.0
