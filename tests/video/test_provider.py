@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tracknet_studio.video import provider as provider_module
 from tracknet_studio.video.framecode import read_frame_number
 from tracknet_studio.video.provider import FrameProvider, VideoInfo
 from tracknet_studio.video.reader import VideoError
@@ -155,3 +156,28 @@ def test_request_out_of_range_raises_at_once(make_clip, recorder: Recorder) -> N
         recorder.ready.wait(10)
         with pytest.raises(IndexError):
             provider.request(10_000)
+
+
+def test_answer_to_a_request_overtaken_by_a_cached_frame_is_dropped(
+    make_clip, recorder: Recorder, monkeypatch
+) -> None:
+    slow_frame, started, release = 60, threading.Event(), threading.Event()
+
+    class SlowReader(provider_module.VideoReader):
+        def frame(self, n: int, **kwargs) -> np.ndarray:
+            if n == slow_frame:
+                started.set()
+                release.wait(10)
+            return super().frame(n, **kwargs)
+
+    monkeypatch.setattr(provider_module, "VideoReader", SlowReader)
+    with recorder.provider(make_clip("mp4").path) as provider:
+        recorder.ready.wait(10)
+        provider.request(10)
+        wait_until(lambda: 10 in recorder.frames)
+        provider.request(slow_frame)
+        assert started.wait(10)  # the worker is busy with frame 60 ...
+        assert read_frame_number(provider.request(10)) == 10  # ... when 10 is shown again
+        release.set()
+        time.sleep(0.1)
+    assert slow_frame not in recorder.frames  # its late answer would have replaced 10

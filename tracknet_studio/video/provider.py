@@ -194,7 +194,8 @@ class FrameProvider:
             self._on_error(e)
             return
         with self._cond:
-            superseded = self._pending is not None and self._pending != n
+            # Any later request, even one answered from the cache, makes this one stale.
+            superseded = self._position != n
             if self._pending == n:
                 self._pending = None
         if not superseded:
