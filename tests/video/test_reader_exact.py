@@ -132,3 +132,40 @@ def test_cache_is_bounded_by_bytes(make_clip) -> None:
         assert reader.cache.nbytes <= 1024 * 1024
         assert len(reader.cache) == 1024 * 1024 // (clip.width * clip.height * 3)
         assert not reader.frame(3).flags.writeable  # callers cannot corrupt the cache
+
+
+@pytest.mark.parametrize("kind", ["mp4", "ts", "webm"])
+def test_any_sequence_of_reads_is_exact(make_clip, kind: str) -> None:
+    # Jumps, steps either way and runs, mixed as a user would, through one reader whose
+    # decoder state, skip settings and small cache carry over from read to read.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    clip = make_clip(kind)
+    reader = VideoReader(clip.path, cache_mb=1)
+    moves = st.one_of(
+        st.integers(0, clip.frame_count - 1).map(lambda n: ("jump", n)),
+        st.integers(-3, 3).map(lambda d: ("step", d)),
+        st.integers(1, 30).map(lambda k: ("run", k)),
+    )
+
+    @settings(max_examples=20, deadline=None)
+    @given(st.lists(moves, min_size=1, max_size=12))
+    def check(sequence: list[tuple[str, int]]) -> None:
+        position = 0
+        for kind_of_move, value in sequence:
+            if kind_of_move == "jump":
+                targets = [value]
+            elif kind_of_move == "step":
+                targets = [position + value]
+            else:
+                targets = list(range(position + 1, position + 1 + value))
+            for n in targets:
+                n = min(max(n, 0), clip.frame_count - 1)
+                assert shown(reader, n) == n
+                position = n
+
+    try:
+        check()
+    finally:
+        reader.close()
