@@ -107,7 +107,7 @@ class FastTrackNet(nn.Module):
         self,
         in_channels: int = 9,
         out_channels: int = 3,
-        base: int = 16,
+        base: int = 32,
         quarter_blocks: int = 2,
         dilations: Sequence[int] = (1, 2, 4, 8),
     ) -> None:
@@ -125,7 +125,9 @@ class FastTrackNet(nn.Module):
         self.fuse_quarter = nn.Sequential(
             conv_bn_relu(4 * c + 2 * c, 2 * c, 1), SeparableResidual(2 * c)
         )
-        self.fuse_half = conv_bn_relu(2 * c + c, c, 3)
+        # 1x1 then depthwise: a full 3x3 here, at half resolution, cost more than the
+        # whole encoder.
+        self.fuse_half = nn.Sequential(conv_bn_relu(2 * c + c, c, 1), SeparableResidual(c))
         self.head = nn.Conv2d(c, out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

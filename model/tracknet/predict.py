@@ -1,0 +1,327 @@
+"""Streaming prediction: RGB frames of any size in, one ball position per frame out.
+
+Frames are resized once to the network input and grouped into windows of `frames_in`
+frames that advance by `frames_out` (TrackNet's non-overlapping triplets for 3-in-3-out);
+windows are batched, run on the best runtime found, turned into candidates and passed
+through the online tracker. Only the current window and one batch of windows are ever
+held, so memory does not depend on the length of the video.
+
+The serving request format (`encode_frames_request` / `decode_frames_request`) lives
+here too, so the client and the endpoint share one definition.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import tempfile
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from tracknet.config import ModelConfig
+from tracknet.heatmap import scale_to_original
+from tracknet.postprocess import BallTracker, find_blobs
+
+Runtime = Literal["auto", "torch", "onnx"]
+REQUEST_CONTENT_TYPE = "application/x-tracknet-frames"
+
+
+@dataclass(frozen=True)
+class FramePrediction:
+    """One frame's answer in original pixels; x and y are NaN when no ball is visible.
+
+    `confidence` is the chosen blob's peak heat, or the map's maximum when none was
+    chosen (how close the frame came to showing a ball).
+    """
+
+    index: int
+    x: float
+    y: float
+    confidence: float
+    visible: bool
+
+
+# ---------------------------------------------------------------------------- devices
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX bf16 tiles, the only CPUs where bf16 inference pays off."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return "amx_bf16" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+def pick_device(preferred: str = "auto") -> torch.device:
+    """`preferred` if not "auto", else CUDA, then Apple MPS, then the CPU."""
+    if preferred != "auto":
+        return torch.device(preferred)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- runtimes
+
+
+def frames_to_input(windows: np.ndarray) -> np.ndarray:
+    """uint8 (B, F, H, W, 3) RGB windows to the float32 (B, 3F, H, W) network input.
+
+    Channels run frame by frame, oldest first, RGB within a frame, values in [0, 1]: the
+    layout the training dataset produces.
+    """
+    b, f, h, w, _ = windows.shape
+    stacked = windows.transpose(0, 1, 4, 2, 3).reshape(b, 3 * f, h, w)
+    return stacked.astype(np.float32) * np.float32(1.0 / 255.0)
+
+
+def export_onnx(model: nn.Module, config: ModelConfig, path: str | Path) -> Path:
+    """Write `model` as ONNX with a dynamic batch axis; input "frames", output "heatmaps"."""
+    path = Path(path)
+    example = torch.zeros(1, config.in_channels, config.height, config.width)
+    model = model.cpu().eval()
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of the dynamo one, which needs
+        # onnxscript; for these plain convolutional networks both give the same graph.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (example,),
+            str(path),
+            input_names=["frames"],
+            output_names=["heatmaps"],
+            dynamic_axes={"frames": {0: "batch"}, "heatmaps": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return path
+
+
+class TorchRunner:
+    """Runs the network with torch; bf16 autocast only on CPUs with AMX."""
+
+    def __init__(self, model: nn.Module, device: torch.device, bf16: bool | None = None) -> None:
+        self.device = device
+        self.model = model.to(device).eval()
+        self.bf16 = (device.type == "cpu" and cpu_has_amx()) if bf16 is None else bf16
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(batch).to(self.device)
+        with (
+            torch.inference_mode(),
+            torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16),
+        ):
+            return self.model(x).float().cpu().numpy()
+
+
+class OnnxRunner:
+    """Runs an ONNX export of the network with ONNX Runtime on the CPU."""
+
+    def __init__(self, model: nn.Module, config: ModelConfig, threads: int | None = None) -> None:
+        import onnxruntime
+
+        with tempfile.TemporaryDirectory() as folder:
+            onnx_bytes = export_onnx(model, config, Path(folder) / "model.onnx").read_bytes()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            onnx_bytes, options, providers=["CPUExecutionProvider"]
+        )
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(["heatmaps"], {"frames": batch})[0]
+
+
+# ---------------------------------------------------------------------------- predictor
+
+
+@dataclass
+class _Window:
+    """The frames of one network input, and which output frames are real (not padding)."""
+
+    frames: np.ndarray  # (frames_in, H, W, 3) uint8
+    first_output: int  # video index of the first output heatmap
+    valid_outputs: int
+
+
+class Predictor:
+    """Predicts ball positions over a stream of frames with one trained network.
+
+    device: "auto" (CUDA > MPS > CPU) or a torch device string. runtime: "torch", "onnx"
+    (CPU only) or "auto", which takes ONNX Runtime on the CPU when it is installed (it
+    measured faster there, see bench/bench_model.py) and torch elsewhere.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: ModelConfig,
+        device: str = "auto",
+        runtime: Runtime = "auto",
+        batch_size: int = 4,
+        tracker_factory: Callable[[], BallTracker] = BallTracker,
+    ) -> None:
+        self.config = config
+        self.batch_size = batch_size
+        self.device = pick_device(device)
+        self.runtime = self._choose_runtime(runtime)
+        if self.runtime == "onnx":
+            self._run: Callable[[np.ndarray], np.ndarray] = OnnxRunner(model, config)
+        else:
+            self._run = TorchRunner(model, self.device)
+        self._tracker_factory = tracker_factory
+
+    def _choose_runtime(self, runtime: Runtime) -> str:
+        if runtime == "auto":
+            return "onnx" if self.device.type == "cpu" and onnxruntime_available() else "torch"
+        if runtime == "onnx" and self.device.type != "cpu":
+            raise ValueError("the ONNX runtime here runs on the CPU only")
+        return runtime
+
+    def predict_frames(
+        self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None = None
+    ) -> Iterator[FramePrediction]:
+        """One prediction per frame, in order, in the frames' own pixels.
+
+        `original_size` (width, height) overrides the frames' size as the space of the
+        answers, for frames that were resized before they got here.
+        """
+        tracker = self._tracker_factory()
+        batch: list[_Window] = []
+        sizes: list[tuple[int, int]] = []
+        for window, size in self._windows(frames):
+            batch.append(window)
+            sizes.append(original_size or size)
+            if len(batch) == self.batch_size:
+                yield from self._predict_batch(batch, sizes, tracker)
+                batch, sizes = [], []
+        if batch:
+            yield from self._predict_batch(batch, sizes, tracker)
+
+    def _windows(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[_Window, tuple[int, int]]]:
+        """Windows of resized frames, with the original (width, height) of their frames."""
+        frames_in, step = self.config.frames_in, self.config.frames_out
+        recent: deque[np.ndarray] = deque(maxlen=frames_in)
+        fresh = 0  # frames added since the last window
+        count = 0
+        size = (0, 0)
+        for count, frame in enumerate(frames, start=1):
+            size = (frame.shape[1], frame.shape[0])
+            small = self._resize(frame)
+            if not recent:
+                # A window predicting one frame needs frames before the first one: repeat it.
+                recent.extend([small] * (frames_in - step))
+            recent.append(small)
+            fresh += 1
+            if fresh == step:
+                yield _Window(np.stack(recent), count - step, step), size
+                fresh = 0
+        if fresh:
+            # The tail: pad with the last frame; the padded outputs are dropped.
+            recent.extend([recent[-1]] * (step - fresh))
+            yield _Window(np.stack(recent), count - fresh, fresh), size
+
+    def _resize(self, frame: np.ndarray) -> np.ndarray:
+        if frame.ndim != 3 or frame.shape[2] != 3:
+            raise ValueError(f"expected an RGB frame (H, W, 3), got shape {frame.shape}")
+        if (frame.shape[1], frame.shape[0]) == self.config.input_size:
+            return np.ascontiguousarray(frame, dtype=np.uint8)
+        return cv2.resize(frame, self.config.input_size, interpolation=cv2.INTER_AREA)
+
+    def _predict_batch(
+        self, batch: Sequence[_Window], sizes: Sequence[tuple[int, int]], tracker: BallTracker
+    ) -> Iterator[FramePrediction]:
+        heatmaps = self._run(frames_to_input(np.stack([w.frames for w in batch])))
+        for window, heat, size in zip(batch, heatmaps, sizes, strict=True):
+            for offset in range(window.valid_outputs):
+                index = window.first_output + offset
+                yield self._frame_prediction(index, heat[offset], size, tracker)
+
+    def _frame_prediction(
+        self, index: int, heat: np.ndarray, size: tuple[int, int], tracker: BallTracker
+    ) -> FramePrediction:
+        chosen = tracker.update(index, find_blobs(heat, self.config.threshold))
+        if chosen is None:
+            return FramePrediction(index, math.nan, math.nan, float(heat.max()), False)
+        x, y = scale_to_original(chosen.x, chosen.y, self.config.input_size, size)
+        return FramePrediction(index, x, y, chosen.peak, True)
+
+
+# ---------------------------------------------------------------------- request format
+
+
+def encode_frames_request(
+    frames: Sequence[np.ndarray],
+    original_size: tuple[int, int],
+    quality: int = 90,
+) -> bytes:
+    """The body of an `application/x-tracknet-frames` request.
+
+    An .npz archive (no pickle) with `jpeg`: the JPEG files of the RGB frames, already
+    resized to the model input, concatenated; `offsets`: int64 (N+1,) byte offsets into
+    it; `orig_size`: int64 (width, height) of the video the answers are scaled to.
+    JPEG keeps a 288x512 frame at tens of kB where raw or zlib-compressed pixels take
+    hundreds.
+    """
+    encoded = []
+    for frame in frames:
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+        )
+        if not ok:
+            raise ValueError("JPEG encoding failed")
+        encoded.append(data.ravel())
+    offsets = np.cumsum([0] + [len(e) for e in encoded]).astype(np.int64)
+    joined = np.concatenate(encoded) if encoded else np.zeros(0, np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, jpeg=joined, offsets=offsets, orig_size=np.asarray(original_size, np.int64))
+    return buffer.getvalue()
+
+
+def decode_frames_request(body: bytes) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """RGB frames and (width, height) from `encode_frames_request`'s output.
+
+    Also accepts `frames`: uint8 (N, H, W, 3) RGB instead of `jpeg`/`offsets`, for
+    clients that want lossless input.
+    """
+    with np.load(io.BytesIO(body), allow_pickle=False) as archive:
+        width, height = (int(v) for v in archive["orig_size"])
+        if "frames" in archive:
+            frames = list(archive["frames"].astype(np.uint8, copy=False))
+        else:
+            joined, offsets = archive["jpeg"], archive["offsets"]
+            frames = [_decode_jpeg(joined[a:b]) for a, b in itertools.pairwise(offsets)]
+    return frames, (width, height)
+
+
+def _decode_jpeg(data: np.ndarray) -> np.ndarray:
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("a frame of the request is not a readable JPEG")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -1,0 +1,150 @@
+"""The streaming predictor: order, tail, scaling, bounded memory, runtimes, ONNX export."""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tracknet.config import ModelConfig  # noqa: E402
+from tracknet.networks import build_network  # noqa: E402
+from tracknet.predict import (  # noqa: E402
+    Predictor,
+    cpu_has_amx,
+    decode_frames_request,
+    encode_frames_request,
+    export_onnx,
+    pick_device,
+)
+
+CONFIG = ModelConfig(arch="fasttracknet", height=32, width=64, arch_kwargs={"base": 4})
+
+
+class EchoRed(torch.nn.Module):
+    """A stand-in network whose heatmap k is the red channel of input frame k."""
+
+    def __init__(self, frames_out: int = 3) -> None:
+        super().__init__()
+        self.frames_out = frames_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        frames_in = x.shape[1] // 3
+        first = frames_in - self.frames_out  # outputs belong to the newest frames
+        return x[:, 3 * first :: 3]
+
+
+def _spot_frames(count: int, width: int = 256, height: int = 128) -> Iterator[np.ndarray]:
+    """Frame i has an 8x8 red square with its top-left corner at (8 + 16 i mod 224, 40)."""
+    for i in range(count):
+        frame = np.zeros((height, width, 3), np.uint8)
+        left = 8 + (16 * i) % 224
+        frame[40:48, left : left + 8, 0] = 255
+        yield frame
+
+
+def _expected_x(i: int) -> float:
+    # The 8x8 square shrinks to 2x2 input pixels whose centroid is 0.5 px past its corner;
+    # plain scaling (x4), the convention shared with the training targets, maps it back.
+    return ((8 + (16 * i) % 224) / 4 + 0.5) * 4
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 10, 11])
+def test_every_frame_gets_one_answer_in_original_pixels(count: int) -> None:
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", batch_size=2)
+    out = list(predictor.predict_frames(_spot_frames(count)))
+    assert [p.index for p in out] == list(range(count))
+    for p in out:
+        assert p.visible and p.confidence == pytest.approx(1.0)
+        assert p.x == pytest.approx(_expected_x(p.index))
+        assert p.y == pytest.approx(42.0)  # (40 / 4 + 0.5) * 4
+
+
+def test_one_frame_out_windows_slide_by_one() -> None:
+    config = CONFIG.with_changes(frames_out=1)
+    predictor = Predictor(EchoRed(frames_out=1), config, device="cpu", runtime="torch")
+    out = list(predictor.predict_frames(_spot_frames(7)))
+    assert [p.index for p in out] == list(range(7))
+    assert [p.x for p in out] == pytest.approx([_expected_x(i) for i in range(7)])
+
+
+def test_frames_resized_beforehand_are_scaled_to_the_given_original_size() -> None:
+    small = [f[::4, ::4].copy() for f in _spot_frames(3)]  # already 64x32
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    out = list(predictor.predict_frames(small, original_size=(1280, 640)))
+    assert out[0].x == pytest.approx((8 / 4 + 0.5) * 20)  # 20x: 1280 / 64
+    assert out[0].y == pytest.approx((40 / 4 + 0.5) * 20)
+
+
+def test_no_ball_gives_nan_and_the_heat_maximum() -> None:
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    dark = np.full((32, 64, 3), 60, np.uint8)
+    (p,) = predictor.predict_frames([dark])
+    assert not p.visible and np.isnan(p.x) and np.isnan(p.y)
+    assert p.confidence == pytest.approx(60 / 255)
+
+
+def _peak_memory(count: int) -> int:
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", batch_size=4)
+    tracemalloc.start()
+    try:
+        for _ in predictor.predict_frames(_spot_frames(count)):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_frames() -> None:
+    short, long = _peak_memory(30), _peak_memory(300)
+    frame_bytes = 256 * 128 * 3
+    # 270 more frames would add ~26 MB if any were kept; allow a couple of frames of noise.
+    assert long < short + 2 * frame_bytes
+
+
+def test_onnx_export_matches_torch(tmp_path) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = build_network(CONFIG).eval()
+    path = export_onnx(model, CONFIG, tmp_path / "m.onnx")
+    x = torch.rand(2, 9, 32, 64)
+    with torch.no_grad():
+        expected = model(x).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(["heatmaps"], {"frames": x.numpy()})[0]
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4
+
+
+def test_onnx_and_torch_runtimes_agree_end_to_end() -> None:
+    pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    model = build_network(CONFIG).eval()
+    frames = list(_spot_frames(6))
+    via_torch = list(Predictor(model, CONFIG, runtime="torch").predict_frames(frames))
+    via_onnx = list(Predictor(model, CONFIG, runtime="onnx").predict_frames(frames))
+    assert [p.confidence for p in via_onnx] == pytest.approx([p.confidence for p in via_torch])
+    assert Predictor(model, CONFIG, device="cpu").runtime == "onnx"
+
+
+def test_device_choice_and_no_bf16_without_amx() -> None:
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device().type in {"cuda", "mps", "cpu"}
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    assert predictor._run.bf16 == cpu_has_amx()
+
+
+def test_request_round_trip_keeps_frames_close_and_rgb() -> None:
+    rows, cols = np.indices((32, 64))
+    frames = [
+        np.dstack([cols * 4, rows * 8, np.full_like(rows, 30 + 40 * k)]).astype(np.uint8)
+        for k in range(4)
+    ]  # red grows to the right, green downwards, blue per frame
+    decoded, size = decode_frames_request(encode_frames_request(frames, (1280, 720)))
+    assert size == (1280, 720) and len(decoded) == 4
+    for original, back in zip(frames, decoded, strict=True):
+        assert back.shape == original.shape and back.dtype == np.uint8
+        assert np.abs(back.astype(int) - original).mean() < 3
