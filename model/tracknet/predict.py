@@ -276,48 +276,64 @@ class Predictor:
 # ---------------------------------------------------------------------- request format
 
 
+@dataclass(frozen=True)
+class FramesRequest:
+    """A decoded serving request: RGB frames, the video size, the first frame's number."""
+
+    frames: list[np.ndarray]
+    original_size: tuple[int, int]
+    first_frame: int = 0
+
+
 def encode_frames_request(
     frames: Sequence[np.ndarray],
     original_size: tuple[int, int],
+    first_frame: int = 0,
     quality: int = 90,
 ) -> bytes:
     """The body of an `application/x-tracknet-frames` request.
 
-    An .npz archive (no pickle) with `jpeg`: the JPEG files of the RGB frames, already
-    resized to the model input, concatenated; `offsets`: int64 (N+1,) byte offsets into
-    it; `orig_size`: int64 (width, height) of the video the answers are scaled to.
-    JPEG keeps a 288x512 frame at tens of kB where raw or zlib-compressed pixels take
-    hundreds.
+    An .npz archive (read back without pickle) with `jpeg`: the JPEG files of the RGB
+    frames, already resized to the model input, concatenated; `offsets`: int64 (N+1,)
+    byte offsets into it; `orig_size`: int64 (width, height) of the video that answers
+    are scaled to; `first_frame`: the number the answers start counting from. JPEG keeps
+    a 288x512 frame at tens of kB, where raw pixels take 442 kB.
     """
     encoded = []
     for frame in frames:
-        ok, data = cv2.imencode(
-            ".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
-        )
+        bgr = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if not ok:
             raise ValueError("JPEG encoding failed")
         encoded.append(data.ravel())
     offsets = np.cumsum([0] + [len(e) for e in encoded]).astype(np.int64)
     joined = np.concatenate(encoded) if encoded else np.zeros(0, np.uint8)
     buffer = io.BytesIO()
-    np.savez(buffer, jpeg=joined, offsets=offsets, orig_size=np.asarray(original_size, np.int64))
+    np.savez(
+        buffer,
+        jpeg=joined,
+        offsets=offsets,
+        orig_size=np.asarray(original_size, np.int64),
+        first_frame=np.int64(first_frame),
+    )
     return buffer.getvalue()
 
 
-def decode_frames_request(body: bytes) -> tuple[list[np.ndarray], tuple[int, int]]:
-    """RGB frames and (width, height) from `encode_frames_request`'s output.
+def decode_frames_request(body: bytes) -> FramesRequest:
+    """The request `encode_frames_request` wrote.
 
     Also accepts `frames`: uint8 (N, H, W, 3) RGB instead of `jpeg`/`offsets`, for
-    clients that want lossless input.
+    clients that want lossless input; `first_frame` is optional.
     """
     with np.load(io.BytesIO(body), allow_pickle=False) as archive:
         width, height = (int(v) for v in archive["orig_size"])
+        first = int(archive["first_frame"]) if "first_frame" in archive else 0
         if "frames" in archive:
             frames = list(archive["frames"].astype(np.uint8, copy=False))
         else:
             joined, offsets = archive["jpeg"], archive["offsets"]
             frames = [_decode_jpeg(joined[a:b]) for a, b in itertools.pairwise(offsets)]
-    return frames, (width, height)
+    return FramesRequest(frames, (width, height), first)
 
 
 def _decode_jpeg(data: np.ndarray) -> np.ndarray:

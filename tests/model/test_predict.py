@@ -143,8 +143,9 @@ def test_request_round_trip_keeps_frames_close_and_rgb() -> None:
         np.dstack([cols * 4, rows * 8, np.full_like(rows, 30 + 40 * k)]).astype(np.uint8)
         for k in range(4)
     ]  # red grows to the right, green downwards, blue per frame
-    decoded, size = decode_frames_request(encode_frames_request(frames, (1280, 720)))
-    assert size == (1280, 720) and len(decoded) == 4
-    for original, back in zip(frames, decoded, strict=True):
+    request = decode_frames_request(encode_frames_request(frames, (1280, 720), first_frame=30))
+    assert request.original_size == (1280, 720) and request.first_frame == 30
+    assert len(request.frames) == 4
+    for original, back in zip(frames, request.frames, strict=True):
         assert back.shape == original.shape and back.dtype == np.uint8
         assert np.abs(back.astype(int) - original).mean() < 3
