@@ -265,6 +265,7 @@ def bench_playback(path: Path, seconds: float, label: str, speed: float = 1.0) -
         client.provider.set_direction(1 if speed > 0 else -1)
         shown = dropped = 0
         late: list[float] = []
+        drop_times: list[float] = []
         start = time.perf_counter()
         last = -1
         tick = 0
@@ -275,6 +276,7 @@ def bench_playback(path: Path, seconds: float, label: str, speed: float = 1.0) -
                 last = n
                 if client.provider.request(n) is None:
                     dropped += 1
+                    drop_times.append(elapsed)
                     late.append(client.fetch(n))  # how late it would have been
                 else:
                     shown += 1
@@ -282,7 +284,13 @@ def bench_playback(path: Path, seconds: float, label: str, speed: float = 1.0) -
             time.sleep(max(0.0, tick / 60 - (time.perf_counter() - start)))
     finally:
         client.close()
-    extra = f", worst wait {max(late) * 1000:.0f} ms" if late else ""
+    extra = (
+        f", worst wait {max(late) * 1000:.0f} ms, at "
+        + ", ".join(f"{t:.2f}" for t in drop_times[:6])
+        + " s"
+        if late
+        else ""
+    )
     # Above 1x a 60 Hz display needs only some frames; the window skips the late ones.
     goal = " (goal 0)" if abs(speed) <= 1 else " (informative: the window skips these)"
     print(

@@ -45,6 +45,23 @@ class FrameCache:
         with self._lock:
             return self._frames.get(index)
 
+    def touch(self, indices: list[int]) -> list[int]:
+        """Mark the cached ones of ``indices`` as used, the first most recently; return the
+        missing ones in the given order.
+
+        Prefetched frames are not looked at until the position reaches them, so plain LRU
+        would evict them first; the provider touches its window to keep it.
+        """
+        missing = []
+        with self._lock:
+            for index in reversed(indices):
+                if index in self._frames:
+                    self._frames.move_to_end(index)
+                else:
+                    missing.append(index)
+        missing.reverse()
+        return missing
+
     def put(self, index: int, frame: np.ndarray) -> None:
         if frame.nbytes > self.max_bytes:
             return

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # to a share of the cache so prefetching never evicts the frames around the position.
 PLAY_WINDOW = 90
 PAUSED_WINDOW = 12
-_WINDOW_CACHE_SHARE = 0.4
+_WINDOW_CACHE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -227,8 +227,6 @@ class FrameProvider:
             offsets = [o for k in range(1, width + 1) for o in (k, -k)]
         else:
             offsets = [direction * k for k in range(1, width + 1)]
-        for offset in [0, *offsets]:
-            n = pos + offset
-            if 0 <= n < reader.frame_count and n not in self._failed and n not in reader.cache:
-                return n
-        return None
+        window = [pos + o for o in (0, *offsets) if 0 <= pos + o < reader.frame_count]
+        missing = [n for n in reader.cache.touch(window) if n not in self._failed]
+        return missing[0] if missing else None
