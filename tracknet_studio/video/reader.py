@@ -76,7 +76,7 @@ class VideoReader:
         *,
         cache_mb: int = 512,
         progress: Callable[[float], None] | None = None,
-        index_cache_dir: Path | None = None,
+        index_cache_dir: Path | str | None = None,
     ) -> None:
         self.path = Path(path)
         self.cache = FrameCache(cache_mb * 1024 * 1024)
@@ -86,7 +86,7 @@ class VideoReader:
         self._container, stream = self._open_stream()
         try:
             self._index = self._load_or_build_index(
-                size, digest, index_cache_dir or default_index_dir(), progress
+                size, digest, Path(index_cache_dir or default_index_dir()), progress
             )
             self._describe(stream)
         except BaseException:
