@@ -1,0 +1,278 @@
+"""Train a TrackNet model: the SageMaker training entry point, and the local one.
+
+SageMaker (hyperparameters arrive as command-line arguments):
+  data     SM_CHANNEL_TRAIN and SM_CHANNEL_VALIDATION (featurized datasets; the "train"
+           split of the first and the "val" split of the second, or every clip of a channel
+           whose manifest has no such split), or one SM_CHANNEL_DATASET with both splits
+  output   SM_MODEL_DIR (weights, config.json, code/ for the endpoint), SM_OUTPUT_DATA_DIR
+           (history.json)
+  devices  SM_NUM_GPUS, SM_HOSTS, SM_CURRENT_HOST: one process per GPU on every host under
+           DistributedDataParallel; when SageMaker already started torchrun (RANK and
+           WORLD_SIZE set) its environment is used as it is
+  resume   /opt/ml/checkpoints when it exists (SageMaker syncs it with S3 for spot
+           training): the newest checkpoint there is loaded and training goes on at the
+           next epoch
+
+Locally:
+  python model/train.py --data DIR --out DIR [--arch fasttracknet] [--epochs N] [--tar]
+  writes the model to DIR/model (and DIR/model.tar.gz with --tar), checkpoints to
+  DIR/checkpoints (or --checkpoint-dir), history to DIR/output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import shutil
+import socket
+import sys
+import tarfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import tracknet
+from tracknet.config import ModelConfig
+from tracknet.dataset import Augment, ClipData, load_clips
+from tracknet.networks import NETWORKS
+from tracknet.training import METRIC_DEFINITIONS, TrainOptions, setup_distributed, train
+
+HERE = Path(__file__).resolve().parent
+SAGEMAKER_CHECKPOINTS = Path("/opt/ml/checkpoints")
+DEFAULT_PORT = 29500
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Train a TrackNet model on a featurized dataset.")
+    env = os.environ.get
+    data = p.add_argument_group("data and output (SageMaker's SM_* variables are the defaults)")
+    data.add_argument(
+        "--data",
+        type=Path,
+        default=env("SM_CHANNEL_DATASET"),
+        help="one featurized dataset with train and val splits",
+    )
+    data.add_argument("--train", type=Path, default=env("SM_CHANNEL_TRAIN"))
+    data.add_argument("--validation", type=Path, default=env("SM_CHANNEL_VALIDATION"))
+    data.add_argument("--out", type=Path, help="local output folder (model, checkpoints, logs)")
+    data.add_argument("--model-dir", type=Path, default=env("SM_MODEL_DIR"))
+    data.add_argument("--output-data-dir", type=Path, default=env("SM_OUTPUT_DATA_DIR"))
+    data.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        help="default: /opt/ml/checkpoints when it exists, else OUT/checkpoints",
+    )
+    data.add_argument("--tar", action="store_true", help="also write model.tar.gz beside the model")
+
+    model = p.add_argument_group("model")
+    model.add_argument("--arch", choices=sorted(NETWORKS), default="fasttracknet")
+    model.add_argument(
+        "--width-mult",
+        type=float,
+        default=1.0,
+        help="multiplies the architecture's base channel count",
+    )
+    model.add_argument(
+        "--arch-kwargs",
+        type=json.loads,
+        default={},
+        help="extra network arguments as JSON, e.g. '{\"quarter_blocks\": 3}'",
+    )
+    model.add_argument("--frames-in", type=int, default=3)
+    model.add_argument("--frames-out", type=int, default=None, help="default: frames-in")
+    model.add_argument("--height", type=int, default=288)
+    model.add_argument("--width", type=int, default=512)
+    model.add_argument("--threshold", type=float, default=0.5)
+
+    fit = p.add_argument_group("training")
+    fit.add_argument("--epochs", type=int, default=30)
+    fit.add_argument("--batch-size", type=int, default=8)
+    fit.add_argument("--optimizer", choices=("adamw", "adadelta"), default="adamw")
+    fit.add_argument("--lr", type=float, default=None, help="default: 2e-3 AdamW, 1.0 Adadelta")
+    fit.add_argument("--weight-decay", type=float, default=1e-4)
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--val-every", type=int, default=1)
+    fit.add_argument("--workers", type=int, default=2)
+    fit.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    fit.add_argument("--no-amp", action="store_true", help="full precision on GPUs too")
+    fit.add_argument("--tolerance", type=float, default=4.0, help="px at the network input")
+    fit.add_argument("--steps-per-epoch", type=int, default=None)
+    fit.add_argument("--time-budget", type=float, default=None, help="seconds of training")
+    fit.add_argument(
+        "--crop",
+        type=_crop_size,
+        default=None,
+        metavar="HxW",
+        help="train on random crops of this size (faster on CPUs)",
+    )
+    fit.add_argument("--crop-ball", type=float, default=0.7)
+    fit.add_argument("--hflip", type=float, default=0.5, help="probability of a flip")
+    fit.add_argument("--jitter", type=float, default=0.8, help="probability of colour jitter")
+    fit.add_argument("--mixup", type=float, default=0.0, help="probability of whole-clip mixup")
+    fit.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    fit.add_argument(
+        "--print-metric-definitions",
+        action="store_true",
+        help="print the SageMaker metric regexes as JSON and exit",
+    )
+    return p.parse_args(argv)
+
+
+def _crop_size(text: str) -> tuple[int, int]:
+    try:
+        height, width = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTH, got {text!r}") from None
+    if height % 8 or width % 8 or height <= 0 or width <= 0:
+        raise argparse.ArgumentTypeError("crop sizes must be positive multiples of 8")
+    return height, width
+
+
+def model_config(args: argparse.Namespace) -> ModelConfig:
+    kwargs = dict(args.arch_kwargs)
+    if args.width_mult != 1.0:
+        base = inspect.signature(NETWORKS[args.arch]).parameters["base"].default
+        kwargs["base"] = max(1, round(kwargs.get("base", base) * args.width_mult))
+    return ModelConfig(
+        arch=args.arch,
+        frames_in=args.frames_in,
+        frames_out=args.frames_out or args.frames_in,
+        height=args.height,
+        width=args.width,
+        threshold=args.threshold,
+        arch_kwargs=kwargs,
+    )
+
+
+def train_options(args: argparse.Namespace) -> TrainOptions:
+    return TrainOptions(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        seed=args.seed,
+        val_every=args.val_every,
+        workers=args.workers,
+        threads=args.threads,
+        amp=not args.no_amp,
+        tolerance=args.tolerance,
+        steps_per_epoch=args.steps_per_epoch,
+        time_budget=args.time_budget,
+        augment=Augment(hflip=args.hflip, jitter=args.jitter, mixup=args.mixup),
+        crop=args.crop,
+        crop_ball=args.crop_ball,
+    )
+
+
+def resolve_paths(args: argparse.Namespace) -> dict[str, Path | None]:
+    """Where data comes from and output goes, SageMaker's places or local ones."""
+    out = args.out
+    model_dir = args.model_dir or (out / "model" if out else None)
+    if model_dir is None:
+        raise SystemExit("no output: give --out DIR (or run where SM_MODEL_DIR is set)")
+    if args.checkpoint_dir:
+        checkpoints = args.checkpoint_dir
+    elif SAGEMAKER_CHECKPOINTS.is_dir():
+        checkpoints = SAGEMAKER_CHECKPOINTS
+    else:
+        checkpoints = out / "checkpoints" if out else None
+    output = args.output_data_dir or (out / "output" if out else None)
+    return {"model": model_dir, "checkpoints": checkpoints, "output": output}
+
+
+def load_data(args: argparse.Namespace) -> tuple[list[ClipData], list[ClipData]]:
+    """Training and validation clips from --data, or --train and --validation."""
+    train_root = args.train or args.data
+    val_root = args.validation or args.data or args.train
+    if train_root is None:
+        raise SystemExit("no data: give --data DIR (or set SM_CHANNEL_TRAIN / SM_CHANNEL_DATASET)")
+    train_clips = load_clips(train_root, "train") or load_clips(train_root)
+    val_clips = load_clips(val_root, "val")
+    if not val_clips and args.validation:
+        val_clips = load_clips(val_root)
+    return train_clips, val_clips
+
+
+def write_serving_code(model_dir: Path) -> None:
+    """code/inference.py, code/requirements.txt and code/tracknet: what the endpoint runs."""
+    code = model_dir / "code"
+    code.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(HERE / "inference.py", code / "inference.py")
+    shutil.copy2(HERE / "requirements.txt", code / "requirements.txt")
+    package = Path(tracknet.__file__).resolve().parent
+    shutil.rmtree(code / "tracknet", ignore_errors=True)
+    shutil.copytree(package, code / "tracknet", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def write_archive(model_dir: Path, archive: Path) -> Path:
+    """model.tar.gz with the model folder's contents at its root, as SageMaker packs it."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for item in sorted(model_dir.iterdir()):
+            tar.add(item, arcname=item.name)
+    return archive
+
+
+def distributed_plan() -> tuple[list[str], int, int]:
+    """(hosts, processes per host, this host's index) from SageMaker's variables."""
+    hosts = json.loads(os.environ.get("SM_HOSTS", "[]")) or [socket.gethostname()]
+    current = os.environ.get("SM_CURRENT_HOST", hosts[0])
+    per_host = max(int(os.environ.get("SM_NUM_GPUS", "0") or 0), 1)
+    return hosts, per_host, hosts.index(current) if current in hosts else 0
+
+
+def run_worker(local_rank: int, args: argparse.Namespace, per_host: int, node: int) -> None:
+    """One training process; under spawn, sets torchrun's variables for its rank first."""
+    if "RANK" not in os.environ or per_host > 1:
+        os.environ["LOCAL_RANK"] = str(local_rank)
+        os.environ["RANK"] = str(node * per_host + local_rank)
+    ctx = setup_distributed(args.device)
+    paths = resolve_paths(args)
+    train_clips, val_clips = load_data(args)
+    config = model_config(args)
+    result = train(
+        config,
+        train_clips,
+        val_clips,
+        train_options(args),
+        model_dir=paths["model"],
+        checkpoint_dir=paths["checkpoints"],
+        output_dir=paths["output"],
+        ctx=ctx,
+    )
+    if ctx.is_main and result.model_dir is not None:
+        write_serving_code(paths["model"])
+        if args.tar:
+            archive = write_archive(paths["model"], paths["model"].parent / "model.tar.gz")
+            print(f"wrote {archive}")
+    if ctx.distributed:
+        torch.distributed.destroy_process_group()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.print_metric_definitions:
+        print(json.dumps(METRIC_DEFINITIONS, indent=1))
+        return 0
+    if "WORLD_SIZE" in os.environ:  # torchrun (or SageMaker's torch_distributed) started us
+        run_worker(int(os.environ.get("LOCAL_RANK", "0")), args, 1, 0)
+        return 0
+    hosts, per_host, node = distributed_plan()
+    world = len(hosts) * per_host
+    if world == 1:
+        run_worker(0, args, 1, 0)
+        return 0
+    os.environ.update(
+        WORLD_SIZE=str(world),
+        MASTER_ADDR=hosts[0],
+        MASTER_PORT=os.environ.get("MASTER_PORT", str(DEFAULT_PORT)),
+    )
+    print(f"distributed: {len(hosts)} hosts x {per_host} processes, this host is #{node}")
+    torch.multiprocessing.spawn(run_worker, args=(args, per_host, node), nprocs=per_host)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
