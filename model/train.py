@@ -131,10 +131,17 @@ def _crop_size(text: str) -> tuple[int, int]:
 
 
 def model_config(args: argparse.Namespace) -> ModelConfig:
-    kwargs = dict(args.arch_kwargs)
+    """The configuration, with every network argument spelled out: a model file must not
+    depend on defaults that a later version of the code may change."""
+    defaults = {
+        name: param.default
+        for name, param in inspect.signature(NETWORKS[args.arch]).parameters.items()
+        if name not in ("in_channels", "out_channels") and param.default is not param.empty
+    }
+    kwargs = {**defaults, **args.arch_kwargs}
     if args.width_mult != 1.0:
-        base = inspect.signature(NETWORKS[args.arch]).parameters["base"].default
-        kwargs["base"] = max(1, round(kwargs.get("base", base) * args.width_mult))
+        kwargs["base"] = max(1, round(kwargs["base"] * args.width_mult))
+    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
     return ModelConfig(
         arch=args.arch,
         frames_in=args.frames_in,
