@@ -1,0 +1,110 @@
+"""`tracknet-studio predict`, `evaluate` and `train` end to end, in subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from model._clips import make_dataset
+from tracknet.config import ModelConfig
+from tracknet.modelfile import save_model
+from tracknet.networks import build_network
+
+from tracknet_studio.cli.predict import DEFAULT_WEIGHTS
+from tracknet_studio.synthetic import ClipSpec, generate_clip
+
+
+def _cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.run([sys.executable, "-m", "tracknet_studio", *args], capture_output=True,
+                         text=True, timeout=300, env=env)  # fmt: skip
+    if check:
+        assert run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 720p synthetic clip and its exact track in the tennis CSV form (keeps classes 0-3)."""
+    folder = tmp_path_factory.mktemp("clip")
+    generate_clip(ClipSpec(frames=24, seed=77), folder / "clip.mp4", folder / "clip.csv")
+    return folder / "clip.mp4"
+
+
+def test_predict_writes_the_prediction_form_for_the_range(clip: Path, tmp_path: Path) -> None:
+    weights = tmp_path / "untrained"
+    save_model(
+        weights, build_network(ModelConfig(arch="fasttracknet")), ModelConfig("fasttracknet")
+    )
+    out = tmp_path / "pred.csv"
+    run = _cli("predict", str(clip), "-o", str(out), "--weights", str(weights),
+               "--range", "5:17", "--device", "cpu")  # fmt: skip
+    assert "12 frames" in run.stdout and "17/12" not in run.stderr
+    assert "12/12 frames" in run.stderr  # the progress bar
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["Frame", "Visibility", "X", "Y", "Time"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(5, 17))
+    assert float(rows[1][4]) == pytest.approx(5 / 30)
+
+
+def test_predict_reports_missing_weights(clip: Path, tmp_path: Path) -> None:
+    run = _cli("predict", str(clip), "-o", str(tmp_path / "p.csv"), "--weights",
+               str(tmp_path / "none"), check=False)  # fmt: skip
+    assert run.returncode == 2 and "no weights" in run.stderr
+
+
+@pytest.mark.skipif(not DEFAULT_WEIGHTS.is_dir(), reason="no shipped weights in resources/")
+def test_shipped_weights_find_the_synthetic_ball(clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pred.csv"
+    _cli("predict", str(clip), "-o", str(out), "--quiet")
+    run = _cli("evaluate", str(out), str(clip.with_suffix(".csv")), "--json",
+               "--space", "input", "--video", str(clip))  # fmt: skip
+    result = json.loads(run.stdout)
+    assert result["f1"] >= 0.8, result
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_evaluate_counts_a_case_worked_by_hand(tmp_path: Path) -> None:
+    # frame 0: TP (3 px off); 1: FP1 (10 px off); 2: FP2; 3: FN; 4: TN; 5: occluded ball, hit.
+    gt = _write(tmp_path / "gt.csv", "file name,visibility,x-coordinate,y-coordinate,status\n"
+                "0000.jpg,1,100,100,0\n0001.jpg,1,100,100,0\n0002.jpg,0,,,0\n"
+                "0003.jpg,2,50,50,0\n0004.jpg,0,,,0\n0005.jpg,3,80,80,0\n")  # fmt: skip
+    pred = _write(tmp_path / "pred.csv", "Frame,Visibility,X,Y,Time\n"
+                  "0,1,103,100,0\n1,1,110,100,0\n2,1,5,5,0\n3,0,0,0,0\n4,0,0,0,0\n"
+                  "5,1,80,81,0\n")  # fmt: skip
+    result = json.loads(_cli("evaluate", str(pred), str(gt), "--json").stdout)
+    assert [result[k] for k in ("tp", "fp1", "fp2", "fn", "tn")] == [2, 1, 1, 1, 1]
+    assert result["precision"] == pytest.approx(2 / 4) and result["recall"] == pytest.approx(2 / 3)
+    # Occluded balls left out; 10 px at 1024x576 is 5 px at 512x288: still outside 4 px.
+    result = json.loads(_cli("evaluate", str(pred), str(gt), "--json", "--ignore", "3",
+                             "--space", "input", "--size", "1024x576").stdout)  # fmt: skip
+    assert [result[k] for k in ("tp", "fp1", "fp2", "fn", "tn")] == [1, 1, 1, 1, 1]
+    assert "input space" in result["protocol"]
+    text = _cli("evaluate", str(pred), str(gt), "--tolerance", "12").stdout
+    assert "TP 3" in text and "f1" in text
+
+
+def test_evaluate_input_space_needs_a_size(tmp_path: Path) -> None:
+    gt = _write(tmp_path / "gt.csv", "Frame,Visibility,X,Y\n0,1,1,1\n")
+    run = _cli("evaluate", str(gt), str(gt), "--space", "input", check=False)
+    assert run.returncode == 2 and "--size" in run.stderr
+
+
+@pytest.mark.slow
+def test_train_command_runs_the_training_script(tmp_path: Path) -> None:
+    data = make_dataset(tmp_path, 2, frames=6, val_fraction=0.5)
+    run = _cli("train", "--data", str(data), "--out", str(tmp_path / "run"), "--epochs", "1",
+               "--steps-per-epoch", "1", "--batch-size", "2", "--crop", "64x64",
+               "--workers", "0")  # fmt: skip
+    assert "epoch=1 " in run.stdout
+    assert (tmp_path / "run" / "model" / "model.safetensors").is_file()
+    assert (tmp_path / "run" / "model" / "code" / "inference.py").is_file()

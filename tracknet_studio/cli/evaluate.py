@@ -1,0 +1,109 @@
+"""`tracknet-studio evaluate PRED GT`: the field's per-frame metrics of a predicted track.
+
+Both files are read with tracknet_studio.formats (any known CSV form, or a project file);
+the counting is tracknet.metrics, the one implementation training and the app use too.
+Frames count where GT has a label; a frame PRED does not mention predicts "no ball".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..core.track import Track
+from ..formats.csv_tracks import read_csv
+from ..formats.errors import FormatError
+from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
+from ..formats.project_file import load_project
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="TP/FP/FN counts and F1 of a predicted track")
+    p.add_argument("pred", type=Path, help="predicted track (CSV or project)")
+    p.add_argument("gt", type=Path, help="ground-truth track (CSV or project)")
+    p.add_argument("--tolerance", type=float, default=4.0, help="pixels (default 4)")
+    p.add_argument(
+        "--space",
+        choices=("input", "original"),
+        default="original",
+        help="measure the tolerance in the video's pixels (default) or at the 512x288 input",
+    )
+    p.add_argument("--size", type=_size, metavar="WxH", help="the video's size (for --space input)")
+    p.add_argument("--video", type=Path, help="the video, for its size (for --space input)")
+    p.add_argument(
+        "--classes", type=_classes, default=(1, 2, 3),
+        help="visibility classes that count as ball (default 1,2,3: visible, hard, occluded)",
+    )  # fmt: skip
+    p.add_argument("--ignore", type=_classes, default=(), help="classes left out of every count")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead")
+    p.set_defaults(run=run)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    return width, height
+
+
+def _classes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected classes like 1,2,3, got {text!r}") from None
+
+
+def read_track(path: Path) -> Track:
+    if path.suffix == PROJECT_SUFFIX:
+        return load_project(path).project.labels
+    track, _report = read_csv(path)
+    return track
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracknet.metrics import describe, evaluate
+
+    try:
+        pred, truth = read_track(args.pred), read_track(args.gt)
+    except (FormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    size = args.size
+    if args.space == "input" and size is None:
+        if args.video is None:
+            print(
+                "error: --space input needs the video's size: --size WxH or --video",
+                file=sys.stderr,
+            )
+            return 2
+        from ..video import VideoReader
+
+        with VideoReader(args.video, cache_mb=8) as reader:
+            size = (reader.width, reader.height)
+    frames = truth.labeled_frames()
+    in_pred = frames < len(pred)
+    pred_visible = np.zeros(len(frames), bool)
+    pred_xy = np.full((len(frames), 2), np.nan)
+    pred_visible[in_pred] = pred.has_ball[frames[in_pred]]
+    pred_xy[in_pred, 0] = pred.x[frames[in_pred]]
+    pred_xy[in_pred, 1] = pred.y[frames[in_pred]]
+    true_xy = np.stack([truth.x[frames], truth.y[frames]], axis=1)
+    counts = evaluate(
+        pred_visible, pred_xy, truth.visibility[frames], true_xy,
+        tolerance=args.tolerance, space=args.space, original_size=size,
+        ball_classes=args.classes, ignore_classes=args.ignore,
+    )  # fmt: skip
+    protocol = describe(args.tolerance, args.space, args.classes, args.ignore)
+    if args.json:
+        print(json.dumps({"protocol": protocol, "frames": len(frames), **counts.as_dict(),
+                          **counts.metrics()}))  # fmt: skip
+        return 0
+    print(f"{len(frames)} labelled frames; {protocol}")
+    print("  ".join(f"{k.upper()} {v}" for k, v in counts.as_dict().items()))
+    print("  ".join(f"{k} {v:.4f}" for k, v in counts.metrics().items()))
+    return 0

@@ -1,0 +1,159 @@
+"""`tracknet-studio predict VIDEO -o TRACK.csv`: the ball in every frame, from a trained model.
+
+Frames are decoded in order by the app's frame-exact VideoReader (so frame numbers match
+the app's), fed to the shared streaming predictor (tracknet.predict.Predictor: sliding
+window, batches, best device, tracker) and written through tracknet_studio.formats in the
+seed's prediction form `Frame,Visibility,X,Y,Time` unless --form says otherwise. Memory
+does not grow with the video's length. The default weights are the shipped ones, trained
+on synthetic clips only (resources/weights/*/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..core.track import Source, Track, Visibility
+from ..formats.csv_tracks import CsvForm, write_csv
+from ..video import VideoError, VideoReader
+
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
+DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet-synthetic"
+READER_CACHE_MB = 16  # frames are read once, in order: a big cache would only cost memory
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("predict", help="predict the ball track of a video with a model")
+    p.add_argument("video", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="track CSV to write")
+    p.add_argument(
+        "--weights",
+        type=Path,
+        default=DEFAULT_WEIGHTS,
+        help="model folder, model.tar.gz, .safetensors or checkpoint (default: shipped)",
+    )
+    p.add_argument("--device", default="auto", help="auto (CUDA > MPS > CPU), cpu, cuda, mps")
+    p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto")
+    p.add_argument("--range", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument(
+        "--form",
+        choices=[f.value for f in CsvForm],
+        default=CsvForm.PREDICTION.value,
+        help="CSV form to write (default: prediction, Frame,Visibility,X,Y,Time)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _frame_range(text: str) -> tuple[int | None, int | None]:
+    start, sep, stop = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (int(start) if start else None, int(stop) if stop else None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected A:B (either may be empty), got {text!r}"
+        ) from None
+
+
+class ProgressBar:
+    """A one-line text bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, enabled: bool = True, width: int = 30) -> None:
+        self.total, self.enabled, self.width = max(total, 1), enabled, width
+        self.started = time.monotonic()
+        self._drawn = 0.0
+
+    def update(self, done: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self._drawn < 0.1):
+            return
+        self._drawn = now
+        filled = int(self.width * done / self.total)
+        rate = done / max(now - self.started, 1e-9)
+        bar = "#" * filled + "." * (self.width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{self.total} frames {rate:5.1f} fps")
+        sys.stderr.flush()
+
+    def finish(self, done: int) -> None:
+        self.update(done, force=True)
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _frames(reader: VideoReader, start: int, stop: int) -> Iterator[np.ndarray]:
+    for n in range(start, stop):
+        yield reader.frame(n, keep_before=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from tracknet.modelfile import load_model
+        from tracknet.predict import Predictor
+    except ImportError as exc:
+        print(f"error: the model extra is not installed ({exc})", file=sys.stderr)
+        return 2
+    if not args.weights.exists():
+        print(f"error: no weights at {args.weights}", file=sys.stderr)
+        return 2
+    try:
+        reader = VideoReader(args.video, cache_mb=READER_CACHE_MB)
+    except VideoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with reader:
+        start, stop = args.range or (None, None)
+        start = max(0, start or 0)
+        stop = min(reader.frame_count, reader.frame_count if stop is None else stop)
+        if start >= stop:
+            print(f"error: empty frame range {start}:{stop}", file=sys.stderr)
+            return 2
+        model, config = load_model(args.weights, "cpu")
+        predictor = Predictor(
+            model, config, device=args.device, runtime=args.runtime, batch_size=args.batch_size
+        )
+        track, seconds = _predict(predictor, reader, start, stop, not args.quiet)
+        write_csv(track, args.output, args.form, fps=reader.fps or None,
+                  image_size=(reader.width, reader.height))  # fmt: skip
+    found = int(track.has_ball.sum())
+    print(
+        f"{stop - start} frames in {seconds:.1f} s ({(stop - start) / seconds:.1f} fps, "
+        f"{predictor.device.type}, {predictor.runtime}): ball in {found}; wrote {args.output}"
+    )
+    return 0
+
+
+def _predict(
+    predictor: object, reader: VideoReader, start: int, stop: int, progress: bool
+) -> tuple[Track, float]:
+    """Predict frames start..stop-1 into a track of the whole video; frames outside stay
+    unlabelled."""
+    n = reader.frame_count
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    visibility = np.full(n, Visibility.UNLABELED, np.int8)
+    confidence = np.full(n, np.nan, np.float32)
+    bar = ProgressBar(stop - start, progress)
+    started = time.monotonic()
+    done = 0
+    for result in predictor.predict_frames(_frames(reader, start, stop)):  # type: ignore[attr-defined]
+        frame = start + result.index
+        visibility[frame] = Visibility.VISIBLE if result.visible else Visibility.NO_BALL
+        if result.visible:
+            x[frame], y[frame] = result.x, result.y
+        confidence[frame] = result.confidence
+        done += 1
+        bar.update(done)
+    bar.finish(done)
+    labelled = visibility != Visibility.UNLABELED
+    source = np.where(labelled, Source.MODEL, Source.NONE).astype(np.int8)
+    track = Track.from_columns(
+        n, x=x, y=y, visibility=visibility, confidence=confidence, source=source
+    )
+    return track, time.monotonic() - started
