@@ -17,6 +17,9 @@ COMMANDS: dict[str, str] = {
     "demo": ".demo",
     "interpolate": ".interpolate",
     "convert": ".convert",
+    "train": ".train",
+    "predict": ".predict",
+    "evaluate": ".evaluate",
 }
 
 
