@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from tracknet_studio.ui import project_controller
 from tracknet_studio.ui.main_window import MainWindow
 from tracknet_studio.video.framecode import read_frame_number
 
@@ -18,8 +19,22 @@ UI_CLIP_FRAMES = 40
 
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
-    """Settings in a temporary file: tests never touch the user's real settings."""
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    """Settings in a temporary file: tests never touch the user's real settings (nor its
+    autosave folder)."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("autosave/recovery_dir", str(tmp_path / "recovery"))
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _project_questions_never_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project question nobody scripted (say the unsaved-changes prompt when pytest-qt
+    closes an edited window) answers Discard instead of waiting for a click forever."""
+
+    def discard(parent, title, text, choices, **kwargs):
+        return "Discard" if "Discard" in choices else choices[-1]
+
+    monkeypatch.setattr(project_controller, "choose", discard)
 
 
 @pytest.fixture

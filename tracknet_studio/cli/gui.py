@@ -9,9 +9,14 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tracknet-studio",
-        description="Open TrackNet Studio on FILE (a video), or on the built-in demo clip.",
+        description=(
+            "Open TrackNet Studio on FILE (a video or a .tnproj project), "
+            "or on the built-in demo clip."
+        ),
     )
-    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="video to open")
+    parser.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help="video or project to open"
+    )
     parser.add_argument(
         "--demo",
         action="store_true",

@@ -44,8 +44,16 @@ MENUS: tuple[str, ...] = ("File", "View", "Playback", "Help")
 # Columns: id, menu text, menu, handler (a method of the window), default keys, help.
 # fmt: off
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("file.open", "&Open Video…", "File", "open_video_dialog", ("Ctrl+O",),
-               "Open a video file"),
+    ActionSpec("file.open", "&Open…", "File", "open_video_dialog", ("Ctrl+O",),
+               "Open a video (a new project) or a project file"),
+    ActionSpec("file.open_project", "Open &Project…", "File", "open_project_dialog",
+               ("Ctrl+Shift+O",), "Open a project file"),
+    ActionSpec("file.save", "&Save", "File", "save_project", ("Ctrl+S",),
+               "Save the project", group=1),
+    ActionSpec("file.save_as", "Save &As…", "File", "save_project_as", ("Ctrl+Shift+S",),
+               "Save the project under a new name", group=1),
+    ActionSpec("file.autosave", "Auto&save", "File", "toggle_autosave", (),
+               "Write every change to a recovery file within 2 seconds", group=4),
     ActionSpec("file.quit", "&Quit", "File", "close", ("Ctrl+Q",),
                "Quit TrackNet Studio", group=2),
 

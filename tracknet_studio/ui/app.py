@@ -57,13 +57,17 @@ def create_application(argv: Sequence[str]) -> QApplication:
 
 
 def main(argv: Sequence[str] | None = None, *, file: Path | None = None, demo: bool = False) -> int:
-    """Show the window, open `file` (or the demo clip), run the event loop; the exit code."""
+    """Show the window, open `file` (a video or project; or the demo clip, or what the last
+    session left unsaved), run the event loop; the exit code."""
     app = create_application(sys.argv[:1] if argv is None else argv)
     window = MainWindow()
     window.show()
     if file is not None:
         # After the event loop starts, so an error dialog has a visible window to sit on.
-        QTimer.singleShot(0, lambda: window.open_video(file))
+        QTimer.singleShot(0, lambda: window.open_file(file))
     elif demo:
         QTimer.singleShot(0, window.open_demo)
+    else:
+        # What the last session left unsaved (it crashed, or was killed) is offered back.
+        QTimer.singleShot(0, window.projects.check_startup_recovery)
     return app.exec()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -31,16 +31,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracknet_studio.core import Project
+from tracknet_studio.formats.project_file import SUFFIX as PROJECT_SUFFIX
+
 from .actions import build_actions
 from .dialogs import ShortcutsDialog
 from .frame_source import FrameSource, ProviderFactory, default_provider_factory
 from .playback import SPEEDS, PlaybackClock
+from .project_controller import ProjectController
 from .recent import RecentFiles
 from .resources import icon
 from .video_view import VideoView
 
 APP_TITLE = "TrackNet Studio"
-VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts);;All files (*)"
+VIDEO_PATTERNS = "*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts"
+VIDEO_FILTER = f"Videos ({VIDEO_PATTERNS});;All files (*)"
+OPEN_FILTER = (
+    f"Videos and projects ({VIDEO_PATTERNS} *{PROJECT_SUFFIX});;Videos ({VIDEO_PATTERNS});;"
+    f"Projects (*{PROJECT_SUFFIX});;All files (*)"
+)
 TICK_MS = 4  # the playback clock is sampled this often; frames are shown when due
 BIG_STEP = 10
 ZOOM_STEP = 1.25
@@ -87,6 +96,10 @@ class MainWindow(QMainWindow):
     # Emitted each time a frame is painted (frame number); tests and benches wait on it.
     frame_shown = Signal(int)
     video_opened = Signal(object)  # VideoInfo
+    # The window's project was replaced (opened, created for a new video, closed: None).
+    # Views and editors rebind to `window.project`; `window.undo_stack` is the same object
+    # for the window's whole life (cleared when the project changes).
+    project_changed = Signal(object)
 
     def __init__(
         self,
@@ -108,6 +121,10 @@ class MainWindow(QMainWindow):
         self._demo_worker: _DemoWorker | None = None
         self._error_open = False
         self.recent = RecentFiles(self.settings)
+        self.undo_stack = QUndoStack(self)
+        self.projects = ProjectController(self, self.settings, self.undo_stack)
+        self.projects.project_changed.connect(self.project_changed)
+        self.projects.state_changed.connect(self._update_title)
 
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -122,6 +139,9 @@ class MainWindow(QMainWindow):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._set_video_controls_enabled(False)
+        autosave = self.action_by_id["file.autosave"]
+        autosave.setCheckable(True)
+        autosave.setChecked(self.projects.autosave_enabled)
         self.view.setFocus()
         self._restore_geometry()
 
@@ -252,7 +272,7 @@ class MainWindow(QMainWindow):
     def _open_recent_action(self) -> None:
         action = self.sender()
         if isinstance(action, QAction):
-            self.open_video(Path(action.data()))
+            self.open_file(Path(action.data()))
 
     def _clear_recent(self) -> None:
         self.recent.clear()
@@ -262,16 +282,29 @@ class MainWindow(QMainWindow):
 
     def open_video_dialog(self) -> None:
         start = str(self.recent.paths()[0].parent) if self.recent.paths() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open Video", start, VIDEO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open", start, OPEN_FILTER)
         if path:
-            self.open_video(Path(path))
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path | str) -> bool:
+        """Open a project file or a video (a new project), by its extension."""
+        return self.projects.open_file(Path(path))
+
+    @property
+    def project(self) -> Project | None:
+        """The project on screen (None before any video or project is opened)."""
+        return self.projects.project
 
     def open_video(self, path: Path | str) -> bool:
         """Start opening `path`; the current video stays until the new one is ready.
 
-        Returns False when the file could not even be started (the error is shown).
+        Opening a video outside a project open starts a new project (after the
+        unsaved-changes prompt). Returns False when the file could not even be started
+        (the error is shown) or the user cancelled.
         """
         path = Path(path)
+        if not self.projects.before_open_video():
+            return False
         if self._pending is not None:
             self._pending.close()
             self._pending = None
@@ -289,6 +322,7 @@ class MainWindow(QMainWindow):
             source.start()
         except Exception as exc:  # the engine's message, shown without a traceback
             self._pending = None
+            self.projects.on_video_failed()
             self._show_open_error(path, exc)
             return False
         self.progress_bar.setValue(0)
@@ -331,7 +365,6 @@ class MainWindow(QMainWindow):
         self.dropped_frames = 0
         self.progress_bar.hide()
         self.statusBar().clearMessage()
-        self.setWindowTitle(f"{APP_TITLE} — {source.path.name}")
         self.recent.add(source.path)
         self._fill_recent_menu()
         self.slider.blockSignals(True)
@@ -343,6 +376,7 @@ class MainWindow(QMainWindow):
         self._set_video_controls_enabled(True)
         self.view.fit_to_window()
         self.seek(0)
+        self.projects.on_video_ready(info)
         self.video_opened.emit(info)
 
     def _on_source_failed(self, exc: BaseException) -> None:
@@ -354,6 +388,7 @@ class MainWindow(QMainWindow):
             source.close()
             self.progress_bar.hide()
             self.statusBar().clearMessage()
+            self.projects.on_video_failed()
             self._show_open_error(source.path, exc)
         elif source is self.source:
             # A decode failure mid-file: stop playing, say so, keep the window usable, and
@@ -370,6 +405,10 @@ class MainWindow(QMainWindow):
 
     def _show_open_error(self, path: Path, exc: BaseException) -> None:
         self._show_error("Cannot open video", _message(path, exc))
+
+    def show_error(self, title: str, text: str) -> None:
+        """A warning box (or, while one is open, a status message)."""
+        self._show_error(title, text)
 
     def _show_error(self, title: str, text: str) -> None:
         self.progress_bar.hide()
@@ -398,7 +437,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.open_video(path)
+        self.open_file(path)
 
     # ================================================================= frames
 
@@ -671,7 +710,27 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1200, 780)
 
+    def _update_title(self) -> None:
+        self.setWindowTitle(self.projects.title(APP_TITLE))
+
+    # ----- the File menu's project commands (handlers named in the action table)
+    def open_project_dialog(self) -> None:
+        self.projects.open_project_dialog()
+
+    def save_project(self) -> bool:
+        return self.projects.save()
+
+    def save_project_as(self) -> bool:
+        return self.projects.save_as()
+
+    def toggle_autosave(self) -> None:
+        self.projects.set_autosave_enabled(self.action_by_id["file.autosave"].isChecked())
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.projects.confirm_discard("closing"):
+            event.ignore()
+            return
+        self.projects.close_project()
         self._timer.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         for source in (self._pending, self.source):

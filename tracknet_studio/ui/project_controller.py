@@ -1,0 +1,528 @@
+"""The window's project lifecycle: one core Project, its undo stack, its file and its autosave.
+
+The window owns a single QUndoStack for its whole life; switching projects clears it, so
+views and editors connect to it once. "Dirty" means the stack is not at its clean index
+(QUndoStack.resetClean marks a recovered project dirty without any command on the stack).
+
+Opening a project file never applies its labels to a video that is not the one they were
+made on: the video's cheap file fingerprint (size and a hash of its ends) is compared
+before the video is opened, and a mismatch asks the user what to do.
+
+Every question goes through `choose()` (and file names through QFileDialog), so tests patch
+one function and never block on a modal dialog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from tracknet_studio.core import Project, Track
+from tracknet_studio.formats import Autosaver, FormatError, load_project, save_project
+from tracknet_studio.formats.autosave import find_recovery, recovery_dir, recovery_path_for
+from tracknet_studio.formats.project_file import SUFFIX
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+PROJECT_FILTER = f"TrackNet Studio projects (*{SUFFIX});;All files (*)"
+AUTOSAVE_KEY = "autosave/enabled"
+RECOVERY_DIR_KEY = "autosave/recovery_dir"  # where unsaved projects autosave (tests: tmp)
+LAST_PROJECT_KEY = "project/last"
+AUTOSAVE_DELAY_S = 0.5  # plus one write: far inside the promised 2 s from edit to disk
+
+SAVE, DISCARD, CANCEL = "Save", "Discard", "Cancel"
+RECOVER = "Recover"
+OPEN_READ_ONLY, LOCATE = "Open Read-Only", "Locate Video…"
+
+
+def choose(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    choices: Sequence[str],
+    *,
+    informative: str = "",
+    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+) -> str:
+    """Ask with one button per choice; returns the label clicked. Escape picks the last one,
+    so list the safe answer (Cancel) last. Tests replace this function."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if informative:
+        box.setInformativeText(informative)
+    roles = {
+        SAVE: QMessageBox.ButtonRole.AcceptRole,
+        DISCARD: QMessageBox.ButtonRole.DestructiveRole,
+        CANCEL: QMessageBox.ButtonRole.RejectRole,
+    }
+    buttons = [box.addButton(c, roles.get(c, QMessageBox.ButtonRole.ActionRole)) for c in choices]
+    box.setDefaultButton(buttons[0])
+    box.setEscapeButton(buttons[-1])
+    box.exec()
+    clicked = box.clickedButton()
+    return choices[buttons.index(clicked)] if clicked in buttons else choices[-1]
+
+
+@dataclass
+class _PendingOpen:
+    """A project waiting for its video to finish opening."""
+
+    project: Project
+    path: Path | None
+    dirty: bool
+    read_only: bool = False
+    recovery_path: Path | None = None
+
+
+class ProjectController(QObject):
+    """Holds the window's project; the window's File actions call into it."""
+
+    project_changed = Signal(object)  # the new Project (or None)
+    state_changed = Signal()  # dirty flag, path or read-only changed: the title follows
+    _autosave_error = Signal(str)  # from the autosave thread, delivered in the UI thread
+
+    def __init__(self, window: MainWindow, settings: QSettings, undo_stack: QUndoStack) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.undo_stack = undo_stack
+        self.project: Project | None = None
+        self.path: Path | None = None
+        self.read_only = False  # labels shown, but the file is never overwritten
+        self.autosaver: Autosaver | None = None
+        self._pending: _PendingOpen | None = None
+        self._opening = False  # inside our own open: the window must not prompt again
+        undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._autosave_error.connect(self._show_autosave_error)
+
+    # ================================================================= state
+
+    @property
+    def dirty(self) -> bool:
+        return self.project is not None and not self.undo_stack.isClean()
+
+    def before_open_video(self) -> bool:
+        """The window is about to open a video. For a plain video (a new project) ask about
+        unsaved changes first; False means the user cancelled."""
+        if self._opening:
+            return True
+        if not self.confirm_discard("opening another video"):
+            return False
+        self._pending = None  # a project still waiting for its video is abandoned
+        return True
+
+    @property
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        if self.project is not None and self.project.video_path:
+            return Path(self.project.video_path).name
+        return "Untitled"
+
+    def title(self, app_title: str) -> str:
+        if self.project is None:
+            return app_title
+        flags = " [read-only]" if self.read_only else ""
+        return f"{app_title} — {self.display_name}{'*' if self.dirty else ''}{flags}"
+
+    @property
+    def recovery_folder(self) -> Path:
+        value = self.settings.value(RECOVERY_DIR_KEY)
+        return Path(str(value)) if value else recovery_dir()
+
+    @property
+    def autosave_enabled(self) -> bool:
+        return _as_bool(self.settings.value(AUTOSAVE_KEY, True))
+
+    def set_autosave_enabled(self, enabled: bool) -> None:
+        self.settings.setValue(AUTOSAVE_KEY, bool(enabled))
+        if enabled:
+            self._start_autosave(self.autosaver.recovery_path if self.autosaver else None)
+            if self.dirty and self.autosaver is not None:
+                self.autosaver.notify_changed()  # what changed while it was off
+        else:
+            self._stop_autosave(keep_file=True)
+
+    # ================================================================= switching projects
+
+    def set_project(
+        self,
+        project: Project | None,
+        path: Path | None = None,
+        *,
+        dirty: bool = False,
+        read_only: bool = False,
+        recovery_path: Path | None = None,
+    ) -> None:
+        """Make `project` the window's project: fresh undo history, autosave, title."""
+        self._stop_autosave(keep_file=False)
+        self.project = project
+        self.path = path
+        self.read_only = read_only
+        self.undo_stack.clear()
+        if dirty:
+            self.undo_stack.resetClean()
+        else:
+            self.undo_stack.setClean()
+        if project is not None:
+            self._start_autosave(recovery_path)
+        self.project_changed.emit(project)
+        self.state_changed.emit()
+
+    def confirm_discard(self, doing: str = "continuing") -> bool:
+        """The unsaved-changes prompt: True when it is fine to drop the current project."""
+        if not self.dirty:
+            return True
+        answer = choose(
+            self.window,
+            "Unsaved changes",
+            f"Save the changes to {self.display_name} before {doing}?",
+            (SAVE, DISCARD, CANCEL),
+            informative="Discarded changes cannot be recovered.",
+            icon=QMessageBox.Icon.Warning,
+        )
+        if answer == SAVE:
+            return self.save()
+        return answer == DISCARD
+
+    def close_project(self) -> None:
+        """The window closes (after confirm_discard): nothing of this session is left to recover."""
+        self._stop_autosave(keep_file=False)
+        self.project = None
+        self.path = None
+        self.undo_stack.clear()
+
+    # ================================================================= video hooks
+
+    def on_video_ready(self, info: Any) -> None:
+        """The window finished opening a video: attach the waiting project or start a new one."""
+        pending, self._pending = self._pending, None
+        self._opening = False
+        if pending is None:
+            self.set_project(new_project_for(info))
+            return
+        project = pending.project
+        if len(project.labels) != info.frame_count:
+            project = _resized(project, info.frame_count)
+        if not pending.read_only:
+            project.video_path = str(Path(info.path).resolve())
+            project.fingerprint = getattr(info, "fingerprint", project.fingerprint)
+        self.set_project(
+            project,
+            pending.path,
+            dirty=pending.dirty,
+            read_only=pending.read_only,
+            recovery_path=pending.recovery_path,
+        )
+        frame = project.view.get("frame")
+        if isinstance(frame, int):
+            self.window.seek(frame)
+        speed = project.view.get("speed")
+        if isinstance(speed, (int, float)):
+            self.window.set_speed(float(speed))
+
+    def on_video_failed(self) -> None:
+        """The video of a waiting project failed to open: the project is not opened."""
+        self._pending = None
+        self._opening = False
+
+    # ================================================================= opening
+
+    def open_file(self, path: Path) -> bool:
+        """Open a project or a video (a new project), by the file's extension."""
+        if path.suffix.lower() == SUFFIX:
+            return self.open_project(path)
+        return self.window.open_video(path)
+
+    def open_project_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open Project", start, PROJECT_FILTER)
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: Path, *, recover: bool | None = None) -> bool:
+        """Open a project file: its recovery file, its video (checked), then its labels.
+
+        `recover` answers the recovery question in advance (None: ask when there is one).
+        Returns False when nothing was opened (cancelled, or an error that was shown).
+        """
+        path = Path(path).resolve()
+        if not self.confirm_discard("opening another project"):
+            return False
+        recovery = self._newer_recovery(path)
+        source = path
+        if recovery is not None:
+            if recover is None:
+                recover = self._ask_recover(recovery, path.name)
+            if recover:
+                source = recovery
+            else:
+                _unlink(recovery)
+        try:
+            project = load_project(source).project
+        except FormatError as exc:
+            self.window.show_error("Cannot open project", str(exc))
+            return False
+        return self._open_with_video(
+            _PendingOpen(project, path, dirty=source != path, recovery_path=None), path.parent
+        )
+
+    def _open_with_video(self, pending: _PendingOpen, base: Path) -> bool:
+        video = _video_path(pending.project, base)
+        while True:
+            if video is None or not video.is_file():
+                video = self._locate_video(pending.project, video, "The project's video is missing")
+                if video is None:
+                    return False
+                pending.dirty = True  # the new video path must be saved
+            verdict = self._check_fingerprint(pending.project, video)
+            if verdict == "ok":
+                break
+            if verdict == OPEN_READ_ONLY:
+                pending.read_only = True
+                break
+            if verdict == LOCATE:
+                located = self._locate_video(pending.project, video, "Locate the project's video")
+                if located is None:
+                    return False
+                video, pending.dirty = located, True
+                continue
+            return False
+        self._pending = pending
+        self._opening = True
+        try:
+            started = self.window.open_video(video)
+        finally:
+            self._opening = False
+        if not started:
+            self.on_video_failed()
+        return started
+
+    def _check_fingerprint(self, project: Project, video: Path) -> str:
+        """ "ok", or the user's answer to the mismatch warning."""
+        expected = project.fingerprint
+        if not expected:
+            return "ok"
+        from tracknet_studio.video.packet_index import file_fingerprint
+
+        try:
+            size, digest = file_fingerprint(video)
+        except OSError:
+            return "ok"  # the video's own open reports an unreadable file
+        if expected.get("size") == size and expected.get("hash") == digest:
+            return "ok"
+        return choose(
+            self.window,
+            "Video does not match",
+            f"{video.name} is not the video this project was labeled on "
+            "(its size or content changed).",
+            (OPEN_READ_ONLY, LOCATE, CANCEL),
+            informative=(
+                "Labels belong to exact frames: applied to another video they would mark the "
+                "wrong frames. Open read-only to look without saving, or locate the original."
+            ),
+            icon=QMessageBox.Icon.Warning,
+        )
+
+    def _locate_video(self, project: Project, last: Path | None, title: str) -> Path | None:
+        from .main_window import VIDEO_FILTER
+
+        hint = Path(project.video_path).name if project.video_path else "the video"
+        start = str(last.parent) if last is not None and last.parent.is_dir() else ""
+        name, _ = QFileDialog.getOpenFileName(self.window, f"{title}: {hint}", start, VIDEO_FILTER)
+        return Path(name) if name else None
+
+    # ================================================================= saving
+
+    def save(self) -> bool:
+        """Save to the project's file (asking for one the first time); False if not saved."""
+        if self.project is None:
+            return False
+        if self.path is None or self.read_only:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        if self.project is None:
+            return False
+        start = str(self.path) if self.path else _default_name(self.project)
+        name, _ = QFileDialog.getSaveFileName(self.window, "Save Project As", start, PROJECT_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the project atomically; on failure say why and keep it dirty."""
+        if self.project is None:
+            return False
+        path = Path(path).resolve()
+        self.project.view.update(self._view_state())
+        try:
+            save_project(self.project, path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.window.show_error(
+                "Cannot save project",
+                f"The project could not be saved to {path}:\n{reason}.\n\n"
+                "Nothing was lost: the project is still open with all its changes. "
+                "Try Save As to another folder.",
+            )
+            return False
+        if path != self.path or self.read_only:
+            self.path, self.read_only = path, False
+            self._stop_autosave(keep_file=False)
+            self._start_autosave(None)
+        elif self.autosaver is not None:
+            self.autosaver.saved()
+        self.undo_stack.setClean()
+        self.settings.setValue(LAST_PROJECT_KEY, str(path))
+        self.window.recent.add(path)
+        self.state_changed.emit()
+        return True
+
+    def _view_state(self) -> dict[str, Any]:
+        return {"frame": int(self.window.current_frame), "speed": float(self.window.speed)}
+
+    # ================================================================= autosave and recovery
+
+    def _start_autosave(self, recovery_path: Path | None) -> None:
+        if self.project is None or self.read_only or not self.autosave_enabled:
+            return
+        if self.autosaver is not None:
+            return
+        target = recovery_path or recovery_path_for(
+            self.path, None if self.path else self.recovery_folder
+        )
+        self.autosaver = Autosaver(
+            self.project,
+            target,
+            delay_s=AUTOSAVE_DELAY_S,
+            on_error=lambda exc: self._autosave_error.emit(f"{target}: {exc}"),
+        )
+
+    def _stop_autosave(self, *, keep_file: bool) -> None:
+        saver, self.autosaver = self.autosaver, None
+        if saver is None:
+            return
+        if keep_file:
+            saver.close(flush=True)
+        else:
+            saver.saved()  # drops the pending write and the recovery file
+            saver.close(flush=False)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        # Undone back to the saved state: the recovery file would only repeat the project.
+        if clean and self.autosaver is not None and self.path is not None:
+            self.autosaver.saved()
+        self.state_changed.emit()
+
+    def _show_autosave_error(self, text: str) -> None:
+        self.window.statusBar().showMessage(f"Autosave failed: {text}", 10_000)
+
+    def flush_autosave(self) -> None:
+        """Write what is pending now (tests and the crash benchmark use it)."""
+        if self.autosaver is not None:
+            self.autosaver.flush()
+
+    def _newer_recovery(self, path: Path) -> Path | None:
+        recovery = find_recovery(path)
+        if recovery is None:
+            return None
+        try:
+            if path.exists() and recovery.stat().st_mtime < path.stat().st_mtime:
+                return None  # the project was saved after it: nothing newer to offer
+        except OSError:
+            return None
+        return recovery
+
+    def _ask_recover(self, recovery: Path, name: str) -> bool:
+        answer = choose(
+            self.window,
+            "Recover unsaved changes?",
+            f"{name} has autosaved changes that were never saved "
+            "(the program did not close normally).",
+            (RECOVER, DISCARD),
+            informative="Recover opens them (unsaved); Discard deletes them.",
+        )
+        return answer == RECOVER
+
+    def check_startup_recovery(self) -> bool:
+        """At start-up: offer what the last session left unsaved. True when something opened."""
+        last = self.settings.value(LAST_PROJECT_KEY)
+        if last:
+            path = Path(str(last))
+            if path.exists() and self._newer_recovery(path) is not None:
+                return self.open_project(path)
+        recovery = find_recovery(None, self.recovery_folder)
+        if recovery is None:
+            return False
+        if not self._ask_recover(recovery, "An untitled project"):
+            _unlink(recovery)
+            return False
+        try:
+            project = load_project(recovery).project
+        except FormatError as exc:
+            self.window.show_error("Cannot recover project", str(exc))
+            return False
+        pending = _PendingOpen(project, None, dirty=True, recovery_path=recovery)
+        return self._open_with_video(pending, recovery.parent)
+
+
+# ===================================================================== helpers
+
+
+def new_project_for(info: Any) -> Project:
+    """A new, unsaved project for a video: an empty label layer, one row per frame."""
+    return Project(
+        labels=Track(int(info.frame_count)),
+        video_path=str(Path(info.path).resolve()),
+        fingerprint=getattr(info, "fingerprint", None),
+    )
+
+
+def _resized(project: Project, n_frames: int) -> Project:
+    return Project(
+        labels=project.labels.resized(n_frames),
+        video_path=project.video_path,
+        fingerprint=project.fingerprint,
+        predictions={n: t.resized(n_frames) for n, t in project.predictions.items()},
+        review=project.review,
+        view=project.view,
+    )
+
+
+def _video_path(project: Project, base: Path) -> Path | None:
+    if not project.video_path:
+        return None
+    video = Path(project.video_path)
+    return video if video.is_absolute() else base / video
+
+
+def _default_name(project: Project) -> str:
+    if project.video_path:
+        video = Path(project.video_path)
+        return str(video.with_suffix(SUFFIX))
+    return f"untitled{SUFFIX}"
+
+
+def _as_bool(value: object) -> bool:
+    # QSettings' INI backend hands booleans back as the strings "true"/"false".
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
