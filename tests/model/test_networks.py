@@ -50,3 +50,12 @@ def test_config_round_trips_through_json(tmp_path) -> None:
         ModelConfig.from_dict({**config.to_dict(), "colour": "red"})
     with pytest.raises(ValueError):
         ModelConfig(frames_in=3, frames_out=2)
+
+
+@pytest.mark.parametrize("arch", ["tracknetv2", "fasttracknet"])
+def test_untrained_heads_start_at_the_one_percent_prior(arch: str) -> None:
+    torch.manual_seed(0)
+    model = build_network(ModelConfig(arch=arch, height=32, width=64, arch_kwargs={"base": 4}))
+    with torch.no_grad():
+        out = model.eval()(torch.rand(1, 9, 32, 64))
+    assert float(out.mean()) == pytest.approx(0.01, abs=0.01)
