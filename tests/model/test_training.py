@@ -25,14 +25,14 @@ from ._clips import make_dataset
 
 # A small input and a narrow network, so a couple of hundred CPU steps suffice.
 TINY = ModelConfig(arch="fasttracknet", height=96, width=160, arch_kwargs={"base": 8})
-F1_BOUND = 0.7  # measured: 0.93-1.0 after 8 epochs of 40 steps (seeds 0-2)
+F1_BOUND = 0.9  # measured: 1.0 after 150 steps, 0.76 after 40
 
 
 @pytest.mark.slow
 def test_a_tiny_model_learns_to_find_the_ball(tmp_path: Path) -> None:
     data = make_dataset(tmp_path, 4, frames=40, val_fraction=0.25, noise=0.0, ball_radius=6.0)
     options = TrainOptions(
-        epochs=8, batch_size=8, lr=1e-2, workers=0, threads=1, steps_per_epoch=40,
+        epochs=10, batch_size=8, lr=1e-2, workers=0, threads=1, steps_per_epoch=15,
         augment=Augment.none(), crop=(48, 80), crop_ball=1.0,
     )  # fmt: skip
     lines: list[str] = []
@@ -46,12 +46,12 @@ def test_a_tiny_model_learns_to_find_the_ball(tmp_path: Path) -> None:
         torch.set_num_threads(threads)
     losses = [e.train_loss for e in result.epochs]
     f1s = [e.val["f1"] for e in result.epochs]
-    assert losses[-1] < losses[0] / 10
-    assert f1s[0] < 0.5 and max(f1s) >= F1_BOUND, f1s
+    assert losses[-1] < losses[0] / 3, losses
+    assert f1s[0] < F1_BOUND <= f1s[-1], f1s
     assert result.best_f1 == max(f1s)
     _model, config = load_model(tmp_path / "model")
     assert config == TINY
-    assert sum(line.startswith("epoch=") for line in lines) == 8
+    assert sum(line.startswith("epoch=") for line in lines) == 10
 
 
 def test_metric_definitions_match_the_epoch_line() -> None:
