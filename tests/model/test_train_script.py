@@ -46,6 +46,7 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return run.stdout
 
 
+@pytest.mark.slow
 def test_sagemaker_contract_and_resume_after_a_stop(tmp_path: Path, data: Path) -> None:
     env = _sagemaker_env(tmp_path, data)
     checkpoints = ["--checkpoint-dir", str(tmp_path / "checkpoints")]
