@@ -723,6 +723,16 @@ class MainWindow(QMainWindow):
     def save_project_as(self) -> bool:
         return self.projects.save_as()
 
+    def import_labels_dialog(self) -> None:
+        from .label_io import import_labels_dialog
+
+        import_labels_dialog(self)
+
+    def export_labels_dialog(self) -> None:
+        from .label_io import export_labels_dialog
+
+        export_labels_dialog(self)
+
     def toggle_autosave(self) -> None:
         self.projects.set_autosave_enabled(self.action_by_id["file.autosave"].isChecked())
 

@@ -1,0 +1,256 @@
+"""File > Import Labels and Export Labels: the formats package's readers and writers, asked
+through small dialogs, and an import applied to the project as one undoable step.
+
+An import never overwrites human frames unless the user confirms replacing them. Every
+question is asked through `project_controller.choose`, `pick_object`, `csv_options_dialog`
+or `show_report`, which tests replace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracknet_studio.core import Source, Track
+from tracknet_studio.formats import (
+    AmbiguousObjectError,
+    CsvForm,
+    CsvOptions,
+    FormatError,
+    GtImportOptions,
+    ImportReport,
+    read_csv,
+    read_groundtruth,
+    write_csv,
+    write_groundtruth,
+)
+from tracknet_studio.formats.csv_tracks import sniff_form
+
+from . import project_controller
+from .undo import push_track_update, undo_macro
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+IMPORT_FILTER = (
+    "Label files (*.csv *.manifest);;CSV tracks (*.csv);;"
+    "Ground Truth output manifest (*.manifest);;All files (*)"
+)
+EXPORT_FORMS: dict[str, CsvForm] = {
+    "Badminton CSV (*.csv)": CsvForm.BADMINTON,
+    "Tennis Label.csv (*.csv)": CsvForm.TENNIS_A,
+    "Prediction CSV with time (*.csv)": CsvForm.PREDICTION,
+}
+GT_OUTPUT = "Ground Truth output folder"
+REPLACE, KEEP_HUMAN = "Replace Human Labels", "Keep Human Labels"
+# The one form whose visibility column has no meaning of its own (see CsvOptions).
+_AMBIGUOUS = {CsvForm.FRAME_XY_VISIBLE: "visible"}
+
+
+# ===================================================================== dialogs (patchable)
+
+
+def csv_options_dialog(parent: QWidget | None, path: Path, column: str) -> CsvOptions | None:
+    """Ask how to read an ambiguous CSV; None when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("csvOptionsDialog")
+    dialog.setWindowTitle("Import CSV")
+    layout = QVBoxLayout(dialog)
+    text = QLabel(
+        f"<b>{path.name}</b>: the column <b>{column!r}</b> can mean two things, and "
+        "TrackNet Studio never guesses. Say how this file was written:"
+    )
+    text.setWordWrap(True)
+    layout.addWidget(text)
+    state = QCheckBox("Visibility is a state code (0 = visible, anything else = no ball)")
+    state.setObjectName("stateCode")
+    normalised = QCheckBox("x and y are fractions of the image size (0–1)")
+    normalised.setObjectName("normalised")
+    normalised.setChecked(True)
+    layout.addWidget(state)
+    layout.addWidget(normalised)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return CsvOptions(
+        state_code_visibility=state.isChecked(),
+        normalized=(0, 0) if normalised.isChecked() else None,  # size filled in by caller
+    )
+
+
+def pick_object(parent: QWidget | None, path: str, objects: list) -> str | None:
+    """Several tracked objects: the user picks one by name; None when cancelled."""
+    items = [f"{o.name} ({o.frames} frames)" for o in objects]
+    item, ok = QInputDialog.getItem(
+        parent, "Pick the ball", f"{Path(path).name} tracks several objects:", items, 0, False
+    )
+    return objects[items.index(item)].name if ok and item in items else None
+
+
+def show_report(parent: QWidget | None, report: ImportReport, applied: int, kept: int) -> None:
+    lines = [report.summary(), "", f"{applied} frames applied to the labels."]
+    if kept:
+        lines.append(f"{kept} frames kept their human labels.")
+    box = QMessageBox(QMessageBox.Icon.Information, "Import report", lines[0], parent=parent)
+    box.setObjectName("importReport")
+    box.setInformativeText("\n".join(lines[2:]))
+    if report.n_skipped:
+        box.setDetailedText(report.summary())
+    box.exec()
+
+
+# ===================================================================== import
+
+
+def import_labels_dialog(window: MainWindow) -> None:
+    if window.project is None:
+        window.show_error("Import labels", "Open a video or a project first.")
+        return
+    name, _ = QFileDialog.getOpenFileName(window, "Import Labels", "", IMPORT_FILTER)
+    if name:
+        import_labels(window, Path(name))
+
+
+def import_labels(window: MainWindow, path: Path) -> bool:
+    """Read `path` (a CSV, or a Ground Truth manifest or output folder) into the labels."""
+    project = window.project
+    if project is None:
+        return False
+    info = window.source.info if window.source is not None else None
+    size = (int(info.width), int(info.height)) if info is not None else None
+    try:
+        if path.is_dir() or path.suffix.lower() == ".manifest":
+            result = _read_groundtruth(window, path, project.n_frames, size)
+        else:
+            result = _read_csv(window, path, project.n_frames, size)
+    except FormatError as exc:
+        window.show_error("Cannot import labels", str(exc))
+        return False
+    if result is None:
+        return False
+    track, report = result
+    return apply_import(window, track, report, path.name)
+
+
+def _read_csv(
+    window: MainWindow, path: Path, n_frames: int, size: tuple[int, int] | None
+) -> tuple[Track, ImportReport] | None:
+    form = sniff_form(path)
+    options = CsvOptions(image_size=size, n_frames=n_frames)
+    if form in _AMBIGUOUS:
+        asked = csv_options_dialog(window, path, _AMBIGUOUS[form])
+        if asked is None:
+            return None
+        normalised = size if asked.normalized is not None else None
+        if asked.normalized is not None and size is None:
+            raise FormatError(path, "normalised coordinates need the video's size")
+        options = CsvOptions(
+            normalized=normalised,
+            state_code_visibility=asked.state_code_visibility,
+            image_size=size,
+            n_frames=n_frames,
+        )
+    return read_csv(path, options)
+
+
+def _read_groundtruth(
+    window: MainWindow, path: Path, n_frames: int, size: tuple[int, int] | None
+) -> tuple[Track, ImportReport] | None:
+    options = GtImportOptions(n_frames=n_frames, image_size=size)
+    try:
+        return read_groundtruth(path, options)
+    except AmbiguousObjectError as exc:
+        chosen = pick_object(window, exc.path, exc.objects)
+        if chosen is None:
+            return None
+        options.object_name = chosen
+        return read_groundtruth(path, options)
+
+
+def apply_import(window: MainWindow, track: Track, report: ImportReport, name: str) -> bool:
+    """Write the imported track's labeled frames into the labels as one undo step."""
+    labels = window.project.labels
+    frames = track.labeled_frames()
+    frames = frames[frames < len(labels)]
+    human = frames[labels.source[frames] == Source.HUMAN]
+    replace_human = False
+    if len(human):
+        answer = project_controller.choose(
+            window,
+            "Import labels",
+            f"{len(human)} of the {len(frames)} imported frames already have human labels.",
+            (KEEP_HUMAN, REPLACE, project_controller.CANCEL),
+            informative="Keep Human Labels imports only the other frames.",
+        )
+        if answer == project_controller.CANCEL:
+            return False
+        replace_human = answer == REPLACE
+    values = {n: track.column(n)[frames] for n in ("x", "y", "visibility", "event")}
+    source = np.full(len(frames), Source.IMPORTED, dtype=labels.source.dtype)
+    with undo_macro(window.undo_stack, f"Import {name}"):
+        command = push_track_update(
+            window.undo_stack,
+            labels,
+            frames,
+            text=f"Import {name}",
+            protect_human=not replace_human,
+            source=source,
+            **values,
+        )
+    applied = 0 if command is None else len(command.frames)
+    kept = 0 if replace_human else len(human)
+    show_report(window, report, applied, kept)
+    return True
+
+
+# ===================================================================== export
+
+
+def export_labels_dialog(window: MainWindow) -> None:
+    project = window.project
+    if project is None:
+        window.show_error("Export labels", "Open a video or a project first.")
+        return
+    filters = [*EXPORT_FORMS, f"{GT_OUTPUT} (*)"]
+    name, chosen = QFileDialog.getSaveFileName(
+        window, "Export Labels", "", ";;".join(filters), filters[0]
+    )
+    if name:
+        export_labels(window, Path(name), EXPORT_FORMS.get(chosen, GT_OUTPUT))
+
+
+def export_labels(window: MainWindow, path: Path, form: CsvForm | str) -> bool:
+    """Write the labels as a CSV form, or as a Ground Truth output folder at `path`."""
+    project = window.project
+    if project is None:
+        return False
+    info = window.source.info if window.source is not None else None
+    try:
+        if form == GT_OUTPUT:
+            write_groundtruth(project.labels, path)
+        else:
+            fps = float(info.fps) if info is not None else None
+            write_csv(project.labels, path, CsvForm(form), fps=fps)
+    except (OSError, ValueError) as exc:
+        window.show_error("Cannot export labels", f"{path}: {exc}")
+        return False
+    window.statusBar().showMessage(f"Labels exported to {path}", 5000)
+    return True
