@@ -80,3 +80,43 @@ def test_volleyball_csv_with_options_and_video_makes_a_fingerprinted_project(
     assert project.fingerprint is not None and project.video_path == str(video)
     assert project.n_frames == project.fingerprint["frame_count"] == 21
     assert project.labels.x[0] == pytest.approx(0.43828125 * 1280)
+
+
+@pytest.mark.parametrize("target", ["labeling-job", "adjustment-job"])
+def test_job_export_writes_exact_frames_and_a_manifest_that_points_at_them(
+    tmp_path: Path, source_csv: Path, make_clip, target: str
+) -> None:
+    import json
+
+    import cv2
+
+    from tracknet_studio.video.framecode import read_frame_number
+
+    clip = make_clip("mp4")
+    out = tmp_path / "job"
+    base = "s3://bucket/jobs/rally1/"
+    args = ["convert", str(source_csv), str(out), "--to", target, "--video", str(clip.path)]
+    assert main([*args, "--base-uri", base, "--frames", "2:12", "--every", "3"]) == 0
+    images = sorted((out / "frames").glob("*.jpg"))
+    wanted = [2, 5, 8, 11]
+    assert len(images) == len(wanted)
+    for image, n in zip(images, wanted, strict=True):
+        assert str(n) in image.stem  # the name carries the exact video frame number
+        rgb = cv2.cvtColor(cv2.imread(str(image)), cv2.COLOR_BGR2RGB)
+        assert read_frame_number(rgb) == n  # and the picture is that frame
+    line = json.loads((out / "manifests" / "input.manifest").read_text())
+    assert line["source-ref"].startswith(base)
+    sequence = json.loads((out / line["source-ref"][len(base) :]).read_text())
+    assert sequence["number-of-frames"] == len(wanted)
+    assert [f["frame"] for f in sequence["frames"]] == [p.name for p in images]
+    assert ("ball-ref" in line) == (target == "adjustment-job")
+    config = json.loads((out / "label-category-config.json").read_text())
+    assert config["annotationType"] == "Keypoint"
+
+
+def test_job_export_without_video_is_refused(
+    tmp_path: Path, source_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["convert", str(source_csv), str(tmp_path / "job"), "--to", "labeling-job"]
+    assert main([*args, "--base-uri", "s3://b/x/"]) == 1
+    assert "--video" in capsys.readouterr().err

@@ -2,8 +2,11 @@
 
 SRC: a CSV of a known form (detected by header), a project file, a Ground Truth output
 manifest (`*.manifest`) or a folder in Ground Truth's output layout.
-DST: `--to csv|groundtruth|project`, by default from DST's name (.csv, .tnproj, otherwise
-a Ground Truth output folder). `--video` gives the frame count, image size, frame rate and
+DST: `--to csv|groundtruth|project|labeling-job|adjustment-job`, by default from DST's name
+(.csv, .tnproj, otherwise a Ground Truth output folder). The two job targets write what a new
+Ground Truth labeling job (or an adjustment job pre-filled with the track) needs: frame
+images from `--video`, the sequence file, the input manifest and the label configuration.
+`--video` gives the frame count, image size, frame rate and
 fingerprint (a project written with it is tied to that video). Prints what was read:
 frames imported, frames skipped and why.
 """
@@ -18,11 +21,18 @@ from ..core.project import Project
 from ..core.track import Track
 from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, sniff_form, write_csv
 from ..formats.errors import FormatError, ImportReport
-from ..formats.groundtruth import FrameMap, GtImportOptions, read_groundtruth, write_groundtruth
+from ..formats.groundtruth import (
+    FrameMap,
+    GtImportOptions,
+    read_groundtruth,
+    write_groundtruth,
+    write_labeling_job,
+)
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
 from ..formats.project_file import load_project, save_project
 
-TARGETS = ("csv", "groundtruth", "project")
+TARGETS = ("csv", "groundtruth", "project", "labeling-job", "adjustment-job")
+JOB_TARGETS = ("labeling-job", "adjustment-job")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +68,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     gt.add_argument("--stride", type=int, default=1, help="video frames per sequence frame")
     gt.add_argument("--offset", type=int, default=0, help="video frame of sequence frame 0")
+    job = p.add_argument_group("Ground Truth job output (--to labeling-job|adjustment-job)")
+    job.add_argument("--base-uri", help="where DST will be uploaded, e.g. s3://bucket/jobs/rally1/")
+    job.add_argument("--frames", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
+    job.add_argument("--every", type=int, default=1, help="take every N-th frame (default 1)")
     p.set_defaults(run=run)
+
+
+def _frame_range(text: str) -> tuple[int | None, int | None]:
+    start, sep, stop = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (int(start) if start else None, int(stop) if stop else None)
+    except ValueError:
+        message = f"expected A:B (either may be empty), got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -169,6 +194,8 @@ def _write(
         write_csv(track, args.dst, out_form, fps=fps, image_size=size)
     elif target == "groundtruth":
         write_groundtruth(track, args.dst)
+    elif target in JOB_TARGETS:
+        _write_job(args, track, adjustment=target == "adjustment-job")
     else:  # the whole project: every layer, fitted to the video's frame count
         n = len(track)
         out = Project(
@@ -180,3 +207,33 @@ def _write(
             view=project.view,
         )
         save_project(out, args.dst)
+
+
+def _write_job(args: argparse.Namespace, track: Track, *, adjustment: bool) -> None:
+    if args.video is None or not args.base_uri:
+        raise ValueError("a Ground Truth job needs --video (for the frames) and --base-uri")
+    if args.every < 1:
+        raise ValueError(f"--every must be at least 1, got {args.every}")
+    from ..video import VideoReader  # the CLI sits above video and formats
+
+    start, stop = args.frames or (None, None)
+    frames = range(len(track))[slice(start, stop, args.every)]
+    with VideoReader(args.video) as reader:
+        write_labeling_job(
+            track,
+            args.dst,
+            frames,
+            reader.frame,
+            base_uri=args.base_uri,
+            job_name=args.dst.name or "tracknet-studio",
+            adjustment=adjustment,
+            progress=_print_progress,
+        )
+    print(file=sys.stderr)
+
+
+def _print_progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\rframes [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)

@@ -660,6 +660,7 @@ def write_labeling_job(
     adjustment: bool = False,
     label_attribute: str = "ball-ref",
     jpeg_quality: int = 95,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GtJobExport:
     """Write what a new video frame tracking job needs, under `folder`:
 
@@ -668,6 +669,7 @@ def write_labeling_job(
     labels go along as prelabels/SeqLabel.json referenced by the manifest line, so workers
     correct instead of starting over. `base_uri` is where the folder will be uploaded
     (e.g. "s3://bucket/jobs/rally-1/"); the manifest and sequence files point there.
+    `progress(done, total)` is called after each frame image; it may raise to cancel.
     """
     import cv2  # only needed here; formats stays importable without writing images
 
@@ -679,7 +681,7 @@ def write_labeling_job(
         raise ValueError("a labeling job needs at least one frame")
     frame_dir = root / "frames"
     frame_dir.mkdir(parents=True, exist_ok=True)
-    for f in seq_frames.tolist():
+    for done, f in enumerate(seq_frames.tolist(), 1):
         rgb = np.asarray(frame_source(f))
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"frame {f}: expected an RGB uint8 image, got {rgb.shape} {rgb.dtype}")
@@ -689,6 +691,8 @@ def write_labeling_job(
         if not ok:
             raise ValueError(f"frame {f}: JPEG encoding failed")
         atomic_write_bytes(frame_dir / frame_name(f, len(track)), jpeg.tobytes())
+        if progress is not None:
+            progress(done, len(seq_frames))
     seq_rel = f"sequences/{job_name}-0001.json"
     _write_json(root / seq_rel, sequence_file(seq_frames, len(track), base_uri + "frames/"))
     line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
