@@ -8,6 +8,7 @@ or `show_report`, which tests replace.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,11 @@ from tracknet_studio.formats import (
     write_groundtruth,
 )
 from tracknet_studio.formats.csv_tracks import sniff_form
+from tracknet_studio.formats.groundtruth import GtJobExport, write_labeling_job
+from tracknet_studio.video import VideoReader
 
 from . import project_controller
+from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 from .undo import push_track_update, undo_macro
 
 if TYPE_CHECKING:
@@ -55,6 +59,9 @@ EXPORT_FORMS: dict[str, CsvForm] = {
     "Prediction CSV with time (*.csv)": CsvForm.PREDICTION,
 }
 GT_OUTPUT = "Ground Truth output folder"
+GT_LABELING_JOB = "Ground Truth labeling job folder"
+GT_ADJUSTMENT_JOB = "Ground Truth adjustment job folder (pre-filled with these labels)"
+GT_JOBS = (GT_LABELING_JOB, GT_ADJUSTMENT_JOB)
 REPLACE, KEEP_HUMAN = "Replace Human Labels", "Keep Human Labels"
 # The one form whose visibility column has no meaning of its own (see CsvOptions).
 _AMBIGUOUS = {CsvForm.FRAME_XY_VISIBLE: "visible"}
@@ -229,12 +236,65 @@ def export_labels_dialog(window: MainWindow) -> None:
     if project is None:
         window.show_error("Export labels", "Open a video or a project first.")
         return
-    filters = [*EXPORT_FORMS, f"{GT_OUTPUT} (*)"]
+    folder_forms = {f"{form} (*)": form for form in (GT_OUTPUT, *GT_JOBS)}
+    filters = [*EXPORT_FORMS, *folder_forms]
     name, chosen = QFileDialog.getSaveFileName(
         window, "Export Labels", "", ";;".join(filters), filters[0]
     )
-    if name:
-        export_labels(window, Path(name), EXPORT_FORMS.get(chosen, GT_OUTPUT))
+    if not name:
+        return
+    form = EXPORT_FORMS.get(chosen) or folder_forms.get(chosen, GT_OUTPUT)
+    if form in GT_JOBS:
+        base_uri, ok = QInputDialog.getText(
+            window,
+            "Ground Truth job",
+            "Where will this folder be uploaded? (the manifest points there)",
+            text=f"s3://your-bucket/tracknet-studio/{Path(name).name}/",
+        )
+        if ok and base_uri.strip():
+            export_labeling_job(window, Path(name), base_uri.strip(), form == GT_ADJUSTMENT_JOB)
+        return
+    export_labels(window, Path(name), form)
+
+
+def export_labeling_job(
+    window: MainWindow, folder: Path, base_uri: str, adjustment: bool
+) -> BackgroundTask | None:
+    """Write a Ground Truth job folder (every frame of the video) in the background."""
+    project, info = window.project, window.source.info if window.source else None
+    if project is None or info is None:
+        window.show_error("Export labels", "A labeling job needs the video: open it first.")
+        return None
+    if folder.exists() and any(folder.iterdir()):
+        window.show_error("Export labels", f"{folder}: choose a new or empty folder.")
+        return None
+    labels = project.labels.copy()  # the export reads a snapshot; editing may go on
+
+    def work(report: Report) -> GtJobExport:
+        # A reader of its own: the window's reader belongs to the playback thread.
+        with VideoReader(info.path) as reader:
+            return write_labeling_job(
+                labels,
+                folder,
+                range(len(labels)),
+                reader.frame,
+                base_uri=base_uri,
+                job_name=folder.name,
+                adjustment=adjustment,
+                progress=report,
+            )
+
+    def done(export: GtJobExport) -> None:
+        window.statusBar().showMessage(
+            f"Ground Truth job with {export.frames} frames written to {folder}", 8000
+        )
+
+    def failed(exc: BaseException) -> None:
+        shutil.rmtree(folder, ignore_errors=True)  # a cancelled or failed export leaves nothing
+        if not isinstance(exc, Cancelled):
+            window.show_error("Cannot export the labeling job", f"{folder}: {exc}")
+
+    return run_in_background(window, "Exporting frames", work, on_success=done, on_failure=failed)
 
 
 def export_labels(window: MainWindow, path: Path, form: CsvForm | str) -> bool:

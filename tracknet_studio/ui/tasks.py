@@ -1,0 +1,98 @@
+"""Long work off the UI thread, with a progress dialog and a Cancel button.
+
+`run_in_background` runs `work(report)` on a worker thread. `report(done, total)` updates the
+dialog and raises `Cancelled` once the user pressed Cancel, so work stops at its next report.
+The result or the error comes back on the UI thread through queued signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+Report = Callable[[int, int], None]
+
+
+class Cancelled(Exception):
+    """Raised inside the work when the user cancelled it."""
+
+
+class BackgroundTask(QObject):
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception; Cancelled when the user cancelled
+    ended = Signal()
+
+    def __init__(self, work: Callable[[Report], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="background-task", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work ended (tests and shutdown only); True when it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _report(self, done: int, total: int) -> None:
+        if self._cancel.is_set():
+            raise Cancelled
+        self.progressed.emit(done, total)
+
+    def _run(self) -> None:
+        try:
+            result = self._work(self._report)
+        except Exception as exc:  # every failure goes back to the UI thread
+            self.failed.emit(Cancelled() if self._cancel.is_set() else exc)
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.ended.emit()
+
+
+def run_in_background(
+    parent: QWidget,
+    title: str,
+    work: Callable[[Report], Any],
+    *,
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[BaseException], None],
+) -> BackgroundTask:
+    """Start `work` with a modal-less progress dialog whose Cancel button stops it."""
+    dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setObjectName("taskProgress")
+    dialog.setMinimumDuration(300)  # no flash for work that ends at once
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    task = BackgroundTask(work, parent)
+    queued = Qt.ConnectionType.QueuedConnection
+
+    def show_progress(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+        dialog.setLabelText(f"{title}: {done} of {total}")
+
+    task.progressed.connect(show_progress, queued)
+    task.succeeded.connect(on_success, queued)
+    task.failed.connect(on_failure, queued)
+    task.ended.connect(dialog.close, queued)
+    task.ended.connect(dialog.deleteLater, queued)
+    task.ended.connect(task.deleteLater, queued)
+    dialog.canceled.connect(task.cancel)
+    task.start()
+    return task
