@@ -135,17 +135,19 @@ def _child(code: str) -> dict:
 _PREDICT_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from tracknet.modelfile import load_model
-from tracknet.predict import Predictor
+from pathlib import Path
 from tracknet_studio.video import VideoReader
-from tracknet_studio.cli.predict import READER_CACHE_MB, _predict
-model, config = load_model({weights!r}, "cpu")
-predictor = Predictor(model, config, device="cpu")
+from tracknet_studio.cli.predict import READER_CACHE_MB
+from tracknet_studio.inference import LocalPredictor, predict_track
+predictor = LocalPredictor(Path({weights!r}), "cpu")
+predictor.load()
 with VideoReader({video!r}, cache_mb=READER_CACHE_MB) as reader:
-    track, seconds = _predict(predictor, reader, 0, reader.frame_count, False)
+    started = time.monotonic()
+    track = predict_track(reader, predictor)
+    seconds = time.monotonic() - started
     n = reader.frame_count
 print(json.dumps({{"frames": n, "seconds": seconds, "fps": n / seconds,
-                  "found": int(track.has_ball.sum()), "runtime": predictor.runtime,
+                  "found": int(track.has_ball.sum()), "runtime": predictor.engine.runtime,
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 

@@ -13,17 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
-from ..core.track import Source, Track, Visibility
 from ..formats.csv_tracks import CsvForm, write_csv
+from ..inference import DEFAULT_WEIGHTS, LocalPredictor, clamp_range, predict_track
+from ..inference.local import SHIPPED_WEIGHTS, model_extra_installed
 from ..video import VideoError, VideoReader
 
-SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
-DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet-synthetic"
+__all__ = ["DEFAULT_WEIGHTS", "SHIPPED_WEIGHTS", "register", "run"]
 READER_CACHE_MB = 16  # frames are read once, in order: a big cache would only cost memory
 
 
@@ -88,17 +85,9 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-def _frames(reader: VideoReader, start: int, stop: int) -> Iterator[np.ndarray]:
-    for n in range(start, stop):
-        yield reader.frame(n, keep_before=0)
-
-
 def run(args: argparse.Namespace) -> int:
-    try:
-        from tracknet.modelfile import load_model
-        from tracknet.predict import Predictor
-    except ImportError as exc:
-        print(f"error: the model extra is not installed ({exc})", file=sys.stderr)
+    if not model_extra_installed():
+        print("error: the model extra is not installed (no torch)", file=sys.stderr)
         return 2
     if not args.weights.exists():
         print(f"error: no weights at {args.weights}", file=sys.stderr)
@@ -109,51 +98,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with reader:
-        start, stop = args.range or (None, None)
-        start = max(0, start or 0)
-        stop = min(reader.frame_count, reader.frame_count if stop is None else stop)
+        start, stop = clamp_range(reader.frame_count, *(args.range or (None, None)))
         if start >= stop:
             print(f"error: empty frame range {start}:{stop}", file=sys.stderr)
             return 2
-        model, config = load_model(args.weights, "cpu")
-        predictor = Predictor(
-            model, config, device=args.device, runtime=args.runtime, batch_size=args.batch_size
-        )
-        track, seconds = _predict(predictor, reader, start, stop, not args.quiet)
+        predictor = LocalPredictor(args.weights, args.device, runtime=args.runtime,
+                                   batch_size=args.batch_size)  # fmt: skip
+        predictor.load()
+        bar = ProgressBar(stop - start, not args.quiet)
+        started = time.monotonic()
+        track = predict_track(reader, predictor, start, stop, lambda done, _total: bar.update(done))
+        seconds = time.monotonic() - started
+        bar.finish(stop - start)
         write_csv(track, args.output, args.form, fps=reader.fps or None,
                   image_size=(reader.width, reader.height))  # fmt: skip
     found = int(track.has_ball.sum())
     print(
         f"{stop - start} frames in {seconds:.1f} s ({(stop - start) / seconds:.1f} fps, "
-        f"{predictor.device.type}, {predictor.runtime}): ball in {found}; wrote {args.output}"
+        f"{predictor.describe()}): ball in {found}; wrote {args.output}"
     )
     return 0
-
-
-def _predict(
-    predictor: object, reader: VideoReader, start: int, stop: int, progress: bool
-) -> tuple[Track, float]:
-    """Predict frames start..stop-1 into a track of the whole video; frames outside stay
-    unlabelled."""
-    n = reader.frame_count
-    x, y = np.full(n, np.nan), np.full(n, np.nan)
-    visibility = np.full(n, Visibility.UNLABELED, np.int8)
-    confidence = np.full(n, np.nan, np.float32)
-    bar = ProgressBar(stop - start, progress)
-    started = time.monotonic()
-    done = 0
-    for result in predictor.predict_frames(_frames(reader, start, stop)):  # type: ignore[attr-defined]
-        frame = start + result.index
-        visibility[frame] = Visibility.VISIBLE if result.visible else Visibility.NO_BALL
-        if result.visible:
-            x[frame], y[frame] = result.x, result.y
-        confidence[frame] = result.confidence
-        done += 1
-        bar.update(done)
-    bar.finish(done)
-    labelled = visibility != Visibility.UNLABELED
-    source = np.where(labelled, Source.MODEL, Source.NONE).astype(np.int8)
-    track = Track.from_columns(
-        n, x=x, y=y, visibility=visibility, confidence=confidence, source=source
-    )
-    return track, time.monotonic() - started

@@ -1,0 +1,98 @@
+"""predict_track: one track per run, the range respected, cancel by raising; LocalPredictor
+on a tiny untrained model and a real clip; the CLI goes through the same function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tracknet_studio.core import Source, Visibility
+from tracknet_studio.inference import LocalPredictor, ModelUnavailable, Predictor, predict_track
+
+from .stubs import ArrayReader, TrackPredictor
+
+
+def _truth(n: int) -> dict[int, tuple[float, float] | None]:
+    return {f: (None if f % 5 == 0 else (10.0 + f, 20.0)) for f in range(n)}
+
+
+def test_the_stub_is_a_predictor() -> None:
+    assert isinstance(TrackPredictor({}), Predictor)
+    assert isinstance(LocalPredictor(Path("nowhere")), Predictor)
+
+
+def test_a_range_fills_only_its_frames_in_order() -> None:
+    reader = ArrayReader(30)
+    stub = TrackPredictor(_truth(30), offsets={12: (3.0, 4.0)})
+    track = predict_track(reader, stub, 10, 20)
+    assert len(track) == 30 and reader.read == list(range(10, 20))
+    labelled = np.flatnonzero(track.visibility != Visibility.UNLABELED)
+    assert labelled.tolist() == list(range(10, 20))
+    assert track.visibility[15] == Visibility.NO_BALL and np.isnan(track.x[15])
+    assert (track.x[12], track.y[12]) == (25.0, 24.0)
+    assert track.confidence[11] == pytest.approx(0.75)
+    assert set(track.source[10:20].tolist()) == {Source.MODEL}
+    assert set(track.source[:10].tolist()) == {Source.NONE}
+
+
+def test_progress_counts_every_frame_and_may_cancel() -> None:
+    seen: list[tuple[int, int]] = []
+    stub = TrackPredictor(_truth(8))
+    predict_track(ArrayReader(8), stub, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, 8) for i in range(9)]
+
+    def stop_at_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    reader = ArrayReader(50)
+    with pytest.raises(KeyboardInterrupt):
+        predict_track(reader, TrackPredictor(_truth(50)), progress=stop_at_three)
+    assert len(reader.read) < 50  # stopped reading, not only ignoring the answers
+
+
+def test_a_predictor_answering_outside_the_range_is_an_error() -> None:
+    class Liar(TrackPredictor):
+        def predict(self, frames, *, start, original_size, progress=None):
+            yield from super().predict(frames, start=start + 100, original_size=original_size)
+
+    with pytest.raises(ValueError, match="outside"):
+        predict_track(ArrayReader(5), Liar(_truth(5)))
+
+
+def test_missing_weights_are_reported_before_any_work() -> None:
+    with pytest.raises(ModelUnavailable, match="no weights"):
+        LocalPredictor(Path("/no/such/model")).load()
+
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised tiny FastTrackNet (nothing is trained in tests)."""
+    from tracknet.config import ModelConfig
+    from tracknet.modelfile import save_model
+    from tracknet.networks import build_network
+
+    config = ModelConfig(arch="fasttracknet", height=32, width=64, arch_kwargs={"base": 4})
+    torch.manual_seed(5)
+    return save_model(tmp_path_factory.mktemp("model") / "tiny", build_network(config), config)
+
+
+def test_local_predictor_runs_the_real_model_on_a_real_clip(tiny_model: Path, make_clip) -> None:
+    from tracknet_studio.video import VideoReader
+
+    clip = make_clip("mp4", frame_count=20)
+    predictor = LocalPredictor(tiny_model, "cpu", runtime="torch")
+    with VideoReader(clip.path, cache_mb=8) as reader:
+        track = predict_track(reader, predictor, 4, 16)
+        size = (reader.width, reader.height)
+    assert predictor.describe() == "cpu, torch"
+    labelled = np.flatnonzero(track.visibility != Visibility.UNLABELED)
+    assert labelled.tolist() == list(range(4, 16))
+    assert np.isfinite(track.confidence[4:16]).all()
+    found = track.has_ball
+    assert ((track.x[found] >= 0) & (track.x[found] <= size[0])).all()

@@ -1,0 +1,123 @@
+"""The local model as a Predictor: tracknet.modelfile loads it, tracknet.predict runs it.
+
+torch is imported when the model is first needed (`load()` or the first `predict`), so
+building a LocalPredictor, listing devices or describing weights costs nothing. The window
+calls `load()` on its worker thread, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable, Iterator, Sized
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .base import FramePrediction, Progress
+
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
+DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet-synthetic"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class ModelUnavailable(RuntimeError):
+    """No weights where they were looked for, or the model extra (torch) is missing."""
+
+
+def model_extra_installed() -> bool:
+    """Whether torch is importable (without importing it)."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def available_devices() -> list[str]:
+    """The device choices that can work here: auto and cpu, and cuda when a GPU is seen."""
+    devices = ["auto", "cpu"]
+    if model_extra_installed():
+        import torch
+
+        if torch.cuda.is_available():
+            devices.append("cuda")
+    return devices
+
+
+def describe_weights(path: Path) -> str:
+    """What kind of model file `path` is, in words, for the Run Model dialog."""
+    if path.is_dir():
+        return "model folder"
+    if path.name.endswith((".tar.gz", ".tgz")):
+        return "training archive (model.tar.gz)"
+    if path.suffix == ".safetensors":
+        return "weights file"
+    return "training checkpoint"
+
+
+class LocalPredictor:
+    """A trained network on this machine: the shipped weights, a folder, a model.tar.gz, a
+    .safetensors file or a training checkpoint; `device` is auto, cpu or cuda."""
+
+    def __init__(
+        self,
+        weights: Path | None = None,
+        device: str = "auto",
+        *,
+        runtime: str = "auto",
+        batch_size: int | None = None,
+    ) -> None:
+        self.weights = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        self.device = device
+        self.runtime = runtime
+        self.batch_size = batch_size
+        self.name = f"local:{self.weights.name}"
+        self._engine: Any = None  # tracknet.predict.Predictor once loaded
+
+    def load(self) -> None:
+        """Load the weights and pick the device and runtime (slow: torch, maybe ONNX)."""
+        if self._engine is not None:
+            return
+        if not model_extra_installed():
+            raise ModelUnavailable("the model extra is not installed (no torch)")
+        if not self.weights.exists():
+            raise ModelUnavailable(f"no weights at {self.weights}")
+        from tracknet.modelfile import load_model
+        from tracknet.predict import Predictor as Engine
+
+        model, config = load_model(self.weights, "cpu")
+        self._engine = Engine(
+            model, config, device=self.device, runtime=self.runtime,  # type: ignore[arg-type]
+            batch_size=self.batch_size,
+        )  # fmt: skip
+
+    @property
+    def engine(self) -> Any:
+        """The loaded tracknet.predict.Predictor (loads it first)."""
+        self.load()
+        return self._engine
+
+    def describe(self) -> str:
+        """e.g. "cpu, onnx" once loaded; the requested device before."""
+        if self._engine is None:
+            return self.device
+        return f"{self._engine.device.type}, {self._engine.runtime}"
+
+    def predict(
+        self,
+        frames: Iterable[np.ndarray],
+        *,
+        start: int,
+        original_size: tuple[int, int],
+        progress: Progress | None = None,
+    ) -> Iterator[FramePrediction]:
+        total = len(frames) if isinstance(frames, Sized) else 0
+        for done, answer in enumerate(
+            self.engine.predict_frames(frames, original_size=original_size), start=1
+        ):
+            yield FramePrediction(
+                frame=start + answer.index,
+                x=float(answer.x),
+                y=float(answer.y),
+                confidence=float(answer.confidence),
+                visible=bool(answer.visible),
+            )
+            if progress is not None:
+                progress(done, total)
