@@ -1,0 +1,149 @@
+"""`tracknet-studio export VIDEO -o OUT.mp4`: the video with the ball overlay burned in.
+
+Layers come from track files read by the formats package, any form `convert` reads: a CSV
+of a known form, a project file (its label layer), a Ground Truth output manifest or
+folder. `--labels` gives the label layer (rings), each `--predictions` a prediction layer
+(crosses, named after the file); `--project` adds a project's labels and all its prediction
+layers. The export keeps the source's frame timestamps and audio; `--range A:B` exports
+frames A..B-1 as a clip starting at time 0. A text progress bar runs on stderr; Ctrl+C or
+an error leaves no output file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..core.project import LABELS
+from ..core.track import Track
+from ..formats.csv_tracks import CsvOptions, read_csv
+from ..formats.errors import FormatError
+from ..formats.groundtruth import GtImportOptions, read_groundtruth
+from ..formats.project_file import load_project
+from ..video import VideoError, VideoReader
+from ..video.export import ExportSettings, export_video
+from .predict import ProgressBar
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("export", help="export the video with the ball overlay drawn in")
+    p.add_argument("video", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="video to write (.mp4)")
+    p.add_argument("--labels", type=Path, help="label track: CSV, project or Ground Truth output")
+    p.add_argument(
+        "--predictions",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="TRACK",
+        help="prediction tracks, one layer each, named after the file",
+    )
+    p.add_argument("--project", type=Path, help="project file: its labels and prediction layers")
+    p.add_argument("--trail", type=int, default=15, metavar="N", help="trail length in frames")
+    p.add_argument("--range", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
+    p.add_argument("--size", type=_size, metavar="WxH", help="output size (even numbers)")
+    p.add_argument("--crf", type=int, default=20, help="H.264 quality, 0..51, lower is better")
+    p.add_argument("--preset", default="veryfast", help="x264 speed preset (default veryfast)")
+    p.add_argument("--info", action="store_true", help="draw frame, time and speed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _frame_range(text: str) -> tuple[int | None, int | None]:
+    start, sep, stop = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (int(start) if start else None, int(stop) if stop else None)
+    except ValueError:
+        message = f"expected A:B (either may be empty), got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError(f"a size must be positive and even, got {text!r}")
+    return width, height
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        with VideoReader(args.video, cache_mb=1) as reader:
+            n_frames, size = reader.frame_count, (reader.width, reader.height)
+        layers = _layers(args, n_frames, size)
+        start, stop = args.range or (None, None)
+        settings = ExportSettings(
+            start=start or 0,
+            stop=stop,
+            trail_length=args.trail,
+            output_size=args.size,
+            crf=args.crf,
+            preset=args.preset,
+            info_box=args.info,
+        )
+        bar = ProgressBar(0, enabled=not args.quiet)
+        result = export_video(args.video, args.output, layers, settings, progress=_progress_to(bar))
+        bar.finish(result.frames)
+    except KeyboardInterrupt:
+        print("\ncancelled: no file written", file=sys.stderr)
+        return 130
+    except (VideoError, FormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    audio = ", audio copied" if result.audio else ""
+    rate = result.frames / max(result.seconds, 1e-9)
+    print(f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
+          f"({rate:.1f} fps){audio}")  # fmt: skip
+    return 0
+
+
+def _progress_to(bar: ProgressBar) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        bar.total = max(total, 1)
+        bar.update(done)
+
+    return report
+
+
+def _layers(args: argparse.Namespace, n_frames: int, size: tuple[int, int]) -> dict[str, Track]:
+    """Layer name -> track fitted to the video's frame count; labels under LABELS."""
+    layers: dict[str, Track] = {}
+    if args.project is not None:
+        project = load_project(args.project).project
+        layers[LABELS] = project.labels
+        layers.update(project.predictions)
+    if args.labels is not None:
+        layers[LABELS] = _read_track(args.labels, n_frames, size)
+    for path in args.predictions:
+        layers[_unique_name(path.stem, layers)] = _read_track(path, n_frames, size)
+    if not layers:
+        raise ValueError("nothing to draw: give --labels, --predictions or --project")
+    return {name: track.resized(n_frames) for name, track in layers.items()}
+
+
+def _unique_name(stem: str, taken: dict[str, Track]) -> str:
+    name, k = stem, 2
+    while name in taken or name == LABELS:
+        name, k = f"{stem}-{k}", k + 1
+    return name
+
+
+def _read_track(path: Path, n_frames: int, size: tuple[int, int]) -> Track:
+    """A track file of any form `convert` reads; a project file gives its labels."""
+    if not path.exists():
+        raise FormatError(path, "file does not exist")
+    if path.is_dir() or path.suffix.lower() == ".manifest":
+        options = GtImportOptions(n_frames=n_frames, image_size=size)
+        return read_groundtruth(path, options)[0]
+    if path.suffix.lower() in (".csv", ".txt"):
+        return read_csv(path, CsvOptions(image_size=size, n_frames=n_frames))[0]
+    return load_project(path).project.labels
