@@ -128,6 +128,8 @@ def export_video(
         raise ValueError(f"frame range {settings.start}:{stop} is outside the video's frames")
     out_size = settings.output_size or _even_size(src_size)
     plan = _Plan(source, index, settings.start, stop, src_size, out_size, settings, layers)
+    if not output.parent.is_dir():
+        raise VideoError(output, f"cannot be written: no folder {output.parent}")
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
         frames, audio = _export(plan, partial, progress)
@@ -443,7 +445,8 @@ def _mean_scale(scale: tuple[float, float]) -> float:
 
 
 def _thickness(width: float, scale: tuple[float, float]) -> int:
-    return max(1, round(width * _mean_scale(scale)))
+    # OpenCV's anti-aliased strokes come out about a pixel wider than asked: round down.
+    return max(1, math.floor(width * _mean_scale(scale)))
 
 
 def _marker_radius(marker: Marker, scale: tuple[float, float]) -> float:
@@ -451,10 +454,14 @@ def _marker_radius(marker: Marker, scale: tuple[float, float]) -> float:
 
 
 def _fixed(x: float, y: float, scale: tuple[float, float], origin: tuple[int, int]) -> tuple:
-    """A video point as OpenCV fixed-point image coordinates."""
+    """A video point as OpenCV fixed-point image coordinates.
+
+    Video coordinates put the origin at the top-left corner of the top-left pixel (as the
+    window does); OpenCV puts pixel centres on integers, hence the half pixel.
+    """
     return (
-        round((x * scale[0] - origin[0]) * _SUBPIXEL),
-        round((y * scale[1] - origin[1]) * _SUBPIXEL),
+        round((x * scale[0] - 0.5 - origin[0]) * _SUBPIXEL),
+        round((y * scale[1] - 0.5 - origin[1]) * _SUBPIXEL),
     )
 
 

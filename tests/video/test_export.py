@@ -1,0 +1,292 @@
+"""The overlay video exporter: timing, frame exactness, drawing, audio, cancel, size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from tracknet_studio.core import LABELS, Project, Source, Track, Visibility
+from tracknet_studio.video import VideoError, VideoReader, read_frame_number
+from tracknet_studio.video.export import (
+    ExportSettings,
+    draw_on_yuv420,
+    draw_overlay,
+    export_video,
+)
+from tracknet_studio.video.overlay import PREDICTION_COLOURS, SOURCE_COLOURS, overlay_items
+
+GREY = 110
+HUMAN = SOURCE_COLOURS[Source.HUMAN]
+W, H, FRAMES, FPS = 320, 180, 24, 25
+
+
+def decoded(path: Path) -> tuple[list[float], list[np.ndarray]]:
+    """Every frame of the first video stream: (seconds, RGB array)."""
+    times, images = [], []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            times.append(float(frame.pts * frame.time_base))
+            images.append(frame.to_ndarray(format="rgb24"))
+    return times, images
+
+
+def straight_track(n: int, x0: float = 60.0, y0: float = 90.0, step: float = 8.0) -> Track:
+    """A ball moving right by `step` px a frame, labelled by a person."""
+    return Track.from_columns(
+        n,
+        x=x0 + step * np.arange(n),
+        y=np.full(n, y0),
+        visibility=np.full(n, Visibility.VISIBLE, np.int8),
+        source=np.full(n, Source.HUMAN, np.int8),
+    )
+
+
+def write_grey_clip(path: Path, *, audio: bool = False) -> Path:
+    """A flat grey clip (so marker colours are easy to check), optionally with AAC audio."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=FPS, options={"crf": "10"})
+        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
+        sound = container.add_stream("aac", rate=44100) if audio else None
+        image = np.full((H, W, 3), GREY, np.uint8)
+        samples = 0
+        for n in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = n, Fraction(1, FPS)
+            container.mux(video.encode(frame))
+            while sound is not None and samples < (n + 1) * 44100 // FPS:
+                container.mux(sound.encode(_tone(samples)))
+                samples += 1024
+        container.mux(video.encode(None))
+        if sound is not None:
+            container.mux(sound.encode(None))
+    return path
+
+
+def _tone(start: int) -> av.AudioFrame:
+    t = (start + np.arange(1024)) / 44100
+    data = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
+    frame = av.AudioFrame.from_ndarray(data, format="fltp", layout="mono")
+    frame.sample_rate, frame.pts = 44100, start
+    return frame
+
+
+@pytest.fixture(scope="module")
+def grey_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_grey_clip(tmp_path_factory.mktemp("grey") / "grey.mp4")
+
+
+@pytest.fixture(scope="module")
+def grey_clip_with_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_grey_clip(tmp_path_factory.mktemp("grey") / "grey_audio.mp4", audio=True)
+
+
+def source_times(path: Path) -> np.ndarray:
+    with VideoReader(path) as reader:
+        return np.array(reader.timestamps)
+
+
+# ---------------------------------------------------------------- timing and frame order
+@pytest.mark.parametrize("kind", ["mp4", "vfr_mp4", "ts"])
+def test_export_keeps_frame_count_timestamps_and_order(
+    make_clip: Callable[..., Any], tmp_path: Path, kind: str
+) -> None:
+    clip = make_clip(kind)
+    out = tmp_path / "out.mp4"
+    result = export_video(clip.path, out, {}, ExportSettings())
+    times, images = decoded(out)
+    assert result.frames == clip.frame_count == len(times)
+    np.testing.assert_allclose(times, source_times(clip.path), atol=1e-6)
+    assert [read_frame_number(img) for img in images[::7]] == list(range(clip.frame_count))[::7]
+
+
+@pytest.mark.parametrize("kind", ["mp4", "vfr_mp4", "ts"])
+def test_a_range_starts_at_zero_with_the_range_frames(
+    make_clip: Callable[..., Any], tmp_path: Path, kind: str
+) -> None:
+    clip = make_clip(kind)
+    start, stop = 17, 41  # 17 is no keyframe: the export seeks and decodes forward
+    out = tmp_path / "range.mp4"
+    result = export_video(clip.path, out, {}, ExportSettings(start=start, stop=stop))
+    times, images = decoded(out)
+    src = source_times(clip.path)
+    assert result.frames == len(times) == stop - start
+    np.testing.assert_allclose(times, src[start:stop] - src[start], atol=1e-6)
+    assert [read_frame_number(img) for img in images] == list(range(start, stop))
+
+
+def test_a_range_past_the_end_is_refused(make_clip: Callable[..., Any], tmp_path: Path) -> None:
+    clip = make_clip("mp4")
+    with pytest.raises(ValueError, match="outside"):
+        export_video(clip.path, tmp_path / "o.mp4", {}, ExportSettings(start=clip.frame_count))
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- drawing
+def ring_and_inside(image: np.ndarray, x: float, y: float, radius: float) -> tuple:
+    """The pixel most like the label colour where the ring crosses the row right of the
+    centre, and one inside above the centre (clear of the ring, the centre dot and the
+    trail, which comes in from the left). x, y are continuous: pixel i spans [i, i+1)."""
+    row, col = int(y), int(x + radius)
+    candidates = image[row, col - 1 : col + 2].astype(int)
+    on_ring = candidates[np.abs(candidates - np.array(HUMAN)).max(axis=1).argmin()]
+    inside = image[int(y - radius * 0.45), int(x)].astype(int)
+    return on_ring, inside
+
+
+def towards(pixel: np.ndarray, colour: tuple[int, int, int]) -> float:
+    """How far the pixel lies on the way from the grey background (0) to `colour` (1)."""
+    direction = np.array(colour) - GREY
+    return float(np.dot(pixel - GREY, direction) / np.dot(direction, direction))
+
+
+def assert_mostly(pixel: np.ndarray, colour: tuple[int, int, int], share: float = 0.55) -> None:
+    # A thin anti-aliased stroke rarely covers one pixel fully.
+    assert towards(pixel, colour) >= share, (pixel, colour)
+
+
+def assert_colour(pixel: np.ndarray, colour: tuple[int, int, int], tolerance: int = 40) -> None:
+    assert np.abs(pixel - np.array(colour)).max() <= tolerance, (pixel, colour)
+
+
+def test_the_label_ring_is_at_the_track_position(grey_clip: Path, tmp_path: Path) -> None:
+    track = straight_track(FRAMES)
+    out = tmp_path / "ring.mp4"
+    export_video(grey_clip, out, {LABELS: track}, ExportSettings(trail_length=0))
+    _, images = decoded(out)
+    for n in (0, 9, 23):
+        on_ring, inside = ring_and_inside(images[n], track.x[n], track.y[n], 7)
+        assert_mostly(on_ring, HUMAN)
+        assert towards(inside, HUMAN) < 0.15, inside  # H.264 bleeds colour a little
+    # Far from the ball the picture is untouched.
+    assert_colour(images[5][20, 300].astype(int), (GREY, GREY, GREY), tolerance=6)
+
+
+def test_output_size_scales_the_picture_and_the_overlay(grey_clip: Path, tmp_path: Path) -> None:
+    track = straight_track(FRAMES)
+    out = tmp_path / "big.mp4"
+    export_video(grey_clip, out, {LABELS: track}, ExportSettings(output_size=(640, 360)))
+    _, images = decoded(out)
+    assert images[0].shape == (360, 640, 3)
+    n = 12
+    on_ring, inside = ring_and_inside(images[n], 2 * track.x[n], 2 * track.y[n], 14)
+    assert_mostly(on_ring, HUMAN)
+    assert_colour(inside, (GREY, GREY, GREY), tolerance=12)  # twice the room inside
+
+
+def test_only_the_chosen_layers_are_drawn(grey_clip: Path, tmp_path: Path) -> None:
+    labels = straight_track(FRAMES, y0=50)
+    model = straight_track(FRAMES, y0=130)
+    project = Project(labels=labels, predictions={"model": model})
+    out = tmp_path / "layers.mp4"
+    settings = ExportSettings(layers=frozenset({"model"}), trail_length=0)
+    export_video(grey_clip, out, project, settings)
+    _, images = decoded(out)
+    n = 10
+    assert_colour(images[n][50, int(labels.x[n] + 7)].astype(int), (GREY,) * 3, tolerance=8)
+    # The prediction cross: its arm passes through (x + d, y + d), d = 0.75 r.
+    d = 7 * 0.75
+    arm = images[n][int(130 + d), int(model.x[n] + d)].astype(int)
+    assert_mostly(arm, PREDICTION_COLOURS[0], share=0.4)
+
+
+def test_draw_overlay_blends_and_leaves_the_rest_alone() -> None:
+    track = straight_track(5)
+    image = np.full((H, W, 3), GREY, np.uint8)
+    draw_overlay(image, overlay_items({LABELS: track}, 4))
+    on_ring, inside = ring_and_inside(image, track.x[4], track.y[4], 7)
+    assert_mostly(on_ring, HUMAN, share=0.6)
+    assert_colour(inside, (GREY, GREY, GREY), tolerance=6)
+    trail = image[90, round(track.x[2]) + 3].astype(int)  # an older, fainter trail segment
+    assert not (trail == GREY).all() and not (trail == np.array(HUMAN)).all()
+    assert (image[:60] == GREY).all() and (image[:, 200:] == GREY).all()
+
+
+def test_drawing_in_yuv_changes_only_the_drawn_pixels() -> None:
+    rng = np.random.default_rng(1)
+    yuv = rng.integers(16, 235, (H * 3 // 2, W), dtype=np.uint8)
+    before = yuv.copy()
+    track = straight_track(5)
+    draw_on_yuv420(yuv, overlay_items({LABELS: track}, 4), (1.0, 1.0), ["frame 4"])
+    changed_rows = np.flatnonzero((yuv[:H] != before[:H]).any(axis=1))
+    assert changed_rows.size and changed_rows.max() < 110  # info box on top, ball at y=90
+    assert (yuv[:H, 150:] == before[:H, 150:]).all()
+
+
+def test_the_info_box_shows_up(grey_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "info.mp4"
+    export_video(grey_clip, out, {LABELS: straight_track(FRAMES)}, ExportSettings(info_box=True))
+    _, images = decoded(out)
+    panel = images[3][10:60, 10:100]
+    assert panel.min() < GREY // 2 and panel.max() > 200  # dark panel, white text
+
+
+# ------------------------------------------------------------------------ audio, cancel
+def audio_streams(path: Path) -> list[tuple[str, float]]:
+    with av.open(str(path)) as container:
+        result = []
+        for stream in container.streams.audio:
+            packets = [p for p in container.demux(stream) if p.pts is not None]
+            end = max(float((p.pts + p.duration) * p.time_base) for p in packets)
+            result.append((stream.codec_context.name, end))
+        return result
+
+
+def test_audio_is_copied_when_present(grey_clip_with_audio: Path, tmp_path: Path) -> None:
+    out = tmp_path / "audio.mp4"
+    result = export_video(grey_clip_with_audio, out, {}, ExportSettings())
+    assert result.audio
+    [(codec, end)] = audio_streams(out)
+    assert codec == "aac" and end == pytest.approx(FRAMES / FPS, abs=0.05)
+
+
+def test_a_range_copies_the_range_of_audio(grey_clip_with_audio: Path, tmp_path: Path) -> None:
+    out = tmp_path / "audio_range.mp4"
+    export_video(grey_clip_with_audio, out, {}, ExportSettings(start=5, stop=15))
+    [(_, end)] = audio_streams(out)
+    assert end == pytest.approx(10 / FPS, abs=0.05)
+
+
+def test_no_audio_stream_without_source_audio(grey_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "silent.mp4"
+    assert not export_video(grey_clip, out, {}, ExportSettings()).audio
+    assert audio_streams(out) == []
+
+
+class Stop(Exception):
+    pass
+
+
+def test_cancel_from_progress_leaves_nothing(grey_clip: Path, tmp_path: Path) -> None:
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 6:
+            raise Stop
+
+    with pytest.raises(Stop):
+        export_video(grey_clip, tmp_path / "out.mp4", {}, ExportSettings(), progress=progress)
+    assert list(tmp_path.iterdir()) == []
+    assert seen[0] == (1, FRAMES)
+
+
+def test_an_unwritable_output_raises_and_leaves_nothing(grey_clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "out.mp4"
+    with pytest.raises(VideoError, match="cannot be written"):
+        export_video(grey_clip, out, {}, ExportSettings())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="even"):
+        ExportSettings(output_size=(641, 360))
+    with pytest.raises(ValueError, match="empty"):
+        ExportSettings(start=5, stop=5)
+    with pytest.raises(ValueError, match="crf"):
+        ExportSettings(crf=60)
