@@ -1,0 +1,394 @@
+"""Jobs: featurize (processing), train, deploy, on SageMaker or on this machine.
+
+Both backends share one vocabulary: a `JobRecord` per job, kept in a `JobStore` (a JSON
+file in the user data folder) so that jobs outlive the app and are re-attached by name,
+and the methods start_processing, start_training, describe, stop, logs, deploy,
+delete_endpoint and invoke. Statuses use SageMaker's words (InProgress, Completed, Failed,
+Stopping, Stopped; endpoints Creating, InService, Deleting, Deleted) for local jobs too.
+
+The local backend runs model/featurize.py and model/train.py as subprocesses with the
+SageMaker container contract (SM_CHANNEL_*, SM_MODEL_DIR, SM_OUTPUT_DATA_DIR), so the very
+same scripts run in both places; train.py picks the GPU itself when torch sees one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .bundle import model_source_dir
+from .settings import APP_NAME
+
+KINDS = ("processing", "training", "labeling", "endpoint", "local-featurize", "local-train")
+ACTIVE = {"InProgress", "Stopping", "Creating", "Updating", "Deleting", "Initializing", "Pending"}
+JOBS_FILE = "jobs.json"
+_NUMBER_OR_RC = re.compile(r"^-?\d+$")
+
+
+@dataclass
+class JobRecord:
+    """What the app knows about one job, local or on SageMaker."""
+
+    name: str
+    kind: str  # one of KINDS
+    backend: str  # "local" or "sagemaker"
+    status: str = "InProgress"
+    created: float = field(default_factory=time.time)  # epoch seconds
+    instance_type: str = ""
+    artifact: str = ""  # model folder / model.tar.gz / output prefix, when known
+    failure_reason: str = ""
+    log_source: str = ""  # local log file, or "log group:stream prefix"
+    ended: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # backend-specific (pid, dirs, ARNs)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def elapsed(self, now: float | None = None) -> float:
+        end = self.ended if self.ended is not None else (now or time.time())
+        return max(0.0, end - self.created)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobRecord:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class JobStore:
+    """Job records in one JSON file, read fresh on each call so that the app and the
+    command line see each other's jobs; writes are atomic (write, then rename)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_jobs_path()
+        self._lock = threading.Lock()
+
+    def all(self) -> list[JobRecord]:
+        """Every job, newest first."""
+        return sorted(self._read().values(), key=lambda r: r.created, reverse=True)
+
+    def get(self, name: str) -> JobRecord | None:
+        return self._read().get(name)
+
+    def put(self, record: JobRecord) -> JobRecord:
+        with self._lock:
+            records = self._read()
+            records[record.name] = record
+            self._write(records)
+        return record
+
+    def remove(self, name: str) -> None:
+        with self._lock:
+            records = self._read()
+            if records.pop(name, None) is not None:
+                self._write(records)
+
+    def _read(self) -> dict[str, JobRecord]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {item["name"]: JobRecord.from_dict(item) for item in raw.get("jobs", [])}
+
+    def _write(self, records: dict[str, JobRecord]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        payload = {"version": 1, "jobs": [r.to_dict() for r in records.values()]}
+        tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def default_jobs_path() -> Path:
+    """The jobs file; TRACKNET_DATA_DIR overrides the folder (tests, portable use)."""
+    folder = os.environ.get("TRACKNET_DATA_DIR")
+    base = Path(folder) if folder else platformdirs.user_data_path(APP_NAME)
+    return base / JOBS_FILE
+
+
+def job_name(kind: str) -> str:
+    """A unique name that SageMaker accepts: letters, digits and hyphens, 63 at most."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"tracknet-{kind}-{stamp}-{secrets.token_hex(2)}"
+
+
+def parse_metrics(lines: Iterable[str]) -> list[dict[str, float]]:
+    """One dict per metric line of train.py's log, with the metric names SageMaker uses
+    (tracknet.training.METRIC_DEFINITIONS: the very regexes the training job gets)."""
+    patterns = [(d["Name"], re.compile(d["Regex"])) for d in metric_definitions()]
+    rows: list[dict[str, float]] = []
+    for line in lines:
+        row = {}
+        for name, pattern in patterns:
+            match = pattern.search(line)
+            if match:
+                try:
+                    row[name] = float(match.group(1))
+                except ValueError:  # "nan" and the like are floats; anything else is noise
+                    continue
+        if row:
+            rows.append(row)
+    return rows
+
+
+def metric_definitions() -> list[dict[str, str]]:
+    """tracknet.training.METRIC_DEFINITIONS; read from its source when torch (which that
+    module imports) is missing, so the app can plot metrics without the model extra."""
+    try:
+        from tracknet.training import METRIC_DEFINITIONS
+    except ImportError:
+        return _metric_definitions_from_source()
+    return METRIC_DEFINITIONS
+
+
+def _metric_definitions_from_source() -> list[dict[str, str]]:
+    source = (model_source_dir() / "tracknet" / "training.py").read_text(encoding="utf-8")
+    number = re.search(r'^_NUMBER = (r".*")$', source, re.M)
+    names = re.findall(r'\{"Name": "([^"]+)", "Regex": rf"(.*?)"\}', source)
+    if not number or not names:
+        raise RuntimeError("METRIC_DEFINITIONS not found in tracknet/training.py")
+    num = ast.literal_eval(number.group(1))
+    return [{"Name": n, "Regex": r.replace("{_NUMBER}", num)} for n, r in names]
+
+
+def hyperparameter_args(hyperparameters: Mapping[str, Any]) -> list[str]:
+    """--key value pairs as SageMaker's training toolkit passes them; True is a bare flag
+    and False is left out (train.py's switches are store_true flags)."""
+    args: list[str] = []
+    for key, value in hyperparameters.items():
+        flag = f"--{key}"
+        if value is True:
+            args.append(flag)
+        elif value is False or value is None:
+            continue
+        else:
+            text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+            args += [flag, text]
+    return args
+
+
+# ----- local backend ------------------------------------------------------------------------
+class LocalBackend:
+    """Jobs as subprocesses of this machine, in a folder per job under `work_dir`.
+
+    Each job runs under a small runner (tracknet_studio.cloud._runner) that writes the exit
+    status to a file, so a job started by a previous session of the app still reports how
+    it ended.
+    """
+
+    name = "local"
+
+    def __init__(
+        self, store: JobStore | None = None, work_dir: Path | None = None, python: str = ""
+    ) -> None:
+        self.store = store or JobStore()
+        self.work_dir = work_dir or self.store.path.parent / "local-jobs"
+        self.python = python or sys.executable
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start_processing(
+        self,
+        dataset: str | Path,
+        output: str | Path | None = None,
+        *,
+        name: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> JobRecord:
+        """Featurize the videos and CSVs under `dataset` (model/featurize.py)."""
+        name = name or job_name("featurize")
+        folder = self.work_dir / name
+        out = Path(output) if output else folder / "output"
+        cmd = [str(model_source_dir() / "featurize.py"), "--input", str(dataset)]
+        cmd += ["--output", str(out), *hyperparameter_args(arguments or {})]
+        record = JobRecord(name, "local-featurize", self.name, artifact=str(out))
+        return self._launch(record, folder, cmd, env={})
+
+    def start_training(
+        self,
+        data: str | Path,
+        *,
+        validation: str | Path | None = None,
+        name: str | None = None,
+        hyperparameters: Mapping[str, Any] | None = None,
+    ) -> JobRecord:
+        """Train on a featurized dataset (model/train.py) with SageMaker's variables."""
+        name = name or job_name("train")
+        folder = self.work_dir / name
+        env = {
+            "SM_MODEL_DIR": str(folder / "model"),
+            "SM_OUTPUT_DATA_DIR": str(folder / "output"),
+        }
+        if validation:
+            env |= {"SM_CHANNEL_TRAIN": str(data), "SM_CHANNEL_VALIDATION": str(validation)}
+        else:
+            env["SM_CHANNEL_DATASET"] = str(data)
+        hps = {"checkpoint-dir": str(folder / "checkpoints"), **(hyperparameters or {})}
+        cmd = [str(model_source_dir() / "train.py"), *hyperparameter_args(hps)]
+        record = JobRecord(name, "local-train", self.name, artifact=str(folder / "model"))
+        return self._launch(record, folder, cmd, env)
+
+    def _launch(
+        self, record: JobRecord, folder: Path, cmd: list[str], env: Mapping[str, str]
+    ) -> JobRecord:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "log.txt"
+        rc_file = folder / "exit-status"
+        rc_file.unlink(missing_ok=True)
+        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        runner = [self.python, "-m", "tracknet_studio.cloud._runner", str(rc_file), "--"]
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [*runner, self.python, *cmd],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=full_env,
+                cwd=folder,
+                start_new_session=True,  # its own process group: stop() ends the whole tree
+            )
+        self._processes[record.name] = process
+        record.log_source = str(log)
+        record.instance_type = "local"
+        record.details = {"pid": process.pid, "folder": str(folder), "command": cmd}
+        return self.store.put(record)
+
+    def describe(self, name: str) -> JobRecord:
+        record = self._record(name)
+        if record.kind == "endpoint" or not record.active:
+            return record
+        status, reason = self._process_status(record)
+        if status != record.status:
+            record = replace(record, status=status, failure_reason=reason)
+            if not record.active:
+                record.ended = time.time()
+            self.store.put(record)
+        return record
+
+    def _process_status(self, record: JobRecord) -> tuple[str, str]:
+        rc_file = Path(record.details["folder"]) / "exit-status"
+        process = self._processes.get(record.name)
+        if process is not None and process.poll() is None:
+            return ("Stopping" if record.status == "Stopping" else "InProgress"), ""
+        if process is None and _pid_alive(record.details.get("pid")):
+            return record.status, ""
+        text = rc_file.read_text().strip() if rc_file.is_file() else ""
+        if not _NUMBER_OR_RC.match(text):
+            return "Failed", "the job's process ended without an exit status (killed?)"
+        code = int(text)
+        if code == 0:
+            return "Completed", ""
+        if record.status == "Stopping" or code in (-signal.SIGTERM, 128 + signal.SIGTERM):
+            return "Stopped", ""
+        last = self.logs(record.name)[-5:]
+        return "Failed", f"exit status {code}: " + " | ".join(line for line in last if line)
+
+    def stop(self, name: str) -> None:
+        """Terminate the job's process group (the runner and the script)."""
+        record = self._record(name)
+        if not record.active or record.kind == "endpoint":
+            return
+        pid = record.details.get("pid")
+        if pid and _pid_alive(pid):
+            try:
+                if hasattr(os, "killpg"):
+                    os.killpg(pid, signal.SIGTERM)
+                else:  # Windows: no process groups by pid
+                    os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self.store.put(replace(record, status="Stopping"))
+
+    def wait(self, name: str, timeout: float | None = None, poll_s: float = 0.5) -> JobRecord:
+        """Poll until the job is no longer active (or the timeout passes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            record = self.describe(name)
+            if not record.active or (deadline is not None and time.monotonic() > deadline):
+                return record
+            time.sleep(poll_s)
+
+    def logs(self, name: str, since: int = 0) -> list[str]:
+        """The lines of the job's output after the first `since`."""
+        record = self._record(name)
+        if not record.log_source:
+            return []
+        try:
+            text = Path(record.log_source).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return text.splitlines()[since:]
+
+    def deploy(self, model_artifact: str | Path, *, name: str | None = None) -> str:
+        """A local "endpoint": a record pointing at the model, served by invoke()."""
+        name = name or job_name("endpoint")
+        record = JobRecord(name, "endpoint", self.name, status="InService")
+        record.artifact, record.instance_type = str(model_artifact), "local"
+        self.store.put(record)
+        return name
+
+    def delete_endpoint(self, name: str) -> None:
+        record = self._record(name)
+        self.store.put(replace(record, status="Deleted", ended=time.time()))
+
+    def invoke(self, endpoint: str, body: bytes, content_type: str) -> bytes:
+        """Answer a request with model/inference.py's handler, as the endpoint would."""
+        record = self._record(endpoint)
+        handler = _load_serving_handler()
+        model = handler.model_fn(record.artifact)
+        request = handler.input_fn(body, content_type)
+        return handler.output_fn(handler.predict_fn(request, model)).encode()
+
+    def _record(self, name: str) -> JobRecord:
+        record = self.store.get(name)
+        if record is None or record.backend != self.name:
+            raise KeyError(f"no local job named {name}")
+        return record
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _load_serving_handler() -> Any:
+    import importlib.util
+
+    path = model_source_dir() / "inference.py"
+    spec = importlib.util.spec_from_file_location("tracknet_serving_handler", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def __getattr__(name: str) -> Any:
+    # SageMakerBackend needs boto3 (the cloud extra); the local backend must not.
+    if name == "SageMakerBackend":
+        from .sagemaker_backend import SageMakerBackend
+
+        return SageMakerBackend
+    raise AttributeError(name)

@@ -1,0 +1,481 @@
+"""SageMaker jobs: featurize as a processing job, train as a training job, serve as a
+real-time endpoint; logs from CloudWatch Logs.
+
+The code runs on the official PyTorch images (URIs from sagemaker-core, imported only
+here). Training takes the model folder as a source bundle (sourcedir.tar.gz, named by
+its hash) through the hyperparameters `sagemaker_program` and `sagemaker_submit_directory`,
+as the PyTorch training toolkit expects; the endpoint runs the code/ folder that train.py
+writes into the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from . import session as aws
+from .bundle import BUNDLE_NAME, bundle_digest, model_source_dir, source_bundle
+from .jobs import JobRecord, JobStore, job_name, metric_definitions
+from .settings import CloudSettings
+from .transfer import split_s3_uri, upload_bytes
+
+PROCESSING_INPUT = "/opt/ml/processing/input"
+PROCESSING_CODE = "/opt/ml/processing/code"
+PROCESSING_OUTPUT = "/opt/ml/processing/output"
+CHECKPOINT_PATH = "/opt/ml/checkpoints"
+LOG_GROUPS = {
+    "training": "/aws/sagemaker/TrainingJobs",
+    "processing": "/aws/sagemaker/ProcessingJobs",
+    "endpoint": "/aws/sagemaker/Endpoints",
+}
+# featurize.py needs PyAV and OpenCV, which the PyTorch image lacks.
+FEATURIZE_SHELL = (
+    "pip install --quiet --no-cache-dir av opencv-python-headless"
+    f' && exec python3 {PROCESSING_CODE}/featurize.py "$@"'
+)
+VOLUME_GB = 50
+
+
+def image_uri(settings: CloudSettings, scope: str, instance_type: str) -> str:
+    """The official PyTorch image for `scope` (training or inference) on `instance_type`."""
+    from sagemaker.core import image_uris  # seconds to import: only when a job starts
+
+    return image_uris.retrieve(
+        "pytorch",
+        region=settings.region,
+        version=settings.pytorch_version,
+        py_version=settings.py_version,
+        instance_type=instance_type,
+        image_scope=scope,
+    )
+
+
+class SageMakerBackend:
+    """Start, follow and stop SageMaker jobs and endpoints; records go to the JobStore."""
+
+    name = "sagemaker"
+
+    def __init__(self, settings: CloudSettings, store: JobStore | None = None) -> None:
+        self.settings = settings
+        self.store = store or JobStore()
+        self.session = aws.aws_session(settings)
+        self.sagemaker = aws.client(settings, "sagemaker", self.session)
+        self.s3 = aws.client(settings, "s3", self.session)
+        self.cloudwatch_logs = aws.client(settings, "logs", self.session)
+        self._runtime: Any = None
+        self._log_cache: dict[str, tuple[list[str], dict[str, str]]] = {}
+
+    @property
+    def runtime(self) -> Any:
+        if self._runtime is None:
+            self._runtime = aws.client(self.settings, "sagemaker-runtime", self.session)
+        return self._runtime
+
+    # ----- code ------------------------------------------------------------------------
+    def upload_source_bundle(self) -> str:
+        """model/ as sourcedir.tar.gz under code/<hash>/; not re-uploaded when unchanged."""
+        data = source_bundle()
+        uri = self.settings.s3_uri("code", bundle_digest(data), BUNDLE_NAME)
+        bucket, key = split_s3_uri(uri)
+        try:
+            self.s3.head_object(Bucket=bucket, Key=key)
+        except self.s3.exceptions.ClientError:
+            upload_bytes(self.settings, data, uri, self.s3)
+        return uri
+
+    def upload_featurize_script(self) -> str:
+        data = (model_source_dir() / "featurize.py").read_bytes()
+        uri = self.settings.s3_uri("code", bundle_digest(data), "featurize.py")
+        upload_bytes(self.settings, data, uri, self.s3)
+        return uri.rsplit("/", 1)[0] + "/"
+
+    # ----- jobs ------------------------------------------------------------------------
+    def processing_request(
+        self,
+        name: str,
+        dataset_s3: str,
+        output_s3: str,
+        code_s3: str,
+        arguments: Mapping[str, Any] | None = None,
+        instance_count: int = 1,
+    ) -> dict[str, Any]:
+        """The CreateProcessingJob request running model/featurize.py."""
+        s = self.settings
+        args = ["--input", PROCESSING_INPUT, "--output", PROCESSING_OUTPUT]
+        for key, value in (arguments or {}).items():
+            args += [f"--{key}", str(value)]
+        cluster: dict[str, Any] = {
+            "InstanceCount": instance_count,
+            "InstanceType": s.processing_instance_type,
+            "VolumeSizeInGB": VOLUME_GB,
+        }
+        output: dict[str, Any] = {
+            "Outputs": [
+                {
+                    "OutputName": "dataset",
+                    "S3Output": {
+                        "S3Uri": output_s3,
+                        "LocalPath": PROCESSING_OUTPUT,
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        }
+        if s.kms_key_id:
+            cluster["VolumeKmsKeyId"] = s.kms_key_id
+            output["KmsKeyId"] = s.kms_key_id
+        return {
+            "ProcessingJobName": name,
+            "RoleArn": s.role_arn,
+            "ProcessingResources": {"ClusterConfig": cluster},
+            "AppSpecification": {
+                "ImageUri": image_uri(s, "training", s.processing_instance_type),
+                "ContainerEntrypoint": ["/bin/bash", "-c", FEATURIZE_SHELL, "featurize"],
+                "ContainerArguments": args,
+            },
+            "ProcessingInputs": [
+                _processing_input("input", dataset_s3, PROCESSING_INPUT),
+                _processing_input("code", code_s3, PROCESSING_CODE),
+            ],
+            "ProcessingOutputConfig": output,
+            "StoppingCondition": {"MaxRuntimeInSeconds": s.max_run_s},
+        }
+
+    def start_processing(
+        self,
+        dataset_s3: str,
+        output_s3: str | None = None,
+        *,
+        name: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+        instance_count: int = 1,
+    ) -> JobRecord:
+        """Featurize the videos and CSVs under `dataset_s3` into `output_s3`."""
+        name = name or job_name("featurize")
+        output_s3 = output_s3 or self.settings.s3_uri("featurized", name)
+        request = self.processing_request(
+            name, dataset_s3, output_s3, self.upload_featurize_script(), arguments, instance_count
+        )
+        self.sagemaker.create_processing_job(**request)
+        record = JobRecord(
+            name,
+            "processing",
+            self.name,
+            instance_type=self.settings.processing_instance_type,
+            artifact=output_s3,
+            log_source=f"{LOG_GROUPS['processing']}:{name}/",
+        )
+        return self.store.put(record)
+
+    def training_request(
+        self,
+        name: str,
+        channels: Mapping[str, str],
+        bundle_s3: str,
+        hyperparameters: Mapping[str, Any] | None = None,
+        instance_count: int = 1,
+    ) -> dict[str, Any]:
+        """The CreateTrainingJob request running model/train.py from the source bundle."""
+        s = self.settings
+        resources: dict[str, Any] = {
+            "InstanceType": s.training_instance_type,
+            "InstanceCount": instance_count,
+            "VolumeSizeInGB": VOLUME_GB,
+        }
+        output: dict[str, Any] = {"S3OutputPath": s.s3_uri("training")}
+        if s.kms_key_id:
+            resources["VolumeKmsKeyId"] = s.kms_key_id
+            output["KmsKeyId"] = s.kms_key_id
+        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": s.max_run_s}
+        request: dict[str, Any] = {
+            "TrainingJobName": name,
+            "RoleArn": s.role_arn,
+            "AlgorithmSpecification": {
+                "TrainingImage": image_uri(s, "training", s.training_instance_type),
+                "TrainingInputMode": "File",
+                "MetricDefinitions": metric_definitions(),
+            },
+            "HyperParameters": training_hyperparameters(s, bundle_s3, hyperparameters or {}),
+            "InputDataConfig": [_channel(channel, uri) for channel, uri in channels.items()],
+            "OutputDataConfig": output,
+            "ResourceConfig": resources,
+            "StoppingCondition": stopping,
+        }
+        if s.use_spot:
+            # Spot capacity may be taken away: wait up to twice the run time for it, and
+            # keep checkpoints in S3 so train.py resumes at the next epoch.
+            request["EnableManagedSpotTraining"] = True
+            stopping["MaxWaitTimeInSeconds"] = 2 * s.max_run_s
+            request["CheckpointConfig"] = {
+                "S3Uri": s.s3_uri("checkpoints", name),
+                "LocalPath": CHECKPOINT_PATH,
+            }
+        return request
+
+    def start_training(
+        self,
+        data_s3: str,
+        *,
+        validation_s3: str | None = None,
+        name: str | None = None,
+        hyperparameters: Mapping[str, Any] | None = None,
+        instance_count: int = 1,
+    ) -> JobRecord:
+        """Train on a featurized dataset in S3 (one channel with both splits, or train and
+        validation channels)."""
+        name = name or job_name("train")
+        channels = (
+            {"train": data_s3, "validation": validation_s3}
+            if validation_s3
+            else {"dataset": data_s3}
+        )
+        request = self.training_request(
+            name, channels, self.upload_source_bundle(), hyperparameters, instance_count
+        )
+        self.sagemaker.create_training_job(**request)
+        record = JobRecord(
+            name,
+            "training",
+            self.name,
+            instance_type=self.settings.training_instance_type,
+            log_source=f"{LOG_GROUPS['training']}:{name}/",
+            details={"spot": self.settings.use_spot},
+        )
+        return self.store.put(record)
+
+    def describe(self, name: str) -> JobRecord:
+        """The job's state from SageMaker, saved into the store."""
+        record = self.store.get(name)
+        kind = record.kind if record else self._guess_kind(name)
+        record = record or JobRecord(name, kind, self.name, log_source=_log_source(kind, name))
+        if kind == "training":
+            answer = self.sagemaker.describe_training_job(TrainingJobName=name)
+            status = answer["TrainingJobStatus"]
+            artifact = answer.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
+            details = {"secondary_status": answer.get("SecondaryStatus", "")}
+            ended = answer.get("TrainingEndTime")
+        elif kind == "processing":
+            answer = self.sagemaker.describe_processing_job(ProcessingJobName=name)
+            status = answer["ProcessingJobStatus"]
+            outputs = answer.get("ProcessingOutputConfig", {}).get("Outputs", [])
+            artifact = outputs[0]["S3Output"]["S3Uri"] if outputs else record.artifact
+            details, ended = {}, answer.get("ProcessingEndTime")
+        elif kind == "endpoint":
+            try:
+                answer = self.sagemaker.describe_endpoint(EndpointName=name)
+            except self.sagemaker.exceptions.ClientError:
+                return self.store.put(replace(record, status="Deleted"))
+            status, artifact, details = answer["EndpointStatus"], record.artifact, {}
+            ended = None
+        else:
+            return record
+        updated = replace(
+            record,
+            status=status,
+            artifact=artifact or record.artifact,
+            failure_reason=answer.get("FailureReason", "") or "",
+            details={**record.details, **details},
+        )
+        if not updated.active and status != "InService" and updated.ended is None:
+            updated.ended = ended.timestamp() if hasattr(ended, "timestamp") else time.time()
+        return self.store.put(updated)
+
+    def _guess_kind(self, name: str) -> str:
+        """A job the store does not know (started elsewhere): ask each API in turn."""
+        probes = (
+            ("training", self.sagemaker.describe_training_job, "TrainingJobName"),
+            ("processing", self.sagemaker.describe_processing_job, "ProcessingJobName"),
+            ("endpoint", self.sagemaker.describe_endpoint, "EndpointName"),
+        )
+        for kind, call, key in probes:
+            try:
+                call(**{key: name})
+            except self.sagemaker.exceptions.ClientError:
+                continue
+            return kind
+        raise KeyError(f"no SageMaker job or endpoint named {name}")
+
+    def stop(self, name: str) -> None:
+        record = self.describe(name)
+        if record.kind == "training":
+            self.sagemaker.stop_training_job(TrainingJobName=name)
+        elif record.kind == "processing":
+            self.sagemaker.stop_processing_job(ProcessingJobName=name)
+        elif record.kind == "endpoint":
+            self.delete_endpoint(name)
+            return
+        self.store.put(replace(record, status="Stopping"))
+
+    def logs(self, name: str, since: int = 0) -> list[str]:
+        """The job's CloudWatch log lines after the first `since` (all its streams, each
+        read forward from where the last call stopped)."""
+        record = self.store.get(name)
+        source = record.log_source if record else _log_source("training", name)
+        group, _, prefix = source.partition(":")
+        lines, tokens = self._log_cache.setdefault(name, ([], {}))
+        client = self.cloudwatch_logs
+        try:
+            streams = _log_streams(client, group, prefix)
+        except client.exceptions.ResourceNotFoundException:
+            return lines[since:]  # no log group yet: the job has not started logging
+        for stream in streams:
+            token = tokens.get(stream)
+            while True:
+                args = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+                if token:
+                    args["nextToken"] = token
+                page = client.get_log_events(**args)
+                lines.extend(event["message"].rstrip("\n") for event in page["events"])
+                if page.get("nextForwardToken") in (None, token) or not page["events"]:
+                    token = page.get("nextForwardToken") or token
+                    break
+                token = page["nextForwardToken"]
+            if token:
+                tokens[stream] = token
+        return lines[since:]
+
+    # ----- endpoints -------------------------------------------------------------------
+    def deploy(
+        self, model_artifact: str, *, name: str | None = None, instance_type: str | None = None
+    ) -> str:
+        """Model, endpoint configuration and endpoint for a model.tar.gz; returns the
+        endpoint's name (the model and configuration share it)."""
+        s = self.settings
+        name = name or job_name("endpoint")
+        instance_type = instance_type or s.endpoint_instance_type
+        self.sagemaker.create_model(
+            ModelName=name,
+            ExecutionRoleArn=s.role_arn,
+            PrimaryContainer={
+                "Image": image_uri(s, "inference", instance_type),
+                "ModelDataUrl": model_artifact,
+                "Environment": {
+                    # The PyTorch serving toolkit runs code/inference.py from the model.
+                    "SAGEMAKER_PROGRAM": "inference.py",
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                    "SAGEMAKER_REGION": s.region,
+                },
+            },
+        )
+        self.sagemaker.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": name,
+                    "InitialInstanceCount": 1,
+                    "InstanceType": instance_type,
+                }
+            ],
+        )
+        self.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+        record = JobRecord(
+            name,
+            "endpoint",
+            self.name,
+            status="Creating",
+            instance_type=instance_type,
+            artifact=model_artifact,
+            log_source=f"{LOG_GROUPS['endpoint']}/{name}:AllTraffic/",
+        )
+        self.store.put(record)
+        return name
+
+    def delete_endpoint(self, name: str) -> None:
+        """Delete the endpoint, then its configuration and model (those of the same name)."""
+        config = name
+        try:
+            config = self.sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"]
+            self.sagemaker.delete_endpoint(EndpointName=name)
+        except self.sagemaker.exceptions.ClientError:
+            pass  # already gone; still clean up what is left
+        models: list[str] = []
+        try:
+            variants = self.sagemaker.describe_endpoint_config(EndpointConfigName=config)
+            models = [v["ModelName"] for v in variants["ProductionVariants"]]
+            self.sagemaker.delete_endpoint_config(EndpointConfigName=config)
+        except self.sagemaker.exceptions.ClientError:
+            pass
+        for model in models:
+            with contextlib.suppress(self.sagemaker.exceptions.ClientError):
+                self.sagemaker.delete_model(ModelName=model)
+        record = self.store.get(name)
+        if record is not None:
+            self.store.put(replace(record, status="Deleted", ended=time.time()))
+
+    def invoke(self, endpoint: str, body: bytes, content_type: str) -> bytes:
+        answer = self.runtime.invoke_endpoint(
+            EndpointName=endpoint, Body=body, ContentType=content_type, Accept="application/json"
+        )
+        return answer["Body"].read()
+
+    def wait(self, name: str, timeout: float | None = None, poll_s: float = 30.0) -> JobRecord:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            record = self.describe(name)
+            if not record.active or (deadline is not None and time.monotonic() > deadline):
+                return record
+            time.sleep(poll_s)
+
+
+def training_hyperparameters(
+    settings: CloudSettings, bundle_s3: str, hyperparameters: Mapping[str, Any]
+) -> dict[str, str]:
+    """train.py's arguments plus the toolkit's own keys, every value JSON-encoded as the
+    SageMaker SDK does (the toolkit decodes them into --key value arguments)."""
+    for key, value in hyperparameters.items():
+        if isinstance(value, bool):
+            # The toolkit would pass "--key true", which a store_true flag refuses.
+            raise ValueError(f"hyperparameter {key}: switches cannot be passed to SageMaker")
+    encoded = {key: json.dumps(value) for key, value in hyperparameters.items()}
+    encoded |= {
+        "sagemaker_program": json.dumps("train.py"),
+        "sagemaker_submit_directory": json.dumps(bundle_s3),
+        "sagemaker_region": json.dumps(settings.region),
+        "sagemaker_container_log_level": "20",
+    }
+    return encoded
+
+
+def _channel(name: str, uri: str) -> dict[str, Any]:
+    return {
+        "ChannelName": name,
+        "DataSource": {
+            "S3DataSource": {
+                "S3DataType": "S3Prefix",
+                "S3Uri": uri,
+                "S3DataDistributionType": "FullyReplicated",
+            }
+        },
+    }
+
+
+def _processing_input(name: str, uri: str, path: str) -> dict[str, Any]:
+    # Inputs are copied whole to every instance: featurize.py shards by clip itself, from
+    # the resource config, and needs the whole list to agree on the split.
+    return {
+        "InputName": name,
+        "S3Input": {
+            "S3Uri": uri,
+            "LocalPath": path,
+            "S3DataType": "S3Prefix",
+            "S3InputMode": "File",
+            "S3DataDistributionType": "FullyReplicated",
+        },
+    }
+
+
+def _log_source(kind: str, name: str) -> str:
+    return f"{LOG_GROUPS.get(kind, LOG_GROUPS['training'])}:{name}/"
+
+
+def _log_streams(client: Any, group: str, prefix: str) -> list[str]:
+    streams: list[str] = []
+    paginator = client.get_paginator("describe_log_streams")
+    for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=prefix):
+        streams += [s["logStreamName"] for s in page["logStreams"]]
+    return sorted(streams)

@@ -1,0 +1,179 @@
+"""S3 transfers: upload a folder (resumable, encrypted), download a prefix, read one URI.
+
+Uploads go through boto3's transfer manager (multipart above a threshold, parallel parts,
+progress callbacks). Every object gets a `sha256` metadata entry; an upload first lists
+what is already under the prefix and skips each file whose size and sha256 match, so a
+second upload costs one listing and an interrupted one sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig
+
+from . import session as aws
+from .settings import CloudSettings
+
+Progress = Callable[[int, int], None]
+SHA256_KEY = "sha256"  # user metadata: x-amz-meta-sha256
+MB = 1024 * 1024
+DEFAULT_TRANSFER = TransferConfig(multipart_threshold=64 * MB, multipart_chunksize=16 * MB)
+
+
+@dataclass
+class UploadResult:
+    """What an upload did: files sent, files already there, bytes sent, the S3 prefix."""
+
+    s3_uri: str
+    uploaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    bytes_uploaded: int = 0
+    bytes_total: int = 0
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """s3://bucket/key -> (bucket, key)."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// URI: {uri}")
+    bucket, _, key = uri[5:].partition("/")
+    return bucket, key
+
+
+def encryption_args(settings: CloudSettings) -> dict[str, str]:
+    """Server-side encryption for every object we write: KMS when a key is set, else SSE-S3."""
+    if settings.kms_key_id:
+        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": settings.kms_key_id}
+    return {"ServerSideEncryption": "AES256"}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(MB), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upload_folder(
+    settings: CloudSettings,
+    local_dir: str | Path,
+    s3_prefix: str,
+    progress: Progress | None = None,
+    *,
+    transfer_config: TransferConfig = DEFAULT_TRANSFER,
+    s3: Any = None,
+) -> UploadResult:
+    """Upload every file under `local_dir` to `s3_prefix` (an s3:// URI), keeping relative
+    paths; files already there with the same size and sha256 are skipped.
+
+    `progress(done_bytes, total_bytes)` counts skipped files as done, so a resumed upload
+    starts part way. It is called from the transfer threads.
+    """
+    root = Path(local_dir)
+    bucket, prefix = split_s3_uri(s3_prefix.rstrip("/") + "/")
+    s3 = s3 or aws.client(settings, "s3")
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    total = sum(p.stat().st_size for p in files)
+    result = UploadResult(s3_uri=f"s3://{bucket}/{prefix}", bytes_total=total)
+    existing = _existing_sizes(s3, bucket, prefix)
+    counter = _ProgressCounter(total, progress)
+    for path in files:
+        key = prefix + path.relative_to(root).as_posix()
+        size = path.stat().st_size
+        digest = file_sha256(path)
+        if existing.get(key) == size and _stored_sha256(s3, bucket, key) == digest:
+            result.skipped.append(key)
+            counter(size)
+            continue
+        extra = {**encryption_args(settings), "Metadata": {SHA256_KEY: digest}}
+        s3.upload_file(
+            str(path), bucket, key, ExtraArgs=extra, Callback=counter, Config=transfer_config
+        )
+        result.uploaded.append(key)
+        result.bytes_uploaded += size
+    return result
+
+
+class _ProgressCounter:
+    """Adds up the byte counts the transfer threads report, and forwards the total."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+        self._lock = threading.Lock()
+        if progress is not None:
+            progress(0, total)
+
+    def __call__(self, n: int) -> None:
+        with self._lock:
+            self.done += n
+            done = self.done
+        if self.progress is not None:
+            self.progress(done, self.total)
+
+
+def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            sizes[item["Key"]] = item["Size"]
+    return sizes
+
+
+def _stored_sha256(s3: Any, bucket: str, key: str) -> str | None:
+    return s3.head_object(Bucket=bucket, Key=key).get("Metadata", {}).get(SHA256_KEY)
+
+
+def upload_bytes(settings: CloudSettings, data: bytes, s3_uri: str, s3: Any = None) -> str:
+    """Put one small object (encrypted like every upload); returns its URI."""
+    bucket, key = split_s3_uri(s3_uri)
+    s3 = s3 or aws.client(settings, "s3")
+    s3.put_object(Bucket=bucket, Key=key, Body=data, **encryption_args(settings))
+    return s3_uri
+
+
+def download_prefix(
+    settings: CloudSettings,
+    s3_prefix: str,
+    local_dir: str | Path,
+    progress: Progress | None = None,
+    s3: Any = None,
+) -> list[Path]:
+    """Download every object under `s3_prefix` into `local_dir`, keeping relative paths."""
+    bucket, prefix = split_s3_uri(s3_prefix)
+    s3 = s3 or aws.client(settings, "s3")
+    sizes = _existing_sizes(s3, bucket, prefix)
+    counter = _ProgressCounter(sum(sizes.values()), progress)
+    root = Path(local_dir)
+    written: list[Path] = []
+    base = prefix if prefix.endswith("/") or not prefix else prefix + "/"
+    for key in sorted(sizes):
+        relative = key[len(base) :] if key.startswith(base) else Path(key).name
+        if not relative or relative.endswith("/"):
+            continue
+        target = root / relative
+        if not target.resolve().is_relative_to(root.resolve()):
+            raise ValueError(f"refusing to write {key} outside {root}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, key, str(target), Callback=counter)
+        written.append(target)
+    return written
+
+
+def s3_opener(settings: CloudSettings) -> Callable[[str], bytes]:
+    """An opener for formats.groundtruth: s3:// URIs read from S3, anything else from disk."""
+    s3 = aws.client(settings, "s3")
+
+    def open_uri(uri: str) -> bytes:
+        if uri.startswith("s3://"):
+            bucket, key = split_s3_uri(uri)
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return Path(os.fspath(uri)).read_bytes()
+
+    return open_uri
