@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -24,19 +25,26 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import torch  # noqa: E402
 from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+from tracknet.dataset import TrackNetDataset, load_clips  # noqa: E402
+from tracknet.metrics import Counts, evaluate  # noqa: E402
+from tracknet.modelfile import load_model, save_model  # noqa: E402
+from tracknet.postprocess import detect_batch  # noqa: E402
 
 NAME = "fasttracknet-synthetic"
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 DESTINATION = ROOT / "resources" / "weights" / NAME
 TRAIN = ROOT / "model" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
 RECIPE = [
     "--arch", "fasttracknet",
-    "--batch-size", "16",
+    "--batch-size", "32",
     "--optimizer", "adamw",
-    "--lr", "3e-3",
-    "--crop", "144x256",
-    "--crop-ball", "0.8",
+    "--lr", "5e-3",
+    "--crop", "64x128",
+    "--crop-ball", "0.85",
     "--hflip", "0.5",
     "--jitter", "0.8",
     "--mixup", "0.1",
@@ -55,6 +63,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--budget", type=float, default=20 * 60, help="seconds of training")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--dest", type=Path, default=DESTINATION)
+    p.add_argument(
+        "--skip-training", action="store_true", help="reuse WORK/run: threshold, score, write"
+    )
     return p.parse_args()
 
 
@@ -65,23 +76,46 @@ def main() -> int:
     test_videos = generate_suite("test", args.work / "videos-test", args.frames)
     featurize(args.work / "videos-train", args.work / "dataset", val_fraction=0.125)
     run_dir = args.work / "run"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    command = [sys.executable, str(TRAIN), "--data", str(args.work / "dataset"),
-               "--out", str(run_dir), "--time-budget", str(args.budget), *RECIPE]  # fmt: skip
-    print(" ".join(command), flush=True)
-    train_started = time.monotonic()
-    log = run_streaming(command)
-    train_seconds = time.monotonic() - train_started
-    held_out = score_held_out(run_dir / "model", test_videos)
-    args.dest.mkdir(parents=True, exist_ok=True)
-    for name in ("model.safetensors", "config.json"):
-        shutil.copy2(run_dir / "model" / name, args.dest / name)
+    if not args.skip_training:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        command = [sys.executable, str(TRAIN), "--data", str(args.work / "dataset"),
+                   "--out", str(run_dir), "--time-budget", str(args.budget), *RECIPE]  # fmt: skip
+        print(" ".join(command), flush=True)
+        (run_dir / "train.log").parent.mkdir(parents=True, exist_ok=True)
+        (run_dir / "train.log").write_text(run_streaming(command))
+    log = (run_dir / "train.log").read_text()
+    history = json.loads((run_dir / "output" / "history.json").read_text())
+    train_seconds = sum(epoch["seconds"] for epoch in history)
+    threshold, sweep = choose_threshold(run_dir / "model", args.work / "dataset")
+    model, config = load_model(run_dir / "model", "cpu")
+    save_model(args.dest, model, config.with_changes(threshold=threshold))
+    held_out = score_held_out(args.dest, test_videos)
     epoch_lines = [line for line in log.splitlines() if line.startswith("epoch=")]
-    write_readme(args, held_out, train_seconds, epoch_lines)
+    write_readme(args, held_out, train_seconds, epoch_lines, sweep)
     for line in held_out.lines(4.0):
         print(line)
     print(f"done in {time.monotonic() - started:.0f} s -> {args.dest}")
     return 0
+
+
+def choose_threshold(
+    model_dir: Path, dataset: Path, thresholds: tuple[float, ...] = THRESHOLDS
+) -> tuple[float, dict[float, float]]:
+    """The heatmap threshold with the best F1 on the validation clips (never the test ones)."""
+    model, config = load_model(model_dir, "cpu")
+    val = TrackNetDataset(load_clips(dataset, "val"), config, stride=config.frames_out)
+    counts = {t: Counts() for t in thresholds}
+    with torch.inference_mode():
+        for batch in DataLoader(val, batch_size=8):
+            heat = model(batch["frames"]).numpy().reshape(-1, config.height, config.width)
+            vis, xy = batch["visibility"].numpy().reshape(-1), batch["xy"].numpy().reshape(-1, 2)
+            for t in thresholds:
+                found, pred = detect_batch(heat, t)
+                counts[t] += evaluate(found, pred, vis, xy, tolerance=4.0)
+    sweep = {t: c.f1 for t, c in counts.items()}
+    best = max(thresholds, key=lambda t: (round(sweep[t], 4), -abs(t - 0.5)))
+    print("validation F1 by threshold: " + ", ".join(f"{t}: {f:.4f}" for t, f in sweep.items()))
+    return best, sweep
 
 
 def run_streaming(command: list[str]) -> str:
@@ -100,7 +134,11 @@ def run_streaming(command: list[str]) -> str:
 
 
 def write_readme(
-    args: argparse.Namespace, held_out, train_seconds: float, epochs: list[str]
+    args: argparse.Namespace,
+    held_out,
+    train_seconds: float,
+    epochs: list[str],
+    sweep: dict[float, float],
 ) -> None:
     import platform
 
@@ -109,6 +147,8 @@ def write_readme(
     from tracknet.networks import count_parameters
 
     model, config = load_model(args.dest, "cpu")
+    f1 = held_out.input_space.f1
+    goal = f"met ({f1:.4f})" if f1 >= 0.95 else f"not met: {f1:.4f}"
     size = sum(p.stat().st_size for p in args.dest.iterdir() if p.name != "README.md")
     text = f"""# {NAME}: the fast network, trained on synthetic clips only
 
@@ -134,9 +174,13 @@ miss balls and to fire on ball-like things in real video.
   torch {torch.__version__}, one torch thread plus one loader process: on a shared 2-core
   machine more threads oversubscribe the cores and measured 10-50x slower steps):
   {train_seconds / 60:.1f} minutes. Weighted focal-style BCE on r=2.5 px discs; random
-  144x256 crops (the network is fully convolutional, and crops train about four times
-  faster on a CPU), flips, colour jitter, whole-clip mixup; AdamW with warm-up and cosine
-  decay; the best validated epoch.
+  64x128 crops, 85% of them placed on the ball (the network is fully convolutional; small
+  crops train many times faster on a CPU and raise the share of ball pixels, without which
+  a first run with 144x256 crops had not found a single ball after 300 steps), flips,
+  colour jitter, whole-clip mixup; AdamW with warm-up and cosine decay; the best
+  validated epoch.
+- threshold: {config.threshold}, the best of a sweep on the validation clips (F1 without
+  the tracker: {", ".join(f"{t} -> {f:.4f}" for t, f in sweep.items())}).
 
 ## Held-out figures
 `benchmark_specs("test", frames={args.frames})`: 8 clips, other seeds, slower and faster
@@ -147,6 +191,8 @@ with `tracknet.predict.Predictor` (sliding window, tracker) over the decoded vid
 ```
 {chr(10).join(held_out.lines(4.0))}
 ```
+
+The goal of F1 >= 0.95 at 4 px (input space) is {goal}.
 
 Training log (one line per epoch):
 
