@@ -123,11 +123,12 @@ def export_video(
         index = reader._index  # same package: the pts of each frame, in source ticks
         src_size = (reader.width, reader.height)
         frame_count = reader.frame_count
+        rate = Fraction(reader.fps).limit_denominator(1001) if reader.fps > 0 else Fraction(30)
     stop = frame_count if settings.stop is None else min(settings.stop, frame_count)
     if settings.start >= stop:
         raise ValueError(f"frame range {settings.start}:{stop} is outside the video's frames")
     out_size = settings.output_size or _even_size(src_size)
-    plan = _Plan(source, index, settings.start, stop, src_size, out_size, settings, layers)
+    plan = _Plan(source, index, settings.start, stop, src_size, out_size, rate, settings, layers)
     if not output.parent.is_dir():
         raise VideoError(output, f"cannot be written: no folder {output.parent}")
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
@@ -154,6 +155,7 @@ class _Plan:
     stop: int
     src_size: tuple[int, int]
     out_size: tuple[int, int]
+    rate: Fraction  # nominal frame rate: a hint for the encoder; timestamps rule
     settings: ExportSettings
     layers: HasLayers | Mapping[str, Track]
 
@@ -182,8 +184,8 @@ def _export(plan: _Plan, partial: Path, progress: Progress | None) -> tuple[int,
     encoder: _Encoder | None = None
     audio: _AudioCopy | None = None
     try:
-        time_base, rate = _source_timing(plan)
-        video = _add_video_stream(output, plan, time_base, rate)
+        time_base = plan.index.time_base  # the source stream's
+        video = _add_video_stream(output, plan, time_base, plan.rate)
         audio = _AudioCopy.open(plan, output)
         encoder = _Encoder(output, video, audio)
         encoder.start()
@@ -214,10 +216,9 @@ def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progres
         items = overlay_items(plan.layers, n, overlay)
         info = _info_lines(plan, n) if plan.settings.info_box else None
         if items or info:
-            # The decoder may still read this frame as a reference: draw on a copy.
-            yuv = frame.to_ndarray()
-            draw_on_yuv420(yuv, items, plan.scale, info)
-            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            # Copies the picture only if the decoder still holds it as a reference.
+            frame.make_writable()
+            draw_on_i420(_plane_arrays(frame), items, plan.scale, info)
         frame.pts, frame.time_base = pts, time_base
         # The source's I/P/B choice would otherwise force x264's frame types.
         frame.pict_type = av.video.frame.PictureType.NONE
@@ -271,14 +272,6 @@ def _frame_number(pts: np.ndarray, frame_pts: int | None) -> int | None:
         return None
     n = int(np.searchsorted(pts, frame_pts))
     return n if n < len(pts) and pts[n] == frame_pts else None
-
-
-def _source_timing(plan: _Plan) -> tuple[Fraction, Fraction]:
-    """The source stream's time base and nominal frame rate."""
-    with av.open(str(plan.source)) as container:
-        stream = container.streams[plan.index.stream_index]
-        rate = stream.average_rate or stream.guessed_rate or Fraction(30)
-        return Fraction(stream.time_base), Fraction(rate)
 
 
 def _add_video_stream(
@@ -649,11 +642,29 @@ def draw_on_yuv420(
     if not yuv.flags.c_contiguous:
         raise ValueError("the I420 picture must be one contiguous array")
     height, width = yuv.shape[0] * 2 // 3, yuv.shape[1]
-    planes = _i420_planes(yuv, width, height)
+    draw_on_i420(_i420_planes(yuv, width, height), items, scale, info)
+
+
+def draw_on_i420(
+    planes: Sequence[np.ndarray],
+    items: Sequence[Primitive],
+    scale: tuple[float, float],
+    info: Sequence[str] | None = None,
+) -> None:
+    """`draw_on_yuv420` on the three planes (Y, U, V) of a 4:2:0 picture, in place."""
     for box, members in _groups([_item_box(item, scale) for item in items]):
         _draw_region(planes, box, [items[i] for i in members], scale, None)
     if info:
         _draw_region(planes, info_box_rect(info), [], scale, info)
+
+
+def _plane_arrays(frame: av.VideoFrame) -> list[np.ndarray]:
+    """Writable views of a yuv420p frame's planes (rows are padded to line_size)."""
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(plane, np.uint8)[: plane.height * plane.line_size]
+        views.append(rows.reshape(plane.height, plane.line_size)[:, : plane.width])
+    return views
 
 
 def _groups(boxes: list[Box]) -> list[tuple[Box, list[int]]]:
@@ -682,7 +693,7 @@ def _union(a: Box, b: Box) -> Box:
 
 
 def _draw_region(
-    planes: list[np.ndarray],
+    planes: Sequence[np.ndarray],
     box: Box,
     items: Sequence[Primitive],
     scale: tuple[float, float],
