@@ -1,0 +1,308 @@
+"""SageMaker jobs and endpoints against the emulator, requests checked as they are sent."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import math
+import tarfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import numpy as np
+import pytest
+
+from tracknet_studio.cloud.jobs import JobStore, parse_metrics
+from tracknet_studio.cloud.sagemaker_backend import SageMakerBackend
+from tracknet_studio.cloud.settings import CloudSettings
+from tracknet_studio.cloud.transfer import split_s3_uri
+
+pytestmark = pytest.mark.cloud
+
+
+def capture(backend: SageMakerBackend, operation: str) -> list[dict[str, Any]]:
+    """The parameters of every `operation` call the backend's client makes."""
+    sent: list[dict[str, Any]] = []
+
+    def keep(params: dict[str, Any], **_: Any) -> None:
+        sent.append(json.loads(json.dumps(params, default=str)))
+
+    backend.sagemaker.meta.events.register(f"provide-client-params.sagemaker.{operation}", keep)
+    return sent
+
+
+@pytest.fixture
+def backend(settings: CloudSettings, store: JobStore) -> SageMakerBackend:
+    return SageMakerBackend(settings, store)
+
+
+def test_processing_job_runs_featurize_and_follows_states(
+    backend: SageMakerBackend, moto_sagemaker: Any
+) -> None:
+    sent = capture(backend, "CreateProcessingJob")
+    record = backend.start_processing(
+        "s3://tracknet-test-bucket/tn/datasets/one", arguments={"height": 144, "width": 256}
+    )
+    (request,) = sent
+    app = request["AppSpecification"]
+    assert "pytorch-training" in app["ImageUri"] and "-cpu-" in app["ImageUri"]
+    assert "featurize.py" in app["ContainerEntrypoint"][2]
+    assert app["ContainerArguments"][-4:] == ["--height", "144", "--width", "256"]
+    inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
+    assert inputs["input"]["S3Uri"] == "s3://tracknet-test-bucket/tn/datasets/one"
+    code_bucket, code_key = split_s3_uri(inputs["code"]["S3Uri"] + "featurize.py")
+    script = boto3.client("s3").get_object(Bucket=code_bucket, Key=code_key)["Body"].read()
+    assert b"def featurize(" in script
+    assert record.artifact == f"s3://tracknet-test-bucket/tn/featurized/{record.name}"
+
+    job = moto_sagemaker.processing_jobs[record.name]
+    job.processing_job_status = "InProgress"
+    assert backend.describe(record.name).status == "InProgress"
+    backend.stop(record.name)
+    assert backend.describe(record.name).status == "Stopped"
+    assert backend.store.get(record.name).status == "Stopped"
+
+
+def test_training_request_has_image_bundle_metrics_and_spot(
+    settings: CloudSettings, store: JobStore
+) -> None:
+    from tracknet.training import METRIC_DEFINITIONS
+
+    settings.use_spot = True
+    settings.kms_key_id = "alias/tracknet"
+    backend = SageMakerBackend(settings, store)
+    sent = capture(backend, "CreateTrainingJob")
+    record = backend.start_training(
+        "s3://tracknet-test-bucket/tn/featurized/x",
+        hyperparameters={"epochs": 2, "arch": "tracknet"},
+    )
+    (request,) = sent
+    spec = request["AlgorithmSpecification"]
+    assert "pytorch-training" in spec["TrainingImage"] and "-gpu-" in spec["TrainingImage"]
+    assert spec["MetricDefinitions"] == METRIC_DEFINITIONS
+    hps = request["HyperParameters"]
+    assert hps["epochs"] == "2" and hps["arch"] == '"tracknet"'
+    assert hps["sagemaker_program"] == '"train.py"'
+    bundle = json.loads(hps["sagemaker_submit_directory"])
+    bucket, key = split_s3_uri(bundle)
+    data = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        names = tar.getnames()
+    assert {"train.py", "featurize.py", "inference.py", "tracknet/training.py"} <= set(names)
+    assert not any("__pycache__" in n for n in names)
+    assert request["InputDataConfig"][0]["ChannelName"] == "dataset"
+    assert request["EnableManagedSpotTraining"] is True
+    assert request["CheckpointConfig"] == {
+        "S3Uri": f"s3://tracknet-test-bucket/tn/checkpoints/{record.name}",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
+    stopping = request["StoppingCondition"]
+    assert stopping["MaxWaitTimeInSeconds"] >= stopping["MaxRuntimeInSeconds"]
+    assert request["OutputDataConfig"]["KmsKeyId"] == "alias/tracknet"
+    # An unchanged bundle is not sent twice.
+    SageMakerBackend(settings, store).start_training("s3://tracknet-test-bucket/tn/f/y")
+    listing = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="tn/code/")
+    assert sum(o["Key"].endswith("sourcedir.tar.gz") for o in listing["Contents"]) == 1
+
+
+def test_no_spot_no_checkpoints_and_switches_refused(backend: SageMakerBackend) -> None:
+    sent = capture(backend, "CreateTrainingJob")
+    backend.start_training("s3://b/t", validation_s3="s3://b/v")
+    (request,) = sent
+    assert "CheckpointConfig" not in request and "EnableManagedSpotTraining" not in request
+    assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["train", "validation"]
+    with pytest.raises(ValueError, match="switches"):
+        backend.start_training("s3://b/t", hyperparameters={"no-amp": True})
+
+
+def test_training_states_failure_reason_and_artifact(
+    backend: SageMakerBackend, moto_sagemaker: Any
+) -> None:
+    record = backend.start_training("s3://tracknet-test-bucket/tn/featurized/x")
+    job = moto_sagemaker.training_jobs[record.name]
+    job.training_job_status, job.secondary_status = "InProgress", "Training"
+    now = backend.describe(record.name)
+    assert now.status == "InProgress" and now.active
+    assert now.details["secondary_status"] == "Training"
+
+    job.training_job_status = "Failed"
+    job.failure_reason = "AlgorithmError: CUDA out of memory"
+    failed = backend.describe(record.name)
+    assert failed.status == "Failed" and not failed.active
+    assert failed.failure_reason == "AlgorithmError: CUDA out of memory"
+    assert backend.store.get(record.name).failure_reason == failed.failure_reason
+
+    # A new backend (the app restarted) re-attaches to the job by name.
+    job.training_job_status, job.failure_reason = "Completed", ""
+    again = SageMakerBackend(backend.settings, JobStore(backend.store.path)).describe(record.name)
+    assert again.status == "Completed"
+    assert again.artifact.endswith(f"{record.name}/output/model.tar.gz")
+
+
+def test_describe_re_attaches_a_job_the_store_never_saw(
+    backend: SageMakerBackend, settings: CloudSettings, tmp_path: Any
+) -> None:
+    record = backend.start_training("s3://b/x")
+    fresh = SageMakerBackend(settings, JobStore(tmp_path / "other.json"))
+    assert fresh.describe(record.name).kind == "training"
+    with pytest.raises(KeyError):
+        fresh.describe("no-such-job")
+
+
+def seed_logs(group: str, stream: str, lines: list[str], start_ms: int) -> None:
+    logs = boto3.client("logs")
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_group(logGroupName=group)
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    events = [{"timestamp": start_ms + i, "message": line} for i, line in enumerate(lines)]
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+
+def test_log_tail_over_seeded_streams_and_metrics(backend: SageMakerBackend) -> None:
+    record = backend.start_training("s3://b/x")
+    assert backend.logs(record.name) == []  # no log group yet
+    group, stream = "/aws/sagemaker/TrainingJobs", f"{record.name}/algo-1-1700000000"
+    now = int(time.time() * 1000)
+    first = ["Invoking script with the following command:", "epoch=1 train_loss=0.900000"]
+    seed_logs(group, stream, first, now)
+    seed_logs(group, "someone-else/algo-1", ["not ours"], now)
+    assert backend.logs(record.name) == first
+    more = [
+        "epoch=1 train_loss=0.900000 val_loss=0.800000 val_f1=0.5000 val_precision=0.6",
+        "epoch=2 train_loss=0.500000 val_loss=0.400000 val_f1=0.7500",
+    ]
+    seed_logs(group, stream, more, now + 10)
+    assert backend.logs(record.name, since=2) == more
+    everything = backend.logs(record.name)
+    assert everything == first + more
+    metrics = parse_metrics(everything)
+    assert [m["epoch"] for m in metrics] == [1, 1, 2]
+    assert metrics[-1]["validation:f1"] == 0.75 and metrics[-1]["train:loss"] == 0.5
+
+
+def keep_bodies(predictor: Any) -> list[bytes]:
+    """Keep each request body the predictor sends, and send moto a digest of it instead:
+    moto's server decodes request bodies as UTF-8 and fails on binary ones."""
+    bodies: list[bytes] = []
+
+    def swap(params: dict[str, Any], **_: Any) -> None:
+        bodies.append(params["Body"])
+        params["Body"] = hashlib.sha256(params["Body"]).hexdigest()
+
+    predictor.runtime.meta.events.register(
+        "provide-client-params.sagemaker-runtime.InvokeEndpoint", swap
+    )
+    return bodies
+
+
+def deployed(backend: SageMakerBackend, artifact: str) -> str:
+    sent = capture(backend, "CreateModel")
+    name = backend.deploy(artifact)
+    (model,) = sent
+    env = model["PrimaryContainer"]["Environment"]
+    assert model["PrimaryContainer"]["ModelDataUrl"] == artifact
+    assert "pytorch-inference" in model["PrimaryContainer"]["Image"]
+    assert env["SAGEMAKER_PROGRAM"] == "inference.py"
+    return name
+
+
+def test_deploy_invoke_delete(
+    backend: SageMakerBackend,
+    settings: CloudSettings,
+    endpoint_results: Callable[[list[dict[str, str]]], None],
+) -> None:
+    from tracknet_studio.inference.base import Predictor
+    from tracknet_studio.inference.sagemaker import MAX_PAYLOAD, EndpointPredictor
+
+    name = deployed(backend, "s3://tracknet-test-bucket/tn/training/job/output/model.tar.gz")
+    sm = boto3.client("sagemaker")
+    assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+    assert (
+        sm.describe_endpoint_config(EndpointConfigName=name)["ProductionVariants"][0][
+            "InstanceType"
+        ]
+        == settings.endpoint_instance_type
+    )
+    assert backend.describe(name).status == "InService"
+
+    def reply(first: int, n: int) -> dict[str, str]:
+        predictions = [
+            {"frame": f, "x": 10.0 * f, "y": 5.0, "confidence": 0.9, "visible": True}
+            if f % 2 == 0
+            else {"frame": f, "x": None, "y": None, "confidence": 0.1, "visible": False}
+            for f in range(first, first + n)
+        ]
+        return {"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}
+
+    # 8 frames from frame 100, 6 per request: 100-105, then 106-107 padded to a window.
+    endpoint_results([reply(100, 6), reply(106, 3)])
+    predictor = EndpointPredictor(settings, name, input_size=(144, 256), frames_per_request=6)
+    assert isinstance(predictor, Predictor)
+    bodies = keep_bodies(predictor)
+    frames = [np.full((360, 640, 3), i * 20, np.uint8) for i in range(8)]
+    seen: list[tuple[int, int]] = []
+    answers = list(
+        predictor.predict(
+            frames, start=100, original_size=(640, 360), progress=lambda d, t: seen.append((d, t))
+        )
+    )
+    assert [a.frame for a in answers] == list(range(100, 108))
+    assert answers[0].visible and answers[0].x == 1000.0
+    assert not answers[1].visible and math.isnan(answers[1].x)
+    assert seen == [(6, 8), (8, 8)]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert isinstance(body, bytes) and len(body) < MAX_PAYLOAD
+        with np.load(io.BytesIO(body), allow_pickle=False) as archive:
+            assert set(archive.files) >= {"jpeg", "offsets", "orig_size", "first_frame"}
+            assert len(archive["offsets"]) - 1 in (6, 3)
+    # Compact: JPEGs of 144x256 frames, nowhere near the raw pixels.
+    assert len(bodies[0]) < 6 * 144 * 256 * 3 / 4
+
+    backend.delete_endpoint(name)
+    for call, key in (
+        (sm.describe_endpoint, "EndpointName"),
+        (sm.describe_endpoint_config, "EndpointConfigName"),
+        (sm.describe_model, "ModelName"),
+    ):
+        with pytest.raises(sm.exceptions.ClientError):
+            call(**{key: name})
+    assert backend.store.get(name).status == "Deleted"
+
+
+def test_requests_over_the_payload_limit_are_split(
+    backend: SageMakerBackend,
+    settings: CloudSettings,
+    endpoint_results: Callable[[list[dict[str, str]]], None],
+) -> None:
+    from tracknet_studio.inference.sagemaker import (
+        EndpointPredictor,
+        PayloadTooLarge,
+        encode_request,
+    )
+
+    name = backend.deploy("s3://b/model.tar.gz")
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (144, 256, 3), np.uint8) for _ in range(12)]
+    one_window = len(encode_request(frames[:3], (256, 144), 0))
+    predictor = EndpointPredictor(
+        settings,
+        name,
+        input_size=(144, 256),
+        frames_per_request=12,
+        max_payload=int(one_window * 1.5),
+    )
+    bodies = keep_bodies(predictor)
+    empty = {"Body": json.dumps({"predictions": []}), "ContentType": "application/json"}
+    endpoint_results([empty] * 4)
+    answers = list(predictor.predict(frames, start=0, original_size=(256, 144)))
+    assert len(answers) == 12 and not any(a.visible for a in answers)
+    assert len(bodies) == 4 and all(len(b) <= predictor.max_payload for b in bodies)
+    predictor.max_payload = 100
+    with pytest.raises(PayloadTooLarge):
+        list(predictor.predict(frames[:3], start=0, original_size=(256, 144)))
