@@ -283,6 +283,12 @@ def test_an_unwritable_output_raises_and_leaves_nothing(grey_clip: Path, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_source_is_never_overwritten(grey_clip: Path) -> None:
+    with pytest.raises(ValueError, match="its own source"):
+        export_video(grey_clip, grey_clip, {}, ExportSettings())
+    assert len(decoded(grey_clip)[0]) == FRAMES
+
+
 def test_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="even"):
         ExportSettings(output_size=(641, 360))

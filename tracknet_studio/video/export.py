@@ -129,6 +129,8 @@ def export_video(
         raise ValueError(f"frame range {settings.start}:{stop} is outside the video's frames")
     out_size = settings.output_size or _even_size(src_size)
     plan = _Plan(source, index, settings.start, stop, src_size, out_size, rate, settings, layers)
+    if output.exists() and output.resolve() == source.resolve():
+        raise ValueError(f"{output}: the export would overwrite its own source")
     if not output.parent.is_dir():
         raise VideoError(output, f"cannot be written: no folder {output.parent}")
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
