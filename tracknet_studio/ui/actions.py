@@ -28,6 +28,8 @@ class ActionSpec:
     category: str = ""
     # Actions sharing a group are separated from the previous group by a menu separator.
     group: int = 0
+    # An on/off setting shown with a check mark; the handler reads `isChecked()`.
+    checkable: bool = False
 
     @property
     def key_sequences(self) -> list[QKeySequence]:
@@ -39,7 +41,7 @@ class ActionSpec:
 
 
 # The menus in the order they appear in the menu bar.
-MENUS: tuple[str, ...] = ("File", "View", "Playback", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Playback", "Review", "Help")
 
 # Columns: id, menu text, menu, handler (a method of the window), default keys, help.
 # fmt: off
@@ -61,6 +63,39 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("file.quit", "&Quit", "File", "close", ("Ctrl+Q",),
                "Quit TrackNet Studio", group=2),
 
+    ActionSpec("edit.undo", "&Undo", "Edit", "undo", ("Ctrl+Z",), "Undo the last edit"),
+    ActionSpec("edit.redo", "&Redo", "Edit", "redo", ("Ctrl+Shift+Z", "Ctrl+Y"),
+               "Redo the edit just undone"),
+    ActionSpec("edit.no_ball", "&No Ball", "Edit", "set_no_ball", ("0",),
+               "Label the frame on screen: no ball in the picture", group=1),
+    ActionSpec("edit.visible", "&Visible", "Edit", "set_visible", ("1",),
+               "The ball is visible (placed at the cursor if it has no position yet)", group=1),
+    ActionSpec("edit.hard", "&Hard (Blurred)", "Edit", "set_hard", ("2",),
+               "The ball is visible but hard to see", group=1),
+    ActionSpec("edit.occluded", "&Occluded", "Edit", "set_occluded", ("3",),
+               "The ball is hidden behind something", group=1),
+    ActionSpec("edit.hit", "&Hit", "Edit", "toggle_hit", ("H",),
+               "Mark (or unmark) a hit on the frame on screen", group=2),
+    ActionSpec("edit.bounce", "&Bounce", "Edit", "toggle_bounce", ("B",),
+               "Mark (or unmark) a bounce on the frame on screen", group=2),
+    ActionSpec("edit.delete", "&Delete Label", "Edit", "delete_label", ("Delete", "Backspace"),
+               "Remove the label of the frame on screen", group=2),
+    ActionSpec("edit.advance", "&Advance After Click", "Edit", "toggle_advance_after_click",
+               ("A",), "Go to the next frame after placing the ball", group=3, checkable=True),
+    ActionSpec("edit.mark_in", "Mark &In", "Edit", "mark_in", ("I",),
+               "Start the range that interpolation and bulk accept work on", group=4),
+    ActionSpec("edit.mark_out", "Mark O&ut", "Edit", "mark_out", ("O",),
+               "End the range that interpolation and bulk accept work on", group=4),
+    ActionSpec("edit.clear_range", "&Clear In/Out", "Edit", "clear_range", ("X",),
+               "Forget the in/out range", group=4),
+    ActionSpec("edit.interpolate_linear", "Interpolate Gaps (&Linear)", "Edit",
+               "interpolate_linear", ("Ctrl+L",),
+               "Fill gaps between keyframes in the range, the selected rows, or everywhere",
+               group=5),
+    ActionSpec("edit.interpolate_ballistic", "Interpolate Gaps (Ba&llistic)", "Edit",
+               "interpolate_ballistic", ("Ctrl+B",),
+               "Fill gaps along the ball's flight (breaks at hits and bounces)", group=5),
+
     ActionSpec("view.fit", "&Fit to Window", "View", "fit_to_window", ("F", "Ctrl+0"),
                "Scale the video to fit the window (follows window resizes)"),
     ActionSpec("view.actual", "&Actual Size (1:1)", "View", "zoom_actual_size", ("Ctrl+1",),
@@ -69,6 +104,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Zoom in around the centre (the wheel zooms toward the cursor)"),
     ActionSpec("view.zoom_out", "Zoom &Out", "View", "zoom_out", ("Ctrl+-", "-"),
                "Zoom out around the centre"),
+    ActionSpec("view.magnifier", "&Magnifier", "View", "toggle_magnifier", ("M",),
+               "A zoomed inset near the cursor, for placing a blurred ball", group=1,
+               checkable=True),
+    ActionSpec("view.trail", "Show &Trail", "View", "toggle_trail", ("T",),
+               "Draw each layer's path over the last frames", group=1, checkable=True),
+    ActionSpec("view.labels_layer", "Show &Labels", "View", "toggle_labels_layer", ("L",),
+               "Show the label layer on the video and the timeline", group=1,
+               checkable=True),
+    ActionSpec("view.predictions_layer", "Show &Predictions", "View",
+               "toggle_predictions_layer", ("P",),
+               "Show the prediction layers on the video and the timeline", group=1,
+               checkable=True),
 
     ActionSpec("play.toggle", "&Play / Pause", "Playback", "toggle_play", ("Space",),
                "Play forward, or pause"),
@@ -95,8 +142,25 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("speed.reset", "&Normal Speed", "Playback", "speed_reset", ("\\",),
                "Play at 1×", group=3),
 
+    ActionSpec("review.next", "&Next Problem", "Review", "next_problem", ("N",),
+               "Go to the next frame that needs a look"),
+    ActionSpec("review.prev", "&Previous Problem", "Review", "previous_problem", ("Shift+N",),
+               "Go to the previous frame that needs a look"),
+    ActionSpec("review.accept", "&Accept Prediction", "Review", "accept_prediction",
+               ("Return", "Enter"), "Copy the prediction into the labels, go to the next problem",
+               group=1),
+    ActionSpec("review.reject", "&Reject Prediction", "Review", "reject_prediction", ("R",),
+               "Mark the frame reviewed without the prediction, go to the next problem",
+               group=1),
+    ActionSpec("review.accept_all", "Accept All Above &Confidence…", "Review",
+               "accept_predictions_above", ("Shift+Return",),
+               "Accept every prediction above a confidence over the range, in one step",
+               group=1),
+
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "show_shortcuts", ("F1",),
                "List every action and its keys"),
+    ActionSpec("help.edit_shortcuts", "Customize &Shortcuts…", "Help", "edit_shortcuts", (),
+               "Rebind any action's keys"),
     ActionSpec("help.about", "&About TrackNet Studio", "Help", "show_about", (),
                "Version and licence"),
 )
@@ -138,6 +202,7 @@ def build_actions(
         action = QAction(row.text, window)
         action.setObjectName(row.id)
         action.setShortcuts(row.key_sequences)
+        action.setCheckable(row.checkable)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setStatusTip(row.help)
         action.setToolTip(_tooltip(row))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -37,7 +38,7 @@ class ShortcutsDialog(QDialog):
         for i, row in enumerate(rows):
             cells = (
                 row.text.replace("&", "").rstrip("…"),
-                shortcut_text(row),
+                _current_keys(parent, row),
                 row.display_category,
                 row.help,
             )
@@ -55,3 +56,12 @@ class ShortcutsDialog(QDialog):
 
     def action_names(self) -> list[str]:
         return [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
+
+
+def _current_keys(parent: QWidget | None, row: ActionSpec) -> str:
+    """The keys the window's action has now (users may rebind them), else the defaults."""
+    action = getattr(parent, "action_by_id", {}).get(row.id)
+    if action is None:
+        return shortcut_text(row)
+    native = QKeySequence.SequenceFormat.NativeText
+    return " or ".join(s.toString(native) for s in action.shortcuts())

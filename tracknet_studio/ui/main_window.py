@@ -36,11 +36,14 @@ from tracknet_studio.formats.project_file import SUFFIX as PROJECT_SUFFIX
 
 from .actions import build_actions
 from .dialogs import ShortcutsDialog
+from .editing import EditingMixin
 from .frame_source import FrameSource, ProviderFactory, default_provider_factory
 from .playback import SPEEDS, PlaybackClock
 from .project_controller import ProjectController
 from .recent import RecentFiles
 from .resources import icon
+from .review import ReviewMixin
+from .shortcut_editor import ShortcutMixin
 from .video_view import VideoView
 
 APP_TITLE = "TrackNet Studio"
@@ -90,7 +93,7 @@ class _DemoWorker(QObject):
         self.progress.emit(done / max(total, 1))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, QMainWindow):
     """The application window. Public slots are the handlers named in the action table."""
 
     # Emitted each time a frame is painted (frame number); tests and benches wait on it.
@@ -142,6 +145,11 @@ class MainWindow(QMainWindow):
         autosave = self.action_by_id["file.autosave"]
         autosave.setCheckable(True)
         autosave.setChecked(self.projects.autosave_enabled)
+        # Editing, review and rebinding (ui/editing.py, ui/review.py, ui/shortcut_editor.py).
+        self._init_review()
+        self._init_editing()
+        self._init_shortcuts()
+        self.project_changed.connect(self.set_editing_project)
         self.view.setFocus()
         self._restore_geometry()
 
