@@ -227,13 +227,15 @@ def test_the_info_box_shows_up(grey_clip: Path, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------ audio, cancel
-def audio_streams(path: Path) -> list[tuple[str, float]]:
+def audio_streams(path: Path) -> list[tuple[str, float, float]]:
+    """(codec, first packet's start, last packet's end) in seconds, per audio stream."""
     with av.open(str(path)) as container:
         result = []
         for stream in container.streams.audio:
             packets = [p for p in container.demux(stream) if p.pts is not None]
+            start = min(float(p.pts * p.time_base) for p in packets)
             end = max(float((p.pts + p.duration) * p.time_base) for p in packets)
-            result.append((stream.codec_context.name, end))
+            result.append((stream.codec_context.name, start, end))
         return result
 
 
@@ -241,14 +243,17 @@ def test_audio_is_copied_when_present(grey_clip_with_audio: Path, tmp_path: Path
     out = tmp_path / "audio.mp4"
     result = export_video(grey_clip_with_audio, out, {}, ExportSettings())
     assert result.audio
-    [(codec, end)] = audio_streams(out)
+    [(codec, start, end)] = audio_streams(out)
     assert codec == "aac" and end == pytest.approx(FRAMES / FPS, abs=0.05)
+    assert start == pytest.approx(0, abs=0.03)
 
 
 def test_a_range_copies_the_range_of_audio(grey_clip_with_audio: Path, tmp_path: Path) -> None:
     out = tmp_path / "audio_range.mp4"
     export_video(grey_clip_with_audio, out, {}, ExportSettings(start=5, stop=15))
-    [(_, end)] = audio_streams(out)
+    [(_, start, end)] = audio_streams(out)
+    # Moved back with the video: the range's sound starts at 0, like its first frame.
+    assert start == pytest.approx(0, abs=1024 / 44100)
     assert end == pytest.approx(10 / FPS, abs=0.05)
 
 

@@ -302,8 +302,12 @@ class _AudioCopy:
         self._container = container
         self._time_base = Fraction(source.time_base)
         self._target = target
-        start, self._end = span
+        start, end = span
+        # The span in audio ticks: packets from `_offset` to `_end` are copied, moved back
+        # by `_offset` so they line up with the video, which starts at 0.
         self._offset = round(start / self._time_base)
+        self._end = None if end is None else round(end / self._time_base)
+        self._done = False
         if start > 0:
             container.seek(self._offset, stream=source, backward=True)
         self._packets = container.demux(source)
@@ -324,22 +328,22 @@ class _AudioCopy:
             raise
 
     def mux_until(self, output: av.container.OutputContainer, seconds: float | None) -> None:
-        """Mux the audio packets that start before `seconds` (None: all that remain)."""
-        while True:
+        """Mux the audio packets that start before `seconds` on the output clock (None: all
+        that remain of the span)."""
+        while not self._done:
             packet = self._pending or next(self._packets, None)
             self._pending = None
-            if packet is None or packet.pts is None:
-                if packet is None:
-                    return
-                continue
-            at = float(packet.pts * self._time_base)
-            if seconds is not None and at >= seconds:
+            if packet is None:
+                self._done = True
+                return
+            if packet.pts is None or packet.pts < self._offset:
+                continue  # before the exported span (the seek lands a little early)
+            if self._end is not None and packet.pts >= self._end:
+                self._done = True
+                return
+            if seconds is not None and (packet.pts - self._offset) * self._time_base >= seconds:
                 self._pending = packet
                 return
-            if self._end is not None and at >= self._end:
-                return
-            if packet.pts < self._offset:
-                continue  # before the exported span (the seek lands a little early)
             packet.pts -= self._offset
             if packet.dts is not None:
                 packet.dts -= self._offset
