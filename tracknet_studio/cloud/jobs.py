@@ -284,14 +284,19 @@ class LocalBackend:
     def _process_status(self, record: JobRecord) -> tuple[str, str]:
         rc_file = Path(record.details["folder"]) / "exit-status"
         process = self._processes.get(record.name)
-        if process is not None and process.poll() is None:
-            return ("Stopping" if record.status == "Stopping" else "InProgress"), ""
-        if process is None and _pid_alive(record.details.get("pid")):
-            return record.status, ""
+        if process is not None:
+            process.poll()  # reap it, so its pid does not linger as a zombie
+        # The runner writes the status file as its last act: once it is there, the job ended.
         text = rc_file.read_text().strip() if rc_file.is_file() else ""
-        if not _NUMBER_OR_RC.match(text):
+        if not text:
+            if process is not None and process.returncode is None:
+                return record.status, ""
+            if process is None and _pid_alive(record.details.get("pid")):
+                return record.status, ""
+            if record.status == "Stopping":  # ended by stop() before the runner was ready
+                return "Stopped", ""
             return "Failed", "the job's process ended without an exit status (killed?)"
-        code = int(text)
+        code = int(text) if _NUMBER_OR_RC.match(text) else 1
         if code == 0:
             return "Completed", ""
         if record.status == "Stopping" or code in (-signal.SIGTERM, 128 + signal.SIGTERM):
@@ -363,6 +368,7 @@ class LocalBackend:
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """Whether the process runs; a zombie (ended, not yet reaped by its parent) does not."""
     if not pid:
         return False
     try:
@@ -371,7 +377,11 @@ def _pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS, Windows): trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _load_serving_handler() -> Any:
