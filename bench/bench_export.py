@@ -5,7 +5,9 @@ For each clip, in one run:
   trails) and the info box, H.264 crf 20 veryfast;
 - baseline: the same clip decoded (thread_type AUTO) and encoded with the same encoder and
   settings in a plain PyAV loop, no drawing, no audio;
-- ratio export / baseline (goal: >= 0.75x) and export against real time (source fps).
+- ratio export / baseline (goal: >= 0.75x) and export against real time (source fps);
+- the fixed cost of one export (opening the source three times, the encoder, the thread),
+  measured on a 1-frame export: it weighs on short clips only.
 
 Clips: synthetic 720p and 1080p from tracknet_studio.synthetic (generated once into
 --work, with their true track as the labels and a noisy copy as the prediction), plus the
@@ -21,7 +23,7 @@ import argparse
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -131,7 +133,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_export")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    frames = 60 if args.quick else 150
+    frames = 60 if args.quick else 300
     clips = [
         synthetic_clip(args.work, 1280, 720, frames),
         synthetic_clip(args.work, 1920, 1080, frames),
@@ -159,6 +161,9 @@ def main() -> None:
             f"{clip.name:<30} {clip.frames:>6} {export_fps:>10.1f} {raw_fps:>8.1f} "
             f"{export_fps / raw_fps:>5.2f}x {export_fps / clip.fps:>10.2f}x"
         )
+    one = replace(clips[0], frames=1)
+    fixed = min(export(one, args.work / "one.mp4") for _ in range(args.repeat))
+    print(f"\nfixed cost of an export ({clips[0].name}, 1 frame): {1000 * fixed:.0f} ms")
 
 
 if __name__ == "__main__":
