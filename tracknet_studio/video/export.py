@@ -70,6 +70,8 @@ class ExportSettings:
 
     `layers` names the layers to draw ("labels" for the label layer); None draws them all.
     `output_size` is (width, height), both even (4:2:0 chroma); None keeps the source size.
+    `info_box` draws the frame number, its time and the ball's speed in source pixels per
+    frame (from the first drawn layer, labels first, with a ball in this frame and the last).
     """
 
     start: int = 0
