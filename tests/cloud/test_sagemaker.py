@@ -111,7 +111,7 @@ def test_training_request_has_image_bundle_metrics_and_spot(
 
 def test_no_spot_no_checkpoints_and_switches_refused(backend: SageMakerBackend) -> None:
     sent = capture(backend, "CreateTrainingJob")
-    backend.start_training("s3://b/t", validation_s3="s3://b/v")
+    backend.start_training("s3://b/t", validation="s3://b/v")
     (request,) = sent
     assert "CheckpointConfig" not in request and "EnableManagedSpotTraining" not in request
     assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["train", "validation"]

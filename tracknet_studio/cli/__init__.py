@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "train": ".train",
     "predict": ".predict",
     "evaluate": ".evaluate",
+    "cloud": ".cloud",
     "export": ".export",
 }
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+import platformdirs
 
 from . import session as aws
 from .bundle import BUNDLE_NAME, bundle_digest, model_source_dir, source_bundle
 from .jobs import JobRecord, JobStore, job_name, metric_definitions
-from .settings import CloudSettings
+from .settings import APP_NAME, CloudSettings
 from .transfer import split_s3_uri, upload_bytes
 
 PROCESSING_INPUT = "/opt/ml/processing/input"
@@ -41,17 +45,38 @@ VOLUME_GB = 50
 
 
 def image_uri(settings: CloudSettings, scope: str, instance_type: str) -> str:
-    """The official PyTorch image for `scope` (training or inference) on `instance_type`."""
-    from sagemaker.core import image_uris  # seconds to import: only when a job starts
-
-    return image_uris.retrieve(
-        "pytorch",
-        region=settings.region,
-        version=settings.pytorch_version,
-        py_version=settings.py_version,
-        instance_type=instance_type,
-        image_scope=scope,
+    """The official PyTorch image for `scope` (training or inference) on `instance_type`,
+    as sagemaker-core resolves it; kept in a small cache file, since importing
+    sagemaker-core takes seconds and the answer only changes with its inputs."""
+    key = "|".join(
+        (settings.region, settings.pytorch_version, settings.py_version, scope, instance_type)
     )
+    cache = _image_cache_path()
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if key not in known:
+        from sagemaker.core import image_uris
+
+        known[key] = image_uris.retrieve(
+            "pytorch",
+            region=settings.region,
+            version=settings.pytorch_version,
+            py_version=settings.py_version,
+            instance_type=instance_type,
+            image_scope=scope,
+        )
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(known, indent=1), encoding="utf-8")
+    return known[key]
+
+
+def _image_cache_path() -> Path:
+    folder = os.environ.get("TRACKNET_STUDIO_CACHE_DIR")
+    base = Path(folder) if folder else platformdirs.user_cache_path(APP_NAME)
+    return base / "sagemaker-image-uris.json"
 
 
 class SageMakerBackend:
@@ -220,7 +245,7 @@ class SageMakerBackend:
         self,
         data_s3: str,
         *,
-        validation_s3: str | None = None,
+        validation: str | None = None,
         name: str | None = None,
         hyperparameters: Mapping[str, Any] | None = None,
         instance_count: int = 1,
@@ -229,9 +254,7 @@ class SageMakerBackend:
         validation channels)."""
         name = name or job_name("train")
         channels = (
-            {"train": data_s3, "validation": validation_s3}
-            if validation_s3
-            else {"dataset": data_s3}
+            {"train": data_s3, "validation": validation} if validation else {"dataset": data_s3}
         )
         request = self.training_request(
             name, channels, self.upload_source_bundle(), hyperparameters, instance_count

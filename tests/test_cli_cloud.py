@@ -1,0 +1,146 @@
+"""`tracknet-studio cloud ...` in subprocesses, against moto in server mode on 127.0.0.1
+(reached through AWS_ENDPOINT_URL, as a user would point the app at any endpoint)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
+pytest.importorskip("moto", reason="moto[server] is not installed")
+
+pytestmark = pytest.mark.cloud
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def env(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    values = {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "TRACKNET_CONFIG_DIR": str(tmp_path / "config"),
+        "TRACKNET_DATA_DIR": str(tmp_path / "data"),
+        "TRACKNET_POLL_S": "0.2",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="cli-bucket")
+    boto3.client("iam").create_role(RoleName="sm", AssumeRolePolicyDocument=json.dumps(TRUST))
+    return {**os.environ}
+
+
+def cloud(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracknet_studio", "cloud", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def save_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return cloud(
+        env, "check", "--save", "--bucket", "cli-bucket", "--prefix", "cli",
+        "--role-arn", "arn:aws:iam::123456789012:role/sm",
+    )  # fmt: skip
+
+
+def test_check_saves_settings_and_reports_each_point(env: dict[str, str], tmp_path: Path) -> None:
+    done = save_settings(env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   credentials" in done.stdout and "ok   bucket" in done.stdout
+    saved = json.loads((tmp_path / "config" / "cloud.json").read_text())
+    assert saved["bucket"] == "cli-bucket" and "secret" not in json.dumps(saved).lower()
+    missing = cloud(env, "check", "--bucket", "nope-bucket")
+    assert missing.returncode == 1 and "FAIL bucket" in missing.stdout
+
+
+def test_upload_then_skip(env: dict[str, str], tmp_path: Path) -> None:
+    save_settings(env)
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "a.mp4").write_bytes(b"\0" * 5000)
+    (folder / "a.csv").write_text("Frame,Visibility,X,Y\n")
+    first = cloud(env, "upload", str(folder))
+    assert first.returncode == 0, first.stderr
+    assert (
+        "2 files uploaded" in first.stdout and "s3://cli-bucket/cli/datasets/clips/" in first.stdout
+    )
+    second = cloud(env, "upload", str(folder))
+    assert "0 files uploaded" in second.stdout and "2 already there" in second.stdout
+
+
+@pytest.mark.slow  # each subprocess resolves an image URI once through sagemaker-core (~3 s)
+def test_sagemaker_train_status_deploy_delete(env: dict[str, str]) -> None:
+    save_settings(env)
+    started = cloud(
+        env, "train", "s3://cli-bucket/cli/featurized/x", "--backend", "sagemaker",
+        "--hp", "epochs=3", "--spot", "--wait",
+    )  # fmt: skip
+    assert started.returncode == 0, started.stdout + started.stderr
+    name = started.stdout.split("started training job ")[1].split()[0]
+    assert "artifact: s3://cli-bucket/cli/training/" in started.stdout
+    status = cloud(env, "status", name)
+    assert "Completed" in status.stdout and "sagemaker" in status.stdout
+    listing = cloud(env, "status")
+    assert name in listing.stdout
+
+    deployed = cloud(env, "deploy", "s3://cli-bucket/m/model.tar.gz", "--backend", "sagemaker",
+                     "--name", "cli-endpoint")  # fmt: skip
+    assert deployed.returncode == 0 and "endpoint cli-endpoint" in deployed.stdout
+    deleted = cloud(env, "delete", "cli-endpoint")
+    assert deleted.returncode == 0, deleted.stderr
+    import boto3
+
+    assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []
+
+
+def test_local_job_failure_is_reported(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    done = cloud(env, "process", str(tmp_path / "empty"), "--wait")
+    assert done.returncode == 1
+    assert "Failed" in done.stdout and "no video with a matching .csv" in done.stdout
+
+
+def test_aws_errors_are_one_plain_line(env: dict[str, str]) -> None:
+    done = cloud(env, "status", "no-such-job", "--backend", "sagemaker")
+    assert done.returncode == 1 and done.stderr.startswith("error:")
+    assert "Traceback" not in done.stderr
