@@ -144,3 +144,27 @@ def test_aws_errors_are_one_plain_line(env: dict[str, str]) -> None:
     done = cloud(env, "status", "no-such-job", "--backend", "sagemaker")
     assert done.returncode == 1 and done.stderr.startswith("error:")
     assert "Traceback" not in done.stderr
+
+
+def test_label_import_from_s3(env: dict[str, str], tmp_path: Path) -> None:
+    from tracknet_studio.core import Track
+    from tracknet_studio.formats.csv_tracks import read_csv
+    from tracknet_studio.formats.groundtruth import write_groundtruth
+
+    save_settings(env)
+    track = Track(30)
+    track.set_points([2, 9], [11.0, 12.0], [21.0, 22.0])
+    job_root = "s3://cli-bucket/cli/labeling-output/gt-job/"
+    write_groundtruth(track, tmp_path / "out", job_name="gt-job", base_uri=job_root)
+    import boto3
+
+    s3 = boto3.client("s3")
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            key = "cli/labeling-output/gt-job/" + path.relative_to(tmp_path / "out").as_posix()
+            s3.put_object(Bucket="cli-bucket", Key=key, Body=path.read_bytes())
+    done = cloud(env, "label", "import", "gt-job", "-o", str(tmp_path / "gt.csv"), "--frames", "30")
+    assert done.returncode == 0, done.stderr
+    assert "2 frames imported, 0 skipped" in done.stdout
+    back, _ = read_csv(tmp_path / "gt.csv")
+    assert list(back.labeled_frames()) == [2, 9]

@@ -411,4 +411,60 @@ def _progress_printer(label: str) -> Callable[[int, int], None]:
 
 # ----- Ground Truth ------------------------------------------------------------------------
 def _register_label(actions: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    pass
+    a = actions.add_parser("label", help="Ground Truth: create a labeling job, import its output")
+    steps = a.add_subparsers(dest="step", required=True)
+    create = steps.add_parser("create", parents=[common], help="create a labeling job")
+    create.add_argument("video", type=Path)
+    create.add_argument("--track", type=Path, help="current labels (CSV); needed to adjust")
+    create.add_argument("--adjust", action="store_true", help="an adjustment job pre-filled "
+                        "with --track instead of labeling from scratch")  # fmt: skip
+    create.add_argument("--frames", default="::1", metavar="A:B:STEP",
+                        help="frames to label (default: every frame)")  # fmt: skip
+    create.add_argument("--name", help="job name (default: generated)")
+    create.set_defaults(run=run_label_create)
+    imported = steps.add_parser("import", parents=[common], help="import a job's output")
+    imported.add_argument("job", help="job name, or the s3:// URI of an output manifest")
+    imported.add_argument("-o", "--output", type=Path, required=True, help="track CSV to write")
+    imported.add_argument("--frames", type=int, help="the video's frame count")
+    imported.set_defaults(run=run_label_import)
+
+
+@guarded
+def run_label_create(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ..cloud.labeling import create_labeling_job, labeling_base_uri, new_labeling_job_name
+    from ..core import Track
+    from ..formats.csv_tracks import read_csv
+    from ..formats.groundtruth import write_labeling_job
+    from ..video import VideoReader
+
+    settings = load_settings(args)
+    name = args.name or new_labeling_job_name()
+    if args.adjust and args.track is None:
+        raise ValueError("--adjust needs --track (the labels to adjust)")
+    with VideoReader(args.video) as reader, tempfile.TemporaryDirectory() as folder:
+        track = read_csv(args.track)[0] if args.track else Track(reader.frame_count)
+        a, b, step = (int(v) if v else None for v in [*args.frames.split(":"), "", ""][:3])
+        frames = range(a or 0, min(b or reader.frame_count, reader.frame_count), step or 1)
+        write_labeling_job(track, folder, frames, reader.frame,
+                           base_uri=labeling_base_uri(settings, name), job_name=name,
+                           adjustment=args.adjust)  # fmt: skip
+        record = create_labeling_job(settings, folder, name, adjustment=args.adjust,
+                                     progress=_progress_printer("upload"))  # fmt: skip
+    print(f"\ncreated labeling job {record.name}; its output will be {record.artifact}")
+    return _follow(args, make_backend(args, "sagemaker"), record.name) if args.wait else 0
+
+
+@guarded
+def run_label_import(args: argparse.Namespace) -> int:
+    from ..cloud.labeling import import_labeling_output, output_manifest_uri
+    from ..formats.csv_tracks import CsvForm, write_csv
+    from ..formats.groundtruth import GtImportOptions
+
+    settings = load_settings(args)
+    uri = args.job if args.job.startswith("s3://") else output_manifest_uri(settings, args.job)
+    track, report = import_labeling_output(settings, uri, GtImportOptions(n_frames=args.frames))
+    write_csv(track, args.output, CsvForm.PREDICTION)
+    print(f"{report.imported} frames imported, {report.n_skipped} skipped; wrote {args.output}")
+    return 0

@@ -274,6 +274,10 @@ class SageMakerBackend:
         """The job's state from SageMaker, saved into the store."""
         record = self.store.get(name)
         kind = record.kind if record else self._guess_kind(name)
+        if kind == "labeling":
+            from .labeling import describe_labeling_job
+
+            return describe_labeling_job(self.settings, name, self.store, self.sagemaker)
         record = record or JobRecord(name, kind, self.name, log_source=_log_source(kind, name))
         if kind == "training":
             answer = self.sagemaker.describe_training_job(TrainingJobName=name)
@@ -328,6 +332,8 @@ class SageMakerBackend:
             self.sagemaker.stop_training_job(TrainingJobName=name)
         elif record.kind == "processing":
             self.sagemaker.stop_processing_job(ProcessingJobName=name)
+        elif record.kind == "labeling":
+            self.sagemaker.stop_labeling_job(LabelingJobName=name)
         elif record.kind == "endpoint":
             self.delete_endpoint(name)
             return
