@@ -168,3 +168,25 @@ def test_label_import_from_s3(env: dict[str, str], tmp_path: Path) -> None:
     assert "2 frames imported, 0 skipped" in done.stdout
     back, _ = read_csv(tmp_path / "gt.csv")
     assert list(back.labeled_frames()) == [2, 9]
+
+
+@pytest.mark.slow  # loads torch and the shipped model in the subprocess
+def test_local_deploy_invoke_delete(env: dict[str, str], tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="the model extra is not installed")
+    from tracknet_studio.inference.local import DEFAULT_WEIGHTS
+    from tracknet_studio.synthetic import ClipSpec, generate_clip
+
+    if not DEFAULT_WEIGHTS.exists():
+        pytest.skip("no shipped weights")
+    video = tmp_path / "clip.mp4"
+    generate_clip(ClipSpec(width=320, height=180, frames=9, seed=1, players=0), video)
+    deployed = cloud(env, "deploy", str(DEFAULT_WEIGHTS), "--name", "here")
+    assert deployed.returncode == 0 and "endpoint here (local)" in deployed.stdout
+    listing = cloud(env, "status")
+    assert "here" in listing.stdout and "InService" in listing.stdout
+    done = cloud(env, "invoke", "here", str(video), "-o", str(tmp_path / "pred.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "of 9 frames" in done.stdout
+    assert len((tmp_path / "pred.csv").read_text().splitlines()) >= 10
+    deleted = cloud(env, "delete", "here")
+    assert deleted.returncode == 0 and "Deleted" in cloud(env, "status").stdout
