@@ -202,6 +202,7 @@ class LocalBackend:
         self.work_dir = work_dir or self.store.path.parent / "local-jobs"
         self.python = python or sys.executable
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._served: dict[str, tuple[Any, Any]] = {}  # endpoint -> (handler, model)
 
     def start_processing(
         self,
@@ -350,13 +351,18 @@ class LocalBackend:
 
     def delete_endpoint(self, name: str) -> None:
         record = self._record(name)
+        self._served.pop(name, None)
         self.store.put(replace(record, status="Deleted", ended=time.time()))
 
     def invoke(self, endpoint: str, body: bytes, content_type: str) -> bytes:
         """Answer a request with model/inference.py's handler, as the endpoint would."""
         record = self._record(endpoint)
-        handler = _load_serving_handler()
-        model = handler.model_fn(record.artifact)
+        if record.status != "InService":
+            raise KeyError(f"endpoint {endpoint} is {record.status}")
+        if endpoint not in self._served:  # load once, as a real endpoint does
+            handler = _load_serving_handler()
+            self._served[endpoint] = (handler, handler.model_fn(record.artifact))
+        handler, model = self._served[endpoint]
         request = handler.input_fn(body, content_type)
         return handler.output_fn(handler.predict_fn(request, model)).encode()
 

@@ -15,8 +15,12 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from .settings import CloudSettings
 
-# Adaptive mode backs off on throttling and 5xx answers and rate-limits the client itself.
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+# Adaptive mode backs off on throttling, 5xx answers and dropped connections, and
+# rate-limits the client itself. The connect timeout keeps ten attempts at an unreachable
+# endpoint (offline, a wrong AWS_ENDPOINT_URL) to minutes, not the default's ten.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=10, read_timeout=70
+)
 
 
 def aws_session(settings: CloudSettings) -> boto3.Session:
