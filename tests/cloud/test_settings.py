@@ -111,3 +111,20 @@ def test_expired_token_is_explained() -> None:
 
     error = ClientError({"Error": {"Code": "ExpiredToken", "Message": "x"}}, "GetCallerIdentity")
     assert "expired" in explain(error)
+
+
+def test_clients_retry_adaptively_and_take_the_endpoint_from_the_environment(
+    aws: str,
+) -> None:
+    from tracknet_studio.cloud.session import client
+
+    s3 = client(CloudSettings(region="eu-west-1"), "s3")
+    assert s3.meta.endpoint_url == aws
+    assert s3.meta.region_name == "eu-west-1"
+    # botocore keeps max_attempts=10 (retries) as 11 attempts in all.
+    assert s3.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 11}
+
+
+def test_a_missing_profile_is_named(aws: str) -> None:
+    results = check_settings(CloudSettings(profile="nobody-has-this"))
+    assert not results[-1].ok and "nobody-has-this" in results[-1].message
