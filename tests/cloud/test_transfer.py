@@ -81,31 +81,41 @@ def test_second_upload_skips_everything(settings: CloudSettings, tmp_path: Path)
     assert changed.uploaded == ["tn/datasets/two/clip1.csv"]
 
 
-class DropsAfter:
-    """An S3 client whose connection drops after `n` files."""
+def drop_connection_after(client: Any, n: int) -> None:
+    """Make `client`'s connection "drop" (raise) on every PutObject after the first `n`."""
+    calls = {"n": 0}
 
-    def __init__(self, client: Any, n: int) -> None:
-        self.client, self.left = client, n
-
-    def upload_file(self, *args: Any, **kwargs: Any) -> None:
-        if self.left == 0:
+    def maybe_drop(**_: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] > n:
             raise ConnectionError("connection dropped")
-        self.left -= 1
-        self.client.upload_file(*args, **kwargs)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
+    client.meta.events.register("before-call.s3.PutObject", maybe_drop)
 
 
 def test_interrupted_upload_resumes_with_the_rest(settings: CloudSettings, tmp_path: Path) -> None:
     make_dataset(tmp_path / "data")
     uri = settings.s3_uri("datasets", "three")
+    flaky = boto3.client("s3")
+    drop_connection_after(flaky, 2)
     with pytest.raises(ConnectionError):
-        upload_folder(settings, tmp_path / "data", uri, s3=DropsAfter(boto3.client("s3"), 2))
-    assert len(objects(settings.bucket, "tn/datasets/three/")) == 2
+        upload_folder(settings, tmp_path / "data", uri, s3=flaky)
+    arrived = objects(settings.bucket, "tn/datasets/three/")
+    assert len(arrived) == 2
     resumed = upload_folder(settings, tmp_path / "data", uri)
-    assert len(resumed.skipped) == 2 and len(resumed.uploaded) == 2
+    assert sorted(resumed.skipped) == sorted(arrived)
+    assert len(resumed.uploaded) == 2
     assert len(objects(settings.bucket, "tn/datasets/three/")) == 4
+
+
+def test_many_small_files(settings: CloudSettings, tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / "frames").mkdir(exist_ok=True)
+        (tmp_path / "frames" / f"frame_{i:06d}.jpg").write_bytes(os.urandom(2000 + i))
+    first = upload_folder(settings, tmp_path / "frames", settings.s3_uri("frames"))
+    assert len(first.uploaded) == 60 and first.bytes_uploaded == first.bytes_total
+    again = upload_folder(settings, tmp_path / "frames", settings.s3_uri("frames"))
+    assert len(again.skipped) == 60 and again.uploaded == []
 
 
 def test_kms_key_means_sse_kms_headers(settings: CloudSettings, tmp_path: Path) -> None:

@@ -12,11 +12,13 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from boto3.s3.transfer import TransferConfig
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
+from s3transfer.subscribers import BaseSubscriber
 
 from . import session as aws
 from .settings import CloudSettings
@@ -73,8 +75,10 @@ def upload_folder(
     """Upload every file under `local_dir` to `s3_prefix` (an s3:// URI), keeping relative
     paths; files already there with the same size and sha256 are skipped.
 
-    `progress(done_bytes, total_bytes)` counts skipped files as done, so a resumed upload
-    starts part way. It is called from the transfer threads.
+    Files go up concurrently through one transfer manager (a folder of frames is thousands
+    of small objects). When one fails the others are cancelled and the error is raised;
+    what had arrived is kept, so calling again sends only the rest. `progress(done_bytes,
+    total_bytes)` counts skipped files as done; it is called from the transfer threads.
     """
     root = Path(local_dir)
     bucket, prefix = split_s3_uri(s3_prefix.rstrip("/") + "/")
@@ -84,21 +88,43 @@ def upload_folder(
     result = UploadResult(s3_uri=f"s3://{bucket}/{prefix}", bytes_total=total)
     existing = _existing_sizes(s3, bucket, prefix)
     counter = _ProgressCounter(total, progress)
-    for path in files:
+
+    def plan(path: Path) -> tuple[Path, str, int, str, bool]:
         key = prefix + path.relative_to(root).as_posix()
-        size = path.stat().st_size
-        digest = file_sha256(path)
-        if existing.get(key) == size and _stored_sha256(s3, bucket, key) == digest:
+        size, digest = path.stat().st_size, file_sha256(path)
+        there = existing.get(key) == size and _stored_sha256(s3, bucket, key) == digest
+        return path, key, size, digest, there
+
+    with ThreadPoolExecutor(max_workers=transfer_config.max_request_concurrency) as pool:
+        plans = list(pool.map(plan, files))
+    for _, key, size, _, there in plans:
+        if there:
             result.skipped.append(key)
             counter(size)
-            continue
-        extra = {**encryption_args(settings), "Metadata": {SHA256_KEY: digest}}
-        s3.upload_file(
-            str(path), bucket, key, ExtraArgs=extra, Callback=counter, Config=transfer_config
-        )
-        result.uploaded.append(key)
-        result.bytes_uploaded += size
+    subscriber = _ProgressSubscriber(counter)
+    with create_transfer_manager(s3, transfer_config) as manager:
+        pending = []
+        for path, key, size, digest, there in plans:
+            if there:
+                continue
+            extra = {**encryption_args(settings), "Metadata": {SHA256_KEY: digest}}
+            future = manager.upload(
+                str(path), bucket, key, extra_args=extra, subscribers=[subscriber]
+            )
+            pending.append((key, size, future))
+        for key, size, future in pending:
+            future.result()
+            result.uploaded.append(key)
+            result.bytes_uploaded += size
     return result
+
+
+class _ProgressSubscriber(BaseSubscriber):
+    def __init__(self, counter: _ProgressCounter) -> None:
+        self.counter = counter
+
+    def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+        self.counter(bytes_transferred)
 
 
 class _ProgressCounter:
