@@ -306,3 +306,42 @@ def test_requests_over_the_payload_limit_are_split(
     predictor.max_payload = 100
     with pytest.raises(PayloadTooLarge):
         list(predictor.predict(frames[:3], start=0, original_size=(256, 144)))
+
+
+def test_endpoint_states_through_moto(backend: SageMakerBackend, moto_sagemaker: Any) -> None:
+    name = backend.deploy("s3://b/model.tar.gz")
+    endpoint = moto_sagemaker.endpoints[name]
+    endpoint.endpoint_status = "Creating"
+    assert backend.describe(name).active
+    endpoint.endpoint_status, endpoint.failure_reason = "Failed", "the container did not start"
+    failed = backend.describe(name)
+    assert failed.status == "Failed" and failed.failure_reason == "the container did not start"
+
+
+def test_stopping_a_training_job(backend: SageMakerBackend, moto_sagemaker: Any) -> None:
+    """moto has no StopTrainingJob: botocore's Stubber answers that one call."""
+    from botocore.stub import Stubber
+
+    record = backend.start_training("s3://b/x")
+    moto_sagemaker.training_jobs[record.name].training_job_status = "InProgress"
+    real_describe = backend.describe(record.name)
+    assert real_describe.status == "InProgress"
+    with Stubber(backend.sagemaker) as stub:
+        stub.add_response(
+            "describe_training_job",
+            {
+                "TrainingJobName": record.name,
+                "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/x",
+                "TrainingJobStatus": "InProgress",
+                "SecondaryStatus": "Training",
+                "AlgorithmSpecification": {"TrainingInputMode": "File"},
+                "ModelArtifacts": {"S3ModelArtifacts": ""},
+                "ResourceConfig": {"VolumeSizeInGB": 50},
+                "StoppingCondition": {},
+                "CreationTime": real_describe.created,
+            },
+        )
+        stub.add_response("stop_training_job", {}, {"TrainingJobName": record.name})
+        backend.stop(record.name)
+        stub.assert_no_pending_responses()
+    assert backend.store.get(record.name).status == "Stopping"
