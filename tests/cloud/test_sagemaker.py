@@ -148,7 +148,10 @@ def test_describe_re_attaches_a_job_the_store_never_saw(
 ) -> None:
     record = backend.start_training("s3://b/x")
     fresh = SageMakerBackend(settings, JobStore(tmp_path / "other.json"))
-    assert fresh.describe(record.name).kind == "training"
+    again = fresh.describe(record.name)
+    assert again.kind == "training" and again.log_source == record.log_source
+    assert again.instance_type == settings.training_instance_type
+    assert abs(again.created - record.created) < 60
     with pytest.raises(KeyError):
         fresh.describe("no-such-job")
 

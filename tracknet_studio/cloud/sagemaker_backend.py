@@ -307,6 +307,10 @@ class SageMakerBackend:
             failure_reason=answer.get("FailureReason", "") or "",
             details={**record.details, **details},
         )
+        if not record.instance_type:  # re-attached: take what the store never saw from AWS
+            updated.instance_type = _instance_type(answer)
+            created = answer.get("CreationTime")
+            updated.created = created.timestamp() if created else record.created
         if not updated.active and status != "InService" and updated.ended is None:
             updated.ended = ended.timestamp() if hasattr(ended, "timestamp") else time.time()
         return self.store.put(updated)
@@ -496,6 +500,14 @@ def _processing_input(name: str, uri: str, path: str) -> dict[str, Any]:
             "S3DataDistributionType": "FullyReplicated",
         },
     }
+
+
+def _instance_type(answer: dict[str, Any]) -> str:
+    """The instance type in a describe answer of a training or processing job."""
+    if "ResourceConfig" in answer:
+        return answer["ResourceConfig"].get("InstanceType", "")
+    cluster = answer.get("ProcessingResources", {}).get("ClusterConfig", {})
+    return cluster.get("InstanceType", "")
 
 
 def _log_source(kind: str, name: str) -> str:
