@@ -37,6 +37,28 @@ def _project_questions_never_block(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(project_controller, "choose", discard)
 
 
+@pytest.fixture(autouse=True)
+def _message_boxes_never_block(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """A message box nobody expected fails the test with its text instead of blocking the
+    run forever on a modal loop (tests that expect boxes use `message_boxes`)."""
+    shown: list[tuple[str, str, str]] = []
+
+    def recorder(kind: str):
+        def box(parent, title, text, *args, **kwargs):
+            shown.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+
+        return staticmethod(box)
+
+    for kind in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    yield
+    if shown and "message_boxes" not in request.fixturenames:
+        pytest.fail(f"unexpected message box(es): {shown}")
+
+
 @pytest.fixture
 def make_window(qtbot, settings: QSettings) -> Iterator[Callable[..., MainWindow]]:
     windows: list[MainWindow] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -199,17 +200,26 @@ def test_autosave_can_be_turned_off(make_window, qtbot, ui_clip, settings, tmp_p
     assert window.projects.autosave_enabled and window.projects.autosaver is not None
 
 
+@pytest.fixture
+def own_clip(ui_clip, tmp_path: Path) -> Path:
+    """A private copy of the session's clip, for tests that change or move the video."""
+    path = tmp_path / "own" / ui_clip.path.name
+    path.parent.mkdir()
+    shutil.copyfile(ui_clip.path, path)
+    return path
+
+
 def test_fingerprint_mismatch_warns_and_cancel_opens_nothing(
-    make_window, qtbot, ui_clip, make_clip, tmp_path, monkeypatch
+    make_window, qtbot, own_clip, make_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
     with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(ui_clip.path)
+        first.open_video(own_clip)
     project_file = tmp_path / "p.tnproj"
     assert first.projects.save_to(project_file)
     first.close()
     # The video changes under the project: same name, other content.
-    ui_clip.path.write_bytes(make_clip("mp4", frame_count=12).path.read_bytes())
+    own_clip.write_bytes(make_clip("mp4", frame_count=12).path.read_bytes())
 
     answers = install_answers(monkeypatch)
     second = make_window()
@@ -224,16 +234,16 @@ def test_fingerprint_mismatch_warns_and_cancel_opens_nothing(
 
 
 def test_missing_video_asks_to_locate_it(
-    make_window, qtbot, ui_clip, tmp_path, monkeypatch
+    make_window, qtbot, own_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
     with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(ui_clip.path)
+        first.open_video(own_clip)
     project_file = tmp_path / "p.tnproj"
     assert first.projects.save_to(project_file)
     first.close()
     moved = tmp_path / "moved.mp4"
-    Path(ui_clip.path).rename(moved)
+    own_clip.rename(moved)
     captions = file_dialog_returns(monkeypatch, moved, "getOpenFileName")
     second = make_window()
     with qtbot.waitSignal(second.project_changed, timeout=10_000):
