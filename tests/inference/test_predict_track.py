@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.stubs import ArrayReader, TrackPredictor
 from tracknet_studio.core import Source, Visibility
 from tracknet_studio.inference import LocalPredictor, ModelUnavailable, Predictor, predict_track
-
-from .stubs import ArrayReader, TrackPredictor
 
 
 def _truth(n: int) -> dict[int, tuple[float, float] | None]:

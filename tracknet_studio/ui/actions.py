@@ -41,7 +41,7 @@ class ActionSpec:
 
 
 # The menus in the order they appear in the menu bar.
-MENUS: tuple[str, ...] = ("File", "Edit", "View", "Playback", "Review", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Playback", "Review", "Model", "Help")
 
 # Columns: id, menu text, menu, handler (a method of the window), default keys, help.
 # fmt: off
@@ -58,6 +58,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Read labels from a CSV or a Ground Truth output manifest", group=3),
     ActionSpec("file.export", "&Export Labels…", "File", "export_labels_dialog", (),
                "Write the labels as CSV or a Ground Truth output folder", group=3),
+    ActionSpec("file.export_video", "Export &Video…", "File", "export_video_dialog", (),
+               "Write the video with the overlay burned in (H.264)", group=3),
     ActionSpec("file.autosave", "Auto&save", "File", "toggle_autosave", (),
                "Write every change to a recovery file within 2 seconds", group=4),
     ActionSpec("file.quit", "&Quit", "File", "close", ("Ctrl+Q",),
@@ -156,6 +158,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "accept_predictions_above", ("Shift+Return",),
                "Accept every prediction above a confidence over the range, in one step",
                group=1),
+
+    ActionSpec("model.run", "&Run Model…", "Model", "run_model_dialog", ("Ctrl+R",),
+               "Predict the ball with a model into a new prediction layer"),
+    ActionSpec("model.metrics", "&Metrics Panel", "Model", "toggle_metrics_panel",
+               ("Ctrl+M",), "Precision, recall and F1 of a prediction layer against the labels"),
 
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "show_shortcuts", ("F1",),
                "List every action and its keys"),

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracknet_studio.core import Source, Track
+from tracknet_studio.core import LABELS, Source, Track
 from tracknet_studio.formats import (
     AmbiguousObjectError,
     CsvForm,
@@ -57,6 +57,8 @@ EXPORT_FORMS: dict[str, CsvForm] = {
     "Badminton CSV (*.csv)": CsvForm.BADMINTON,
     "Tennis Label.csv (*.csv)": CsvForm.TENNIS_A,
     "Prediction CSV with time (*.csv)": CsvForm.PREDICTION,
+    "Tennis CSV, Trajectory Pattern (*.csv)": CsvForm.TENNIS_B,
+    "frame_num,x,y,visible CSV (*.csv)": CsvForm.FRAME_XY_VISIBLE,
 }
 GT_OUTPUT = "Ground Truth output folder"
 GT_LABELING_JOB = "Ground Truth labeling job folder"
@@ -231,11 +233,23 @@ def apply_import(window: MainWindow, track: Track, report: ImportReport, name: s
 # ===================================================================== export
 
 
+def pick_layer(window: MainWindow, names: list[str]) -> str | None:
+    """Which layer to export: the labels or a prediction layer (None: cancelled)."""
+    items = ["Labels", *names[1:]]
+    item, ok = QInputDialog.getItem(window, "Export", "Layer to export:", items, 0, False)
+    return None if not ok else names[items.index(item)]
+
+
 def export_labels_dialog(window: MainWindow) -> None:
     project = window.project
     if project is None:
         window.show_error("Export labels", "Open a video or a project first.")
         return
+    layer: str | None = LABELS
+    if project.predictions:
+        layer = pick_layer(window, [LABELS, *project.predictions])
+        if layer is None:
+            return
     folder_forms = {f"{form} (*)": form for form in (GT_OUTPUT, *GT_JOBS)}
     filters = [*EXPORT_FORMS, *folder_forms]
     name, chosen = QFileDialog.getSaveFileName(
@@ -254,7 +268,7 @@ def export_labels_dialog(window: MainWindow) -> None:
         if ok and base_uri.strip():
             export_labeling_job(window, Path(name), base_uri.strip(), form == GT_ADJUSTMENT_JOB)
         return
-    export_labels(window, Path(name), form)
+    export_labels(window, Path(name), form, layer)
 
 
 def export_labeling_job(
@@ -297,20 +311,24 @@ def export_labeling_job(
     return run_in_background(window, "Exporting frames", work, on_success=done, on_failure=failed)
 
 
-def export_labels(window: MainWindow, path: Path, form: CsvForm | str) -> bool:
-    """Write the labels as a CSV form, or as a Ground Truth output folder at `path`."""
+def export_labels(window: MainWindow, path: Path, form: CsvForm | str, layer: str = LABELS) -> bool:
+    """Write a layer (the labels, or a prediction layer by name) as a CSV form, or as a
+    Ground Truth output folder at `path`."""
     project = window.project
     if project is None:
         return False
     info = window.source.info if window.source is not None else None
+    track = project.layer(layer)
     try:
         if form == GT_OUTPUT:
-            write_groundtruth(project.labels, path)
+            write_groundtruth(track, path)
         else:
             fps = float(info.fps) if info is not None else None
-            write_csv(project.labels, path, CsvForm(form), fps=fps)
+            size = (int(info.width), int(info.height)) if info is not None else None
+            write_csv(track, path, CsvForm(form), fps=fps, image_size=size)
     except (OSError, ValueError) as exc:
         window.show_error("Cannot export labels", f"{path}: {exc}")
         return False
-    window.statusBar().showMessage(f"Labels exported to {path}", 5000)
+    what = "Labels" if layer == LABELS else f"Layer '{layer}'"
+    window.statusBar().showMessage(f"{what} exported to {path}", 5000)
     return True

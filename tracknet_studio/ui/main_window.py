@@ -38,6 +38,7 @@ from .actions import build_actions
 from .dialogs import ShortcutsDialog
 from .editing import EditingMixin
 from .frame_source import FrameSource, ProviderFactory, default_provider_factory
+from .model_menu import PredictionMixin
 from .playback import SPEEDS, PlaybackClock
 from .project_controller import ProjectController
 from .recent import RecentFiles
@@ -93,7 +94,7 @@ class _DemoWorker(QObject):
         self.progress.emit(done / max(total, 1))
 
 
-class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, QMainWindow):
+class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, PredictionMixin, QMainWindow):
     """The application window. Public slots are the handlers named in the action table."""
 
     # Emitted each time a frame is painted (frame number); tests and benches wait on it.
@@ -148,6 +149,7 @@ class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, QMainWindow):
         # Editing, review and rebinding (ui/editing.py, ui/review.py, ui/shortcut_editor.py).
         self._init_review()
         self._init_editing()
+        self._init_predictions()  # ui/model_menu.py: Model menu, metrics dock
         self._init_shortcuts()
         self.project_changed.connect(self.set_editing_project)
         self.view.setFocus()

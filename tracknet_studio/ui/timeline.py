@@ -75,6 +75,15 @@ CURSOR_PEN = pg.mkPen("#ffd400", width=1)
 AXIS_WIDTH = 52  # the same left-axis width on every plot keeps their time axes aligned
 STRIP_HEIGHT = 46
 MAX_PARTIAL_COLUMNS = 64  # beyond this, recomputing the whole window is cheaper
+# The metrics panel's per-frame outcome (codes in tracknet.metrics.Outcome order: TP, FP1,
+# FP2, FN, TN; 255 = not compared), drawn as its own strip when a comparison is shown.
+OUTCOME_COLORS = ((46, 204, 113), (255, 159, 28), (231, 76, 60), (155, 89, 182), (90, 90, 90))
+OUTCOME_HEIGHT = 22
+MAX_OUTCOME_COLUMNS = 8192  # longer videos are binned; a bin shows its worst outcome
+_OUTCOME_RANK = np.zeros(256, np.uint8)  # worse outcomes win a bin: errors stay visible
+_OUTCOME_RANK[[4, 0, 3, 2, 1]] = [1, 2, 3, 4, 5]  # TN < TP < FN < FP2 < FP1; 255 -> 0
+_OUTCOME_RGBA = np.zeros((256, 4), np.uint8)  # code -> colour; 255 stays transparent
+_OUTCOME_RGBA[: len(OUTCOME_COLORS)] = [(*c, 255) for c in OUTCOME_COLORS]
 
 
 def frame_states(
@@ -299,7 +308,9 @@ class TimelineWidget(QWidget):
         self.graphics.ci.setSpacing(0)
         self.x_plot = self._add_plot(0, "x (px)", scrub=False)
         self.y_plot = self._add_plot(1, "y (px)", scrub=False)
-        self.strip_plot = self._add_plot(2, "state", scrub=True)
+        # Row 2 is the metrics outcome strip (shown only with a comparison): the state strip,
+        # which carries the time axis, stays at the bottom.
+        self.strip_plot = self._add_plot(3, "state", scrub=True)
         self.y_plot.getViewBox().invertY(True)  # y grows downwards in the picture
         for plot in (self.x_plot, self.y_plot):
             plot.hideAxis("bottom")
@@ -315,6 +326,7 @@ class TimelineWidget(QWidget):
         )
         self.strip_plot.addItem(self.strip.main_item)
         self.strip_plot.addItem(self.strip.problem_item)
+        self._build_outcome_strip()
         self.legend = self.x_plot.addLegend(
             offset=(-4, 2), labelTextSize="8pt", brush=(0, 0, 0, 140)
         )
@@ -333,6 +345,38 @@ class TimelineWidget(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.graphics, 1)
         self.setMinimumHeight(160)
+
+    def _build_outcome_strip(self) -> None:
+        self.outcome_plot = self._add_plot(2, "", scrub=True)
+        self.outcome_plot.setToolTip("Metrics outcome per frame: TP, FP1, FP2, FN, TN")
+        self.outcome_plot.setXLink(self.strip_plot)
+        self.outcome_plot.hideAxis("bottom")
+        self.outcome_plot.getAxis("left").setTicks([[]])
+        self.outcome_plot.setYRange(0, 1, padding=0)
+        self.outcome_plot.setFixedHeight(OUTCOME_HEIGHT)
+        self.outcome_item = pg.ImageItem(axisOrder="col-major")
+        self.outcome_plot.addItem(self.outcome_item)
+        # Always laid out (a row shown late is not given room by the graphics layout);
+        # empty until the metrics panel compares a layer.
+        self.outcome_codes: npt.NDArray[np.uint8] | None = None
+
+    def set_outcomes(self, codes: npt.ArrayLike | None) -> None:
+        """Show each frame's metrics outcome as a strip (codes 0-4 as TP, FP1, FP2, FN, TN;
+        255 where not compared); None empties the strip."""
+        if codes is None or self.n_frames == 0:
+            self.outcome_codes = None
+            self.outcome_item.clear()
+            return
+        codes = np.asarray(codes, np.uint8)
+        self.outcome_codes = codes
+        bin_size = max(1, math.ceil(len(codes) / MAX_OUTCOME_COLUMNS))
+        padded = np.full(-(-len(codes) // bin_size) * bin_size, 255, np.uint8)
+        padded[: len(codes)] = codes
+        blocks = padded.reshape(-1, bin_size)
+        worst = np.take_along_axis(blocks, _OUTCOME_RANK[blocks].argmax(axis=1)[:, None], 1)
+        rgba = _OUTCOME_RGBA[worst[:, 0]][:, np.newaxis, :]
+        self.outcome_item.setImage(rgba, autoLevels=False)
+        self.outcome_item.setRect(QRectF(-0.5, 0.0, len(worst) * bin_size, 1.0))
 
     def _add_plot(self, row: int, label: str, scrub: bool) -> pg.PlotItem:
         plot = self.graphics.addPlot(row=row, col=0, viewBox=_TimeViewBox(self._seek_to, scrub))
@@ -472,7 +516,9 @@ class TimelineWidget(QWidget):
                 self._add_layer(name, pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
         self._recompute_states()
         self._fit_position_axes()
-        for vb in (plot.getViewBox() for plot in self.plots):
+        if self.outcome_codes is not None and len(self.outcome_codes) != self.n_frames:
+            self.set_outcomes(None)  # another video: the old comparison means nothing
+        for vb in (plot.getViewBox() for plot in (*self.plots, self.outcome_plot)):
             vb.setLimits(xMin=-0.5, xMax=max(1, self.n_frames) - 0.5, minXRange=8)
         self._window = DisplayWindow(0, 0, 1)
         self.show_all()

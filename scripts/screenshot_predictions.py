@@ -1,0 +1,92 @@
+"""Screenshots of the prediction features: the shipped model's trail over the labels, and
+the metrics panel. The demo clip, its exact track as labels, and a real Model > Run Model
+with the shipped weights (resources/weights/). Run under X (see scripts/screenshot):
+
+    Xvfb :97 -screen 0 1280x800x24 &
+    DISPLAY=:97 QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshot_predictions.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSettings, QTimer
+
+from tracknet_studio.core import Source
+from tracknet_studio.formats import read_csv
+from tracknet_studio.synthetic import ensure_demo_clip
+from tracknet_studio.ui.app import create_application
+from tracknet_studio.ui.main_window import MainWindow
+from tracknet_studio.ui.prediction import RunSettings, run_model
+
+FRAME = 96  # the ball in flight
+TRAIL_FRAME = 26  # just after the shipped model lost the ball for a few frames
+TRAIL = "docs/screenshot-predictions.png"
+METRICS = "docs/screenshot-metrics.png"
+
+app = create_application(sys.argv[:1])
+settings = QSettings("/tmp/tracknet-screenshot-predictions.ini", QSettings.Format.IniFormat)
+settings.clear()
+settings.setValue("autosave/enabled", False)
+window = MainWindow(settings=settings)
+window.setGeometry(0, 0, 1280, 800)
+window.show()
+video, csv = ensure_demo_clip()
+state: dict[str, bool] = {}
+
+
+def on_project(project) -> None:
+    if project is None or state.get("filled"):
+        return
+    state["filled"] = True
+    truth, _report = read_csv(csv)
+    n = min(len(truth), project.n_frames)
+    cols = truth.columns()
+    project.labels.update(np.arange(n), **{k: cols[k][:n] for k in ("x", "y", "visibility")},
+                          source=Source.HUMAN)  # fmt: skip
+    window.undo_stack.clear()
+    task = run_model(window, RunSettings(None, "auto", 0, project.n_frames, "fasttracknet"))
+    task.succeeded.connect(lambda _track: QTimer.singleShot(300, show_trail))
+
+
+def show_trail() -> None:
+    window.overlay_settings = replace(window.overlay_settings, trail_length=30)
+    window.seek(TRAIL_FRAME)
+    QTimer.singleShot(800, zoom_on_ball)
+    QTimer.singleShot(1800, lambda: capture(TRAIL, show_metrics))
+
+
+def zoom_on_ball() -> None:
+    labels = window.project.labels
+    view = window.view
+    view.zoom_actual_size()
+    view.zoom_by(2.0)  # close enough that the prediction's crosses stand apart from the rings
+    at = QPointF(float(labels.x[TRAIL_FRAME]), float(labels.y[TRAIL_FRAME]))
+    ball = view.video_to_widget(at)
+    centre = view.rect().center()
+    view.pan_by(centre.x() - ball.x(), centre.y() + 40 - ball.y())
+
+
+def show_metrics() -> None:
+    window.show_metrics_panel(True)
+    window.metrics_panel.select(tolerance=4.0, space="input")
+    window.view.fit_to_window()
+    window.seek(FRAME)
+    QTimer.singleShot(1500, lambda: capture(METRICS, lambda: app.exit(0)))
+
+
+def capture(path: str, then) -> None:
+    window.view.setFocus()
+    subprocess.run(["import", "-window", "root", path], check=True)
+    print("wrote", path)
+    state[path] = True
+    then()
+
+
+window.project_changed.connect(on_project)
+QTimer.singleShot(0, lambda: window.open_video(video))
+QTimer.singleShot(240_000, lambda: (print("timed out", file=sys.stderr), app.exit(1)))
+sys.exit(app.exec() or (0 if state.get(METRICS) else 1))

@@ -1,0 +1,294 @@
+"""Model > Run Model…: a predictor over the video (or the in/out range) in the background,
+its result added to the project as a prediction layer in one undoable step.
+
+The work reads frames with a VideoReader of its own (the window's reader belongs to
+playback) and goes through `tracknet_studio.inference.predict_track`, the function the
+command line uses too. The label layer is never touched. Cancel (or a failure) leaves the
+project as it was: the layer is only added once the whole run has finished.
+
+`make_predictor` builds the predictor from the dialog's choices; tests replace it with a
+deterministic one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracknet_studio.core import Project, Track
+from tracknet_studio.inference import DEFAULT_WEIGHTS, LocalPredictor, Predictor, predict_track
+from tracknet_studio.inference.local import available_devices, describe_weights
+from tracknet_studio.video import VideoReader
+
+from .tasks import BackgroundTask, Cancelled, Report, run_in_background
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+WEIGHTS_KEY = "model/last_weights"
+DEFAULT_LAYER = "model"
+MODEL_FILTER = "Model files (*.tar.gz *.tgz *.safetensors *.pt *.pth *.ckpt);;All files (*)"
+READER_CACHE_MB = 16  # frames are read once, in order
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the Run Model dialog asks: weights (None: shipped), device, frames, layer."""
+
+    weights: Path | None
+    device: str
+    start: int
+    stop: int  # exclusive
+    layer: str
+
+
+def make_predictor(settings: RunSettings) -> Predictor:
+    """The predictor a run uses (tests replace this with a deterministic one)."""
+    return LocalPredictor(settings.weights, settings.device)
+
+
+def unique_layer_name(project: Project | None, base: str = DEFAULT_LAYER) -> str:
+    """`base`, or `base 2`, `base 3`… whichever the project does not have yet."""
+    taken = set(project.predictions) if project is not None else set()
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} {n}" in taken:
+        n += 1
+    return f"{base} {n}"
+
+
+def in_out_range(window: MainWindow) -> tuple[int, int] | None:
+    """The window's in/out range as [start, stop), or None when none is set."""
+    start, last = getattr(window, "range_in", None), getattr(window, "range_out", None)
+    if (start is None and last is None) or window.project is None:
+        return None
+    n = window.project.n_frames
+    return (0 if start is None else start, n if last is None else last + 1)
+
+
+class AddPredictionCommand(QUndoCommand):
+    """Adds a prediction layer; undo removes it. The label layer is never touched."""
+
+    def __init__(self, project: Project, name: str, track: Track) -> None:
+        super().__init__(f"Run model into '{name}'")
+        self.project, self.name, self.track = project, name, track
+
+    def redo(self) -> None:
+        self.project.add_prediction(self.name, self.track)
+
+    def undo(self) -> None:
+        self.project.remove_prediction(self.name)
+
+
+# ===================================================================== the dialog
+
+
+class RunModelDialog(QDialog):
+    """Weights, device, range and layer name for one run."""
+
+    def __init__(
+        self, parent: QWidget | None, project: Project, in_out: tuple[int, int] | None,
+        last_weights: str = "",
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle("Run Model")
+        self.setObjectName("runModelDialog")
+        self.n_frames, self.in_out = project.n_frames, in_out
+        form = QFormLayout()
+        form.addRow("Weights:", self._weights_row(last_weights))
+        self.device = QComboBox()
+        self.device.setObjectName("deviceCombo")
+        self.device.addItems(available_devices())
+        form.addRow("Device:", self.device)
+        form.addRow("Frames:", self._range_row())
+        self.layer = QLineEdit(unique_layer_name(project))
+        self.layer.setObjectName("layerName")
+        form.addRow("Layer name:", self.layer)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #e74c3c")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.taken = set(project.predictions)
+        self.layer.textChanged.connect(self._check)
+        self.weights_path.textChanged.connect(self._check)
+        self.weights_choice.currentIndexChanged.connect(self._check)
+        column = QVBoxLayout(self)
+        column.addLayout(form)
+        column.addWidget(self.problem)
+        column.addWidget(self.buttons)
+        self._check()
+
+    def _weights_row(self, last_weights: str) -> QWidget:
+        self.weights_choice = QComboBox()
+        self.weights_choice.setObjectName("weightsChoice")
+        self.weights_choice.addItem(f"Shipped ({DEFAULT_WEIGHTS.name})", "shipped")
+        self.weights_choice.addItem("Model file or folder…", "file")
+        self.weights_path = QLineEdit(last_weights)
+        self.weights_path.setObjectName("weightsPath")
+        self.weights_path.setPlaceholderText("model folder, model.tar.gz or checkpoint")
+        file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
+        file_button.clicked.connect(self._browse_file)
+        folder_button.clicked.connect(self._browse_folder)
+        if last_weights or not DEFAULT_WEIGHTS.exists():
+            self.weights_choice.setCurrentIndex(1)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.weights_choice)
+        layout.addWidget(self.weights_path, 1)
+        layout.addWidget(file_button)
+        layout.addWidget(folder_button)
+        return row
+
+    def _range_row(self) -> QWidget:
+        self.whole = QRadioButton(f"Whole video (0–{self.n_frames - 1})")
+        self.whole.setObjectName("wholeVideo")
+        text = "In–out range" + (
+            f" ({self.in_out[0]}–{self.in_out[1] - 1})" if self.in_out else " (none set)"
+        )
+        self.in_out_button = QRadioButton(text)
+        self.in_out_button.setObjectName("inOutRange")
+        self.in_out_button.setEnabled(self.in_out is not None)
+        group = QButtonGroup(self)
+        group.addButton(self.whole)
+        group.addButton(self.in_out_button)
+        (self.in_out_button if self.in_out else self.whole).setChecked(True)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.whole)
+        layout.addWidget(self.in_out_button)
+        return row
+
+    def _browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model file", "", MODEL_FILTER)
+        if path:
+            self.weights_path.setText(path)
+            self.weights_choice.setCurrentIndex(1)
+
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model folder")
+        if path:
+            self.weights_path.setText(path)
+            self.weights_choice.setCurrentIndex(1)
+
+    def _weights(self) -> Path | None:
+        if self.weights_choice.currentData() == "shipped":
+            return None
+        return Path(self.weights_path.text().strip()) if self.weights_path.text().strip() else None
+
+    def problem_text(self) -> str:
+        """Why Run is disabled, or "" when the choices can run."""
+        name = self.layer.text().strip()
+        use_file = self.weights_choice.currentData() == "file"
+        weights = self._weights()
+        if not name or name == "labels":
+            return "Give the layer a name (not 'labels')."
+        if name in self.taken:
+            return f"A layer named '{name}' exists already."
+        if use_file and (weights is None or not weights.exists()):
+            return "Choose a model file or folder."
+        if not use_file and not DEFAULT_WEIGHTS.exists():
+            return "No shipped weights in this installation: choose a model file."
+        return ""
+
+    def _check(self) -> None:
+        problem = self.problem_text()
+        weights = self._weights()
+        # A problem in red; else what kind of model file was chosen, as a confirmation.
+        note = problem or (describe_weights(weights) if weights is not None else "")
+        self.problem.setStyleSheet("color: #e74c3c" if problem else "")
+        self.problem.setText(note)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+
+    def settings(self) -> RunSettings:
+        start, stop = (
+            self.in_out if self.in_out_button.isChecked() and self.in_out else (0, self.n_frames)
+        )
+        return RunSettings(
+            weights=self._weights(),
+            device=self.device.currentText(),
+            start=start,
+            stop=stop,
+            layer=self.layer.text().strip(),
+        )
+
+
+# ===================================================================== running
+
+
+def run_model_dialog(window: MainWindow) -> BackgroundTask | None:
+    """Ask for the run's settings, then start it."""
+    project = window.project
+    if project is None or window.source is None:
+        window.show_error("Run Model", "Open a video or a project first.")
+        return None
+    last = str(window.settings.value(WEIGHTS_KEY, "") or "")
+    dialog = RunModelDialog(window, project, in_out_range(window), last)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    settings = dialog.settings()
+    if settings.weights is not None:
+        window.settings.setValue(WEIGHTS_KEY, str(settings.weights))
+    return run_model(window, settings)
+
+
+def run_model(
+    window: MainWindow, settings: RunSettings, predictor: Predictor | None = None
+) -> BackgroundTask | None:
+    """Predict `settings`' frames in the background; on success add the layer (undoable)."""
+    project, info = window.project, window.source.info if window.source else None
+    if project is None or info is None:
+        window.show_error("Run Model", "Open a video or a project first.")
+        return None
+    predictor = predictor or make_predictor(settings)
+
+    def work(report: Report) -> Track:
+        load = getattr(predictor, "load", None)
+        if callable(load):
+            load()  # torch and the weights load here, off the UI thread
+        with VideoReader(info.path, cache_mb=READER_CACHE_MB) as reader:
+            return predict_track(reader, predictor, settings.start, settings.stop, report)
+
+    def done(track: Track) -> None:
+        if window.project is not project:
+            return  # the project was closed or replaced meanwhile: drop the result
+        name = unique_layer_name(project, settings.layer)
+        window.undo_stack.push(AddPredictionCommand(project, name, track))
+        found = int(track.has_ball[settings.start : settings.stop].sum())
+        window.statusBar().showMessage(
+            f"Layer '{name}': ball in {found} of {settings.stop - settings.start} frames", 8000
+        )
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            window.statusBar().showMessage("Model run cancelled; nothing was changed", 5000)
+        else:
+            window.show_error("Cannot run the model", f"{type(exc).__name__}: {exc}")
+
+    return run_in_background(
+        window, f"Running {predictor.name}", work, on_success=done, on_failure=failed
+    )
