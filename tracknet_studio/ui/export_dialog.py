@@ -63,6 +63,7 @@ class ExportVideoDialog(QDialog):
         form = QFormLayout()
         self.path = QLineEdit(str(suggested))
         self.path.setObjectName("exportPath")
+        self.path.setMinimumWidth(360)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()

@@ -149,6 +149,7 @@ class RunModelDialog(QDialog):
         self.weights_path = QLineEdit(last_weights)
         self.weights_path.setObjectName("weightsPath")
         self.weights_path.setPlaceholderText("model folder, model.tar.gz or checkpoint")
+        self.weights_path.setMinimumWidth(280)
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.clicked.connect(self._browse_file)
         folder_button.clicked.connect(self._browse_folder)
@@ -216,6 +217,7 @@ class RunModelDialog(QDialog):
         return ""
 
     def _check(self) -> None:
+        self.weights_path.setEnabled(self.weights_choice.currentData() == "file")
         problem = self.problem_text()
         weights = self._weights()
         # A problem in red; else what kind of model file was chosen, as a confirmation.
