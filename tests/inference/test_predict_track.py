@@ -66,12 +66,10 @@ def test_missing_weights_are_reported_before_any_work() -> None:
         LocalPredictor(Path("/no/such/model")).load()
 
 
-torch = pytest.importorskip("torch")
-
-
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised tiny FastTrackNet (nothing is trained in tests)."""
+    torch = pytest.importorskip("torch")  # the model extra; the other tests do without it
     from tracknet.config import ModelConfig
     from tracknet.modelfile import save_model
     from tracknet.networks import build_network

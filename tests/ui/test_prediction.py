@@ -118,12 +118,10 @@ def test_cancel_leaves_the_project_unchanged(window, known_clip, qtbot) -> None:
     assert window.undo_stack.count() == 0 and not window.projects.dirty
 
 
-torch = pytest.importorskip("torch")
-
-
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised tiny FastTrackNet: the real path runs, nothing is trained."""
+    torch = pytest.importorskip("torch")  # the model extra; the other tests do without it
     from tracknet.config import ModelConfig
     from tracknet.modelfile import save_model
     from tracknet.networks import build_network
@@ -142,3 +140,18 @@ def test_the_real_local_predictor_runs_in_the_window(window, known_clip, tiny_mo
     assert labelled.tolist() == list(range(4, 20))
     assert np.isfinite(layer.confidence[4:20]).all()
     assert np.isnan(layer.confidence[:4]).all()
+
+
+def test_the_layer_is_kept_when_the_project_is_saved(window, known_clip, qtbot, tmp_path) -> None:
+    from tracknet_studio.formats.project_file import load_project
+
+    open_with_labels(window, known_clip, qtbot)
+    run_model(
+        window, RunSettings(None, "cpu", 0, FRAMES, "model"), TrackPredictor(known_clip.truth())
+    )
+    _wait_for_layer(window, "model", qtbot)
+    path = tmp_path / "rally.tnproj"
+    assert window.projects.save_to(path)
+    saved = load_project(path).project
+    assert saved.predictions["model"].equals(window.project.predictions["model"])
+    assert saved.labels.equals(window.project.labels)
