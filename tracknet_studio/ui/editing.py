@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 ADVANCE_KEY = "editing/advance_after_click"
 GRAB_SLOP = 4.0  # screen px around a marker that still grab it rather than place anew
 POSITIONED = (Visibility.VISIBLE, Visibility.HARD, Visibility.OCCLUDED)
+TIMELINE_MIN_HEIGHT = 280  # px: below this the x and y plots shrink to unreadable slivers
 
 
 @dataclass
@@ -171,6 +172,9 @@ class EditingMixin:
                 self._docks_revealed = True
                 self.timeline_dock.show()
                 self.table_dock.show()
+                # Room for x, y and both strips to be read: about 40% of the window.
+                height = max(TIMELINE_MIN_HEIGHT, int(self.height() * 0.4))
+                self.resizeDocks([self.timeline_dock], [height], Qt.Orientation.Vertical)
             project.add_listener(self._on_layers_edited)
             size = self.view.video_size()
             if not size.isEmpty():

@@ -385,6 +385,7 @@ class TimelineWidget(QWidget):
         axis = plot.getAxis("left")
         axis.setWidth(AXIS_WIDTH)
         axis.setLabel(label)
+        axis.setTickDensity(0.5)  # the plots are short: fewer, legible ticks
         return plot
 
     @property
