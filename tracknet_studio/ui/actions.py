@@ -41,7 +41,7 @@ class ActionSpec:
 
 
 # The menus in the order they appear in the menu bar.
-MENUS: tuple[str, ...] = ("File", "Edit", "View", "Playback", "Review", "Model", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Playback", "Review", "Model", "Cloud", "Help")
 
 # Columns: id, menu text, menu, handler (a method of the window), default keys, help.
 # fmt: off
@@ -163,6 +163,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Predict the ball with a model into a new prediction layer"),
     ActionSpec("model.metrics", "&Metrics Panel", "Model", "toggle_metrics_panel",
                ("Ctrl+M",), "Precision, recall and F1 of a prediction layer against the labels"),
+
+    ActionSpec("cloud.settings", "Cloud &Settings…", "Cloud", "cloud_settings_dialog", (),
+               "Where jobs run (this computer or SageMaker) and the AWS names they use"),
+    ActionSpec("cloud.jobs", "&Jobs", "Cloud", "toggle_jobs_panel", ("Ctrl+Shift+J",),
+               "Show the jobs: status, log, training curves, Stop"),
+    ActionSpec("cloud.upload", "&Upload Dataset…", "Cloud", "upload_dataset_dialog", (),
+               "Copy a dataset folder to S3 (resumes, skips files already there)", group=1),
+    ActionSpec("cloud.featurize", "&Featurize…", "Cloud", "featurize_dialog", (),
+               "Turn videos and labels into a training dataset (model/featurize.py)", group=1),
+    ActionSpec("cloud.train", "&Train…", "Cloud", "train_dialog", (),
+               "Train TrackNet on a featurized dataset (model/train.py)", group=1),
+    ActionSpec("cloud.deploy", "&Deploy Model…", "Cloud", "deploy_dialog", (),
+               "Serve a trained model from an endpoint", group=2),
+    ActionSpec("cloud.delete_endpoint", "Delete &Endpoint…", "Cloud", "delete_endpoint_dialog",
+               (), "Delete an endpoint (it is billed while in service)", group=2),
+    ActionSpec("cloud.label", "Create &Labeling Job…", "Cloud", "create_labeling_job_dialog",
+               (), "Send the video's frames to a Ground Truth work team", group=3),
+    ActionSpec("cloud.import_labeling", "&Import Labeling Job Output…", "Cloud",
+               "import_labeling_output_dialog", (),
+               "Read a finished Ground Truth job's labels from S3", group=3),
 
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "show_shortcuts", ("F1",),
                "List every action and its keys"),

@@ -35,6 +35,7 @@ from tracknet_studio.core import Project
 from tracknet_studio.formats.project_file import SUFFIX as PROJECT_SUFFIX
 
 from .actions import build_actions
+from .cloud_actions import CloudMixin
 from .dialogs import ShortcutsDialog
 from .editing import EditingMixin
 from .frame_source import FrameSource, ProviderFactory, default_provider_factory
@@ -94,7 +95,9 @@ class _DemoWorker(QObject):
         self.progress.emit(done / max(total, 1))
 
 
-class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, PredictionMixin, QMainWindow):
+class MainWindow(
+    EditingMixin, ReviewMixin, ShortcutMixin, PredictionMixin, CloudMixin, QMainWindow
+):
     """The application window. Public slots are the handlers named in the action table."""
 
     # Emitted each time a frame is painted (frame number); tests and benches wait on it.
@@ -152,6 +155,7 @@ class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, PredictionMixin, QMai
         self._init_predictions()  # ui/model_menu.py: Model menu, metrics dock
         self._init_shortcuts()
         self.project_changed.connect(self.set_editing_project)
+        self._init_cloud()  # ui/cloud_actions.py: Cloud menu, jobs dock
         self.view.setFocus()
         self._restore_geometry()
 
@@ -748,6 +752,9 @@ class MainWindow(EditingMixin, ReviewMixin, ShortcutMixin, PredictionMixin, QMai
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.projects.confirm_discard("closing"):
+            event.ignore()
+            return
+        if not self._cloud_close_ok():  # an endpoint still billed: offer to delete it
             event.ignore()
             return
         self.projects.close_project()
