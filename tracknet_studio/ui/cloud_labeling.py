@@ -1,0 +1,100 @@
+"""Cloud > Create Labeling Job… and Import Labeling Job Output… (Ground Truth).
+
+Creating a job reuses Export Labels' job-folder writer (every frame of the video, with the
+current labels as prelabels for an adjustment job), then uploads the folder and sends the
+CreateLabelingJob request (tracknet_studio.cloud.labeling). Importing reads the job's output
+manifest from S3 and applies it like File > Import Labels (one undo step, human labels kept
+unless the user says otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+from . import project_controller
+from .tasks import Report
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+NEW_JOB, ADJUSTMENT = "Label From Scratch", "Adjust Current Labels"
+
+
+def create_labeling_job_dialog(window: MainWindow) -> None:
+    from tracknet_studio.cloud.labeling import labeling_base_uri, new_labeling_job_name
+
+    from .label_io import export_labeling_job
+
+    settings = window.cloud.settings
+    if not (settings.bucket and settings.role_arn and settings.workteam_arn):
+        window.show_error(
+            "Create labeling job",
+            "Set the S3 bucket, the job role and the work team in Cloud > Settings first.",
+        )
+        return
+    answer = project_controller.choose(
+        window,
+        "Create labeling job",
+        "Send every frame of the video to your Ground Truth work team.",
+        (NEW_JOB, ADJUSTMENT, project_controller.CANCEL),
+        informative="An adjustment job shows the current labels for workers to correct.",
+    )
+    if answer == project_controller.CANCEL:
+        return
+    name = new_labeling_job_name()
+    folder = window.cloud.local.work_dir / name
+    base_uri = labeling_base_uri(settings, name)
+    adjustment = answer == ADJUSTMENT
+    export = export_labeling_job(window, folder, base_uri, adjustment)
+    if export is None:
+        return
+
+    def send(_result: Any) -> None:
+        from tracknet_studio.cloud.labeling import create_labeling_job
+
+        store = window.cloud.store
+
+        def work(report: Report) -> Any:
+            progress = lambda done, total: report(done >> 10, total >> 10)  # noqa: E731 (KiB)
+            return create_labeling_job(
+                settings, folder, name, adjustment=adjustment, store=store, progress=progress
+            )
+
+        window.cloud.start("Create labeling job", work)
+
+    export.succeeded.connect(send, Qt.ConnectionType.QueuedConnection)
+
+
+def import_labeling_output_dialog(window: MainWindow) -> None:
+    from tracknet_studio.cloud.labeling import import_labeling_output
+
+    from .label_io import apply_import
+
+    if window.project is None:
+        window.show_error("Import labeling job output", "Open the video the job was made from.")
+        return
+    done = [r for r in window.cloud.store.all() if r.kind == "labeling" and r.artifact]
+    uri, ok = QInputDialog.getText(
+        window,
+        "Import Labeling Job Output",
+        "Output manifest (S3 URI):",
+        QLineEdit.EchoMode.Normal,
+        done[0].artifact if done else "s3://",
+    )
+    uri = uri.strip()
+    if not ok or not uri.startswith("s3://"):
+        return
+    settings = window.cloud.settings
+
+    def imported(result: tuple[Any, Any]) -> None:
+        track, report = result
+        apply_import(window, track, report, uri.rsplit("/", 1)[-1])
+
+    window.cloud.start(
+        "Import labeling job output",
+        lambda _report: import_labeling_output(settings, uri),
+        imported,
+    )
