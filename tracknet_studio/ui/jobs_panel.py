@@ -178,6 +178,7 @@ class JobsPanel(QDockWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.error_label, 1)
+        buttons.addStretch()  # the button keeps its size while no error is shown
         buttons.addWidget(self.stop_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
