@@ -272,3 +272,36 @@ def test_closing_with_an_endpoint_in_service_offers_to_delete_it(
     with pytest.raises(sagemaker().exceptions.ClientError):
         sagemaker().describe_endpoint(EndpointName=record.name)
     assert cloud_actions  # the module whose question was patched through project_controller
+
+
+def test_labeling_job_status_is_followed(
+    qtbot, cloud, make_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto has no Ground Truth API: DescribeLabelingJob is built and validated by botocore
+    and answered at the before-call hook."""
+    from tracknet_studio.cloud import session as aws_session
+
+    state = {"LabelingJobStatus": "InProgress", "LabelCounters": {"TotalLabeled": 12}}
+    real_client = aws_session.client
+
+    def reply(**_kwargs):
+        return AWSResponse("https://stub", 200, {}, None), dict(state)
+
+    def client(settings, name, session=None):
+        made = real_client(settings, name, session)
+        if name == "sagemaker":
+            made.meta.events.register("before-call.sagemaker.DescribeLabelingJob", reply)
+        return made
+
+    monkeypatch.setattr(aws_session, "client", client)
+    window = make_window()
+    record = JobRecord("tn-label-1", "labeling", "sagemaker", status="Initializing")
+    follow(qtbot, window, record)
+    panel = window.cloud.panel
+    assert panel.status_text(record.name) == "InProgress"
+
+    output = cloud.s3_uri("labeling-output", "tn-label-1", "manifests/output/output.manifest")
+    state.update(LabelingJobStatus="Completed", LabelingJobOutput={"OutputDatasetS3Uri": output})
+    poll(qtbot, window)
+    assert panel.status_text(record.name) == "Completed"
+    assert window.cloud.store.get(record.name).artifact == output

@@ -87,6 +87,8 @@ class CloudController(QObject):
         return self._sagemaker
 
     def backend_for(self, record: JobRecord) -> Backend:
+        if record.kind == "labeling":
+            return LabelingJobs(self.settings, self.store)
         return self.backend(LOCAL if record.backend == LOCAL else SAGEMAKER)
 
     def ensure_panel(self, *, show: bool = True) -> JobsPanel:
@@ -232,6 +234,28 @@ class CloudController(QObject):
     def shutdown(self) -> None:
         if self.panel is not None:
             self.panel.shutdown()
+
+
+class LabelingJobs:
+    """Ground Truth jobs seen through the jobs dock's Backend protocol (no log to tail:
+    the dock shows the status, the label counters in the record and the failure reason)."""
+
+    def __init__(self, settings: CloudSettings, store: JobStore) -> None:
+        self.settings = settings
+        self.store = store
+
+    def describe(self, name: str) -> JobRecord:
+        from tracknet_studio.cloud.labeling import describe_labeling_job
+
+        return describe_labeling_job(self.settings, name, self.store)
+
+    def logs(self, name: str, since: int = 0) -> list[str]:
+        return []
+
+    def stop(self, name: str) -> None:
+        from tracknet_studio.cloud import session as aws
+
+        aws.client(self.settings, "sagemaker").stop_labeling_job(LabelingJobName=name)
 
 
 # ===================================================================== dialogs
