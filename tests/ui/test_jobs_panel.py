@@ -305,3 +305,29 @@ def test_labeling_job_status_is_followed(
     poll(qtbot, window)
     assert panel.status_text(record.name) == "Completed"
     assert window.cloud.store.get(record.name).artifact == output
+
+
+def test_featurize_runs_locally_by_default_and_a_failure_shows_why(
+    qtbot, settings: QSettings, make_window, tmp_path: Path
+) -> None:
+    """The Cloud menu's Featurize on the default (local) backend: a real featurize.py
+    subprocess, followed in the dock; an empty input folder makes it fail, with its reason."""
+    settings.setValue(JOBS_FILE_KEY, str(tmp_path / "jobs.json"))
+    window = make_window()
+    assert window.cloud.backend_name == "local"
+    empty = tmp_path / "no-clips"
+    empty.mkdir()
+    task = window.cloud.featurize(empty)
+    qtbot.waitUntil(lambda: window.cloud.panel is not None, timeout=15_000)
+    assert task.wait(15)
+    panel = window.cloud.panel
+    [record] = panel.records()
+    assert record.kind == "local-featurize" and record.backend == "local"
+
+    def failed() -> bool:
+        panel.poll_now()  # sooner than the 5 s timer; does nothing while a poll runs
+        return panel.status_text(record.name) == "Failed"
+
+    qtbot.waitUntil(failed, timeout=30_000)
+    qtbot.waitUntil(panel.failure_label.isVisible, timeout=10_000)
+    assert "exit status" in panel.failure_label.text()
