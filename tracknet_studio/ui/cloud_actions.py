@@ -223,10 +223,12 @@ class CloudController(QObject):
         if answer == CANCEL:
             return False
         if answer == DELETE:
+            # On the UI thread on purpose: the app is quitting and must not exit before
+            # DeleteEndpoint was sent (a few seconds at most, with retries).
             for record in endpoints:
                 try:
                     self.backend_for(record).delete_endpoint(record.name)
-                except Exception as exc:  # quitting goes on; say what is still billed
+                except Exception as exc:  # the window stays open: it is still billed
                     self.window.show_error("Delete endpoint", f"{record.name}: {exc}")
                     return False
         return True
