@@ -17,8 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = Path(tempfile.mkdtemp(prefix="tn-shot-"))
-os.environ["TRACKNET_DATA_DIR"] = str(ROOT / "data")  # never the user's job list
-os.environ["TRACKNET_CONFIG_DIR"] = str(ROOT / "config")
+os.environ["TRACKNET_STUDIO_DATA_DIR"] = str(ROOT / "data")  # never the user's job list
+os.environ["TRACKNET_STUDIO_CONFIG_DIR"] = str(ROOT / "config")
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "cloud")]
 
 from model._clips import make_dataset  # noqa: E402

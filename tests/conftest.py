@@ -12,22 +12,27 @@ import av
 import numpy as np
 import pytest
 
+from tracknet_studio.core.paths import CACHE_DIR_ENV, CONFIG_DIR_ENV, DATA_DIR_ENV
 from tracknet_studio.video.framecode import draw_frame_number
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep packet indexes and other caches of the test run out of the user's cache."""
-    cache = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("TRACKNET_STUDIO_CACHE_DIR")
-    os.environ["TRACKNET_STUDIO_CACHE_DIR"] = str(cache)
-    yield cache
-    if old is None:
-        os.environ.pop("TRACKNET_STUDIO_CACHE_DIR", None)
-    else:
-        os.environ["TRACKNET_STUDIO_CACHE_DIR"] = old
+def isolated_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the test run's data, settings and caches out of the user's folders (the demo
+    clip, recovery files, the job list, cloud settings, packet indexes)."""
+    root = tmp_path_factory.mktemp("user")
+    variables = {DATA_DIR_ENV: "data", CONFIG_DIR_ENV: "config", CACHE_DIR_ENV: "cache"}
+    old = {name: os.environ.get(name) for name in variables}
+    for name, folder in variables.items():
+        os.environ[name] = str(root / folder)
+    yield root
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -52,8 +52,8 @@ def env(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "TRACKNET_CONFIG_DIR": str(tmp_path / "config"),
-        "TRACKNET_DATA_DIR": str(tmp_path / "data"),
+        "TRACKNET_STUDIO_CONFIG_DIR": str(tmp_path / "config"),
+        "TRACKNET_STUDIO_DATA_DIR": str(tmp_path / "data"),
         "TRACKNET_POLL_S": "0.2",
     }
     for key, value in values.items():

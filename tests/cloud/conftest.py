@@ -63,8 +63,8 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("TRACKNET_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("TRACKNET_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRACKNET_STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACKNET_STUDIO_DATA_DIR", str(tmp_path / "data"))
     return moto_url
 
 

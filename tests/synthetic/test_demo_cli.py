@@ -10,8 +10,9 @@ from pathlib import Path
 import av
 import pytest
 
+from tracknet_studio.core.paths import DATA_DIR_ENV
 from tracknet_studio.synthetic import ClipSpec, demo
-from tracknet_studio.synthetic.demo import DATA_DIR_ENV, ensure_demo_clip
+from tracknet_studio.synthetic.demo import ensure_demo_clip
 
 CLI = Path(sys.executable).parent / "tracknet-studio"
 

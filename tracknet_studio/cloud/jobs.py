@@ -29,10 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from tracknet_studio.core.paths import data_dir
 
 from .bundle import model_source_dir
-from .settings import APP_NAME
 
 KINDS = ("processing", "training", "labeling", "endpoint", "local-featurize", "local-train")
 ACTIVE = {"InProgress", "Stopping", "Creating", "Updating", "Deleting", "Initializing", "Pending"}
@@ -117,10 +116,8 @@ class JobStore:
 
 
 def default_jobs_path() -> Path:
-    """The jobs file; TRACKNET_DATA_DIR overrides the folder (tests, portable use)."""
-    folder = os.environ.get("TRACKNET_DATA_DIR")
-    base = Path(folder) if folder else platformdirs.user_data_path(APP_NAME)
-    return base / JOBS_FILE
+    """The jobs file, in the data folder (see tracknet_studio.core.paths)."""
+    return data_dir() / JOBS_FILE
 
 
 def job_name(kind: str) -> str:

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from tracknet_studio.core.paths import cache_dir
 
 from . import session as aws
 from .bundle import BUNDLE_NAME, bundle_digest, model_source_dir, source_bundle
 from .jobs import JobRecord, JobStore, job_name, metric_definitions
-from .settings import APP_NAME, CloudSettings
+from .settings import CloudSettings
 from .transfer import split_s3_uri, upload_bytes
 
 PROCESSING_INPUT = "/opt/ml/processing/input"
@@ -74,9 +73,7 @@ def image_uri(settings: CloudSettings, scope: str, instance_type: str) -> str:
 
 
 def _image_cache_path() -> Path:
-    folder = os.environ.get("TRACKNET_STUDIO_CACHE_DIR")
-    base = Path(folder) if folder else platformdirs.user_cache_path(APP_NAME)
-    return base / "sagemaker-image-uris.json"
+    return cache_dir() / "sagemaker-image-uris.json"
 
 
 class SageMakerBackend:

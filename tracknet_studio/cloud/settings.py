@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+from tracknet_studio.core.paths import config_dir
 
 APP_NAME = "tracknet-studio"
 SETTINGS_FILE = "cloud.json"
@@ -71,10 +71,8 @@ class CloudSettings:
 
 
 def settings_path() -> Path:
-    """The settings file; TRACKNET_CONFIG_DIR overrides the folder (tests, portable use)."""
-    folder = os.environ.get("TRACKNET_CONFIG_DIR")
-    base = Path(folder) if folder else platformdirs.user_config_path(APP_NAME)
-    return base / SETTINGS_FILE
+    """The settings file, in the config folder (see tracknet_studio.core.paths)."""
+    return config_dir() / SETTINGS_FILE
 
 
 @dataclass(frozen=True)

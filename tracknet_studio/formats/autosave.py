@@ -22,7 +22,7 @@ from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 
-import platformdirs
+from tracknet_studio.core import paths
 
 from ..core.project import Project
 from .atomic import atomic_write_bytes
@@ -36,7 +36,7 @@ DEFAULT_DELAY_S = 0.5
 
 def recovery_dir() -> Path:
     """Where recovery files of never-saved projects go."""
-    return Path(platformdirs.user_data_dir("tracknet-studio", appauthor=False)) / "recovery"
+    return paths.data_dir() / "recovery"
 
 
 def recovery_path_for(

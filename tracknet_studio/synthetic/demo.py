@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import platformdirs
+from tracknet_studio.core.paths import data_dir
 
 from .clip import ClipSpec, Progress, generate_clip
 
 DEMO_SPEC = ClipSpec(width=1280, height=720, fps=30.0, frames=300, sport="tennis-hard", seed=7)
 # Bump when the generator's output changes, so users get the new clip, not a stale one.
 DEMO_VERSION = 1
-DATA_DIR_ENV = "TRACKNET_STUDIO_DATA_DIR"
-
-
-def data_dir() -> Path:
-    """The application's data folder (TRACKNET_STUDIO_DATA_DIR overrides it, for tests)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    return Path(override) if override else Path(platformdirs.user_data_dir("tracknet-studio"))
 
 
 def demo_paths() -> tuple[Path, Path]:

@@ -95,6 +95,10 @@ class CloudController(QObject):
         if self.panel is None:
             self.panel = JobsPanel(self.store, self.backend_for, self.window)
             self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.panel)
+            # A tab beside the timeline: side by side, each would get half the width.
+            timeline = getattr(self.window, "timeline_dock", None)
+            if timeline is not None:
+                self.window.tabifyDockWidget(timeline, self.panel)
             action = self.window.action_by_id.get("cloud.jobs")
             if action is not None:
                 self.panel.visibilityChanged.connect(action.setChecked)

@@ -17,20 +17,18 @@ from pathlib import Path
 
 import av
 import numpy as np
-import platformdirs
+
+from tracknet_studio.core.paths import cache_dir
 
 # Bump when the stored layout or the way it is built changes: old files are then ignored.
 INDEX_VERSION = 4
-CACHE_DIR_ENV = "TRACKNET_STUDIO_CACHE_DIR"
 _HASH_SPAN = 1 << 20  # bytes hashed at each end of the file
 _PROGRESS_STEP = 0.01
 
 
 def default_index_dir() -> Path:
-    """``$TRACKNET_STUDIO_CACHE_DIR/index`` when set, else the user cache folder."""
-    root = os.environ.get(CACHE_DIR_ENV)
-    base = Path(root) if root else Path(platformdirs.user_cache_dir("tracknet-studio"))
-    return base / "index"
+    """The packet-index folder in the cache folder (see tracknet_studio.core.paths)."""
+    return cache_dir() / "index"
 
 
 def file_fingerprint(path: Path) -> tuple[int, str]:
