@@ -30,6 +30,7 @@ from ..formats.groundtruth import (
 )
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
 from ..formats.project_file import load_project, save_project
+from ._common import ProgressBar, frame_range, image_size
 
 TARGETS = ("csv", "groundtruth", "project", "labeling-job", "adjustment-job")
 JOB_TARGETS = ("labeling-job", "adjustment-job")
@@ -48,13 +49,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=[f.value for f in CsvForm],
         help="CSV form to write (default: the source's form, else badminton)",
     )
-    p.add_argument("--normalized", type=_size, metavar="WxH", help="CSV x, y are fractions of WxH")
+    p.add_argument(
+        "--normalized", type=image_size, metavar="WxH", help="CSV x, y are fractions of WxH"
+    )
     p.add_argument(
         "--state-code-visibility",
         action="store_true",
         help="the CSV visibility column is a state code where 0 means visible",
     )
-    p.add_argument("--image-size", type=_size, metavar="WxH", help="skip positions outside WxH")
+    p.add_argument(
+        "--image-size", type=image_size, metavar="WxH", help="skip positions outside WxH"
+    )
     p.add_argument("--n-frames", type=int, help="the video's frame count (default: from --video)")
     p.add_argument("--fps", type=float, help="frame rate for the prediction form's Time column")
     p.add_argument("--layer", help="the project layer to convert (default: labels)")
@@ -70,30 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gt.add_argument("--offset", type=int, default=0, help="video frame of sequence frame 0")
     job = p.add_argument_group("Ground Truth job output (--to labeling-job|adjustment-job)")
     job.add_argument("--base-uri", help="where DST will be uploaded, e.g. s3://bucket/jobs/rally1/")
-    job.add_argument("--frames", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
+    job.add_argument("--frames", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     job.add_argument("--every", type=int, default=1, help="take every N-th frame (default 1)")
     p.set_defaults(run=run)
-
-
-def _frame_range(text: str) -> tuple[int | None, int | None]:
-    start, sep, stop = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return (int(start) if start else None, int(stop) if stop else None)
-    except ValueError:
-        message = f"expected A:B (either may be empty), got {text!r}"
-        raise argparse.ArgumentTypeError(message) from None
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
-    if width <= 0 or height <= 0:
-        raise argparse.ArgumentTypeError(f"a size must be positive, got {text!r}")
-    return width, height
 
 
 def run(args: argparse.Namespace) -> int:
@@ -218,6 +202,7 @@ def _write_job(args: argparse.Namespace, track: Track, *, adjustment: bool) -> N
 
     start, stop = args.frames or (None, None)
     frames = range(len(track))[slice(start, stop, args.every)]
+    bar = ProgressBar(len(frames))
     with VideoReader(args.video) as reader:
         write_labeling_job(
             track,
@@ -227,13 +212,6 @@ def _write_job(args: argparse.Namespace, track: Track, *, adjustment: bool) -> N
             base_uri=args.base_uri,
             job_name=args.dst.name or "tracknet-studio",
             adjustment=adjustment,
-            progress=_print_progress,
+            progress=bar,
         )
-    print(file=sys.stderr)
-
-
-def _print_progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    bar = "#" * filled + "-" * (width - filled)
-    print(f"\rframes [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+    bar.finish(len(frames))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..synthetic import SPORTS, ClipSpec, generate_clip
+from ._common import ProgressBar
 
 _FORMS = ("tennis-a", "tennis-b", "badminton")
 
@@ -51,18 +52,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _bar(done: int, total: int, started: float) -> None:
-    if done != total and done % max(1, total // 100):
-        return  # about a hundred updates per run, not one per frame
-    width = 30
-    filled = width * done // total
-    rate = done / max(time.perf_counter() - started, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:.0f} fps")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         spec = ClipSpec(
@@ -83,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"tracknet-studio demo: {e}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    progress = None if args.quiet else (lambda d, t: _bar(d, t, started))
+    bar = ProgressBar(spec.frames, enabled=not args.quiet)
     try:
         track = generate_clip(
             spec,
@@ -91,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
             args.track,
             frame_numbers=args.frame_numbers,
             track_form=args.form,
-            progress=progress,
+            progress=bar,
         )
+        bar.finish(spec.frames)
     except OSError as e:
         print(
             f"tracknet-studio demo: cannot write {e.filename or args.output}: {e.strerror}",

@@ -19,6 +19,7 @@ from ..formats.csv_tracks import read_csv
 from ..formats.errors import FormatError
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
 from ..formats.project_file import load_project
+from ._common import image_size
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="original",
         help="measure the tolerance in the video's pixels (default) or at the 512x288 input",
     )
-    p.add_argument("--size", type=_size, metavar="WxH", help="the video's size (for --space input)")
+    p.add_argument(
+        "--size", type=image_size, metavar="WxH", help="the video's size (for --space input)"
+    )
     p.add_argument("--video", type=Path, help="the video, for its size (for --space input)")
     p.add_argument(
         "--classes", type=_classes, default=(1, 2, 3),
@@ -41,14 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ignore", type=_classes, default=(), help="classes left out of every count")
     p.add_argument("--json", action="store_true", help="print one JSON object instead")
     p.set_defaults(run=run)
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
-    return width, height
 
 
 def _classes(text: str) -> tuple[int, ...]:

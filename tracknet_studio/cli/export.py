@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from ..core.project import LABELS
@@ -24,7 +23,7 @@ from ..formats.groundtruth import GtImportOptions, read_groundtruth
 from ..formats.project_file import load_project
 from ..video import VideoError, VideoReader
 from ..video.export import ExportSettings, export_video
-from .predict import ProgressBar
+from ._common import ProgressBar, even_image_size, frame_range
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,34 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--project", type=Path, help="project file: its labels and prediction layers")
     p.add_argument("--trail", type=int, default=15, metavar="N", help="trail length in frames")
-    p.add_argument("--range", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
-    p.add_argument("--size", type=_size, metavar="WxH", help="output size (even numbers)")
+    p.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
+    p.add_argument("--size", type=even_image_size, metavar="WxH", help="output size (even numbers)")
     p.add_argument("--crf", type=int, default=20, help="H.264 quality, 0..51, lower is better")
     p.add_argument("--preset", default="veryfast", help="x264 speed preset (default veryfast)")
     p.add_argument("--info", action="store_true", help="draw frame, time and speed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
-
-
-def _frame_range(text: str) -> tuple[int | None, int | None]:
-    start, sep, stop = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return (int(start) if start else None, int(stop) if stop else None)
-    except ValueError:
-        message = f"expected A:B (either may be empty), got {text!r}"
-        raise argparse.ArgumentTypeError(message) from None
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
-    if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise argparse.ArgumentTypeError(f"a size must be positive and even, got {text!r}")
-    return width, height
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             info_box=args.info,
         )
         bar = ProgressBar(0, enabled=not args.quiet)
-        result = export_video(args.video, args.output, layers, settings, progress=_progress_to(bar))
+        result = export_video(args.video, args.output, layers, settings, progress=bar)
         bar.finish(result.frames)
     except KeyboardInterrupt:
         print("\ncancelled: no file written", file=sys.stderr)
@@ -104,14 +82,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
           f"({rate:.1f} fps){audio}")  # fmt: skip
     return 0
-
-
-def _progress_to(bar: ProgressBar) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        bar.total = max(total, 1)
-        bar.update(done)
-
-    return report
 
 
 def _layers(args: argparse.Namespace, n_frames: int, size: tuple[int, int]) -> dict[str, Track]:

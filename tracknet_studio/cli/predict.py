@@ -19,6 +19,7 @@ from ..formats.csv_tracks import CsvForm, write_csv
 from ..inference import DEFAULT_WEIGHTS, LocalPredictor, clamp_range, predict_track
 from ..inference.local import SHIPPED_WEIGHTS, model_extra_installed
 from ..video import VideoError, VideoReader
+from ._common import ProgressBar, frame_range
 
 __all__ = ["DEFAULT_WEIGHTS", "SHIPPED_WEIGHTS", "register", "run"]
 READER_CACHE_MB = 16  # frames are read once, in order: a big cache would only cost memory
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--device", default="auto", help="auto (CUDA > MPS > CPU), cpu, cuda, mps")
     p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto")
-    p.add_argument("--range", type=_frame_range, metavar="A:B", help="frames A..B-1 only")
+    p.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument(
         "--form",
@@ -46,43 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
-
-
-def _frame_range(text: str) -> tuple[int | None, int | None]:
-    start, sep, stop = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return (int(start) if start else None, int(stop) if stop else None)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected A:B (either may be empty), got {text!r}"
-        ) from None
-
-
-class ProgressBar:
-    """A one-line text bar on stderr, redrawn at most ten times a second."""
-
-    def __init__(self, total: int, enabled: bool = True, width: int = 30) -> None:
-        self.total, self.enabled, self.width = max(total, 1), enabled, width
-        self.started = time.monotonic()
-        self._drawn = 0.0
-
-    def update(self, done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self._drawn < 0.1):
-            return
-        self._drawn = now
-        filled = int(self.width * done / self.total)
-        rate = done / max(now - self.started, 1e-9)
-        bar = "#" * filled + "." * (self.width - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{self.total} frames {rate:5.1f} fps")
-        sys.stderr.flush()
-
-    def finish(self, done: int) -> None:
-        self.update(done, force=True)
-        if self.enabled:
-            sys.stderr.write("\n")
 
 
 def run(args: argparse.Namespace) -> int:
