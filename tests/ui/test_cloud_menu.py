@@ -231,10 +231,15 @@ def labeling_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         arn = f"arn:aws:sagemaker:{REGION}:123456789012:labeling-job/{request['LabelingJobName']}"
         return AWSResponse("https://stub", 200, {}, None), {"LabelingJobArn": arn}
 
+    def status(**_kwargs):  # the dock follows the new job: answer its polls at once
+        answer = {"LabelingJobStatus": "InProgress", "LabelCounters": {"TotalLabeled": 0}}
+        return AWSResponse("https://stub", 200, {}, None), answer
+
     def client(settings, name, session=None):
         made = real_client(settings, name, session)
         if name == "sagemaker":
             made.meta.events.register("before-call.sagemaker.CreateLabelingJob", reply)
+            made.meta.events.register("before-call.sagemaker.DescribeLabelingJob", status)
         return made
 
     monkeypatch.setattr(aws_session, "client", client)
@@ -262,6 +267,9 @@ def test_create_labeling_job_uploads_frames_and_sends_the_request(
     record = window.cloud.store.get(name)
     assert record is not None and record.kind == "labeling"
     assert record.details["adjustment"] is True
+    panel = window.cloud.panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.status_text(name) == "InProgress", timeout=15_000)
 
 
 def test_import_labeling_output_is_one_undo_step(
