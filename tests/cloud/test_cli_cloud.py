@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,28 +15,9 @@ import pytest
 pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
 pytest.importorskip("moto", reason="moto[server] is not installed")
 
+from .conftest import SAGEMAKER_TRUST
+
 pytestmark = pytest.mark.cloud
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "sagemaker.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
@@ -62,7 +42,9 @@ def env(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
     import boto3
 
     boto3.client("s3").create_bucket(Bucket="cli-bucket")
-    boto3.client("iam").create_role(RoleName="sm", AssumeRolePolicyDocument=json.dumps(TRUST))
+    boto3.client("iam").create_role(
+        RoleName="sm", AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
+    )
     return {**os.environ}
 
 
