@@ -97,6 +97,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     fit.add_argument("--workers", type=int, default=2)
     fit.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     fit.add_argument("--no-amp", action="store_true", help="full precision on GPUs too")
+    fit.add_argument(
+        "--cpu-bf16",
+        action="store_true",
+        help="bf16 autocast on the CPU (pays on CPUs with avx512_bf16 or AMX)",
+    )
     fit.add_argument("--tolerance", type=float, default=4.0, help="px at the network input")
     fit.add_argument("--steps-per-epoch", type=int, default=None)
     fit.add_argument("--time-budget", type=float, default=None, help="seconds of training")
@@ -165,6 +170,7 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         workers=args.workers,
         threads=args.threads,
         amp=not args.no_amp,
+        cpu_bf16=args.cpu_bf16,
         tolerance=args.tolerance,
         steps_per_epoch=args.steps_per_epoch,
         time_budget=args.time_budget,

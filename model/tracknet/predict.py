@@ -188,7 +188,8 @@ class Predictor:
     (CPU only) or "auto", which takes ONNX Runtime on the CPU when it is installed (on
     this 2-core CPU it ran FastTrackNet 3-30x faster than eager torch, which neither folds
     batch norm nor copes well with busy cores) and torch elsewhere. batch_size: windows
-    per forward pass; by default 1 on the CPU and 16 on accelerators.
+    per forward pass; by default 1 on the CPU and 16 on accelerators. bf16: autocast for the
+    torch runtime; None leaves it to TorchRunner (CPUs with AMX).
     """
 
     def __init__(
@@ -199,6 +200,7 @@ class Predictor:
         runtime: Runtime = "auto",
         batch_size: int | None = None,
         tracker_factory: Callable[[], BallTracker] = BallTracker,
+        bf16: bool | None = None,
     ) -> None:
         self.config = config
         self.device = pick_device(device)
@@ -210,7 +212,7 @@ class Predictor:
         if self.runtime == "onnx":
             self._run: Callable[[np.ndarray], np.ndarray] = OnnxRunner(model, config)
         else:
-            self._run = TorchRunner(model, self.device)
+            self._run = TorchRunner(model, self.device, bf16)
         self._tracker_factory = tracker_factory
 
     def _choose_runtime(self, runtime: Runtime) -> str:

@@ -138,6 +138,8 @@ def test_device_choice_and_no_bf16_without_amx() -> None:
     assert pick_device().type in {"cuda", "mps", "cpu"}
     predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
     assert predictor._run.bf16 == cpu_has_amx()
+    forced = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", bf16=True)
+    assert forced._run.bf16 is True  # asked for (scripts/compare_networks.py scores so)
 
 
 def test_request_round_trip_keeps_frames_close_and_rgb() -> None:

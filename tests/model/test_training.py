@@ -99,3 +99,38 @@ def test_the_schedule_warms_up_decays_and_follows_the_time_budget() -> None:
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.05)
     adadelta = make_optimizer(model, TrainOptions(optimizer="adadelta"))
     assert adadelta.param_groups[0]["lr"] == 1.0
+
+
+@pytest.mark.parametrize(("cpu_bf16", "expected"), [(False, torch.float32), (True, torch.bfloat16)])
+def test_cpu_bf16_runs_the_network_in_bfloat16(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpu_bf16: bool, expected: torch.dtype
+) -> None:
+    import tracknet.training as training
+
+    data = make_dataset(tmp_path, 2, frames=12, val_fraction=0.5, noise=0.0, ball_radius=6.0)
+    dtypes: list[torch.dtype] = []
+    real_build = training.build_network
+
+    def build_and_watch(config: ModelConfig) -> torch.nn.Module:
+        model = real_build(config)
+        first_conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+        first_conv.register_forward_hook(lambda _m, _i, out: dtypes.append(out.dtype))
+        return model
+
+    monkeypatch.setattr(training, "build_network", build_and_watch)
+    options = TrainOptions(
+        epochs=1, batch_size=4, workers=0, threads=1, steps_per_epoch=2, cpu_bf16=cpu_bf16,
+        augment=Augment.none(), crop=(48, 80), crop_ball=1.0,
+    )  # fmt: skip
+    threads = torch.get_num_threads()
+    try:
+        result = train(
+            TINY, load_clips(data, "train"), load_clips(data, "val"), options,
+            model_dir=tmp_path / "model", log=lambda _line: None,
+        )  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+    assert dtypes and set(dtypes) == {expected}  # training steps and validation alike
+    assert torch.isfinite(torch.tensor(result.epochs[0].train_loss))
+    model, _config = load_model(tmp_path / "model")
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay fp32
