@@ -5,7 +5,8 @@ Everything is measured in this run, on this machine:
 1. CPU peak: fp32 GFLOP/s of a large matmul (the roofline every network is held against);
 2. per network (TrackNetV2, the fast one): FLOPs per frame (torch's FLOP counter) and the
    frames/s limit that peak allows, beside measured frames/s with fp32 torch, ONNX Runtime,
-   and bf16 autocast only where the CPU has AMX (skipped, and said so, elsewhere);
+   and bf16 autocast where the CPU has native bf16 (AMX, or AVX-512 BF16 without AMX, where
+   the predictor itself keeps fp32; skipped, and said so, elsewhere);
 3. end-to-end `predict` frames/s on a generated 720p clip: decode (VideoReader), resize,
    network, post-processing, tracker (goal for the fast network: >= 30 on 2 cores);
 4. peak memory (max RSS of a fresh process) predicting a long clip against a short one
@@ -13,8 +14,9 @@ Everything is measured in this run, on this machine:
    here; streaming means the two should match);
 5. featurized dataset bytes per frame against the seed's 6.5 MB;
 6. F1 of the shipped weights on the held-out synthetic test clips (goal >= 0.95 at 4 px);
-7. TrackNetV2 under the same recipe: its training step cost, and what that makes of the
-   shipped recipe's budget on this CPU.
+7. TrackNetV2 against the fast network: their training step costs (fp32, and bf16 where
+   the CPU has it), and the held-out F1 of both under one recipe as recorded by
+   scripts/compare_networks (docs/model-comparison.json; too long to train in a benchmark).
 
     .venv/bin/python bench/bench_model.py [--quick] [--work DIR]
 """
@@ -40,14 +42,17 @@ from model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
 from tracknet.heatmap import focal_bce  # noqa: E402
 from tracknet.networks import build_network, count_parameters  # noqa: E402
-from tracknet.predict import OnnxRunner, TorchRunner, cpu_has_amx  # noqa: E402
+from tracknet.predict import OnnxRunner, TorchRunner, cpu_flags, cpu_has_amx  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
 
 SEED_BYTES_PER_FRAME = 6.5e6
 ARCHES = ("fasttracknet", "tracknetv2")
-RECIPE_STEPS = 1400  # scripts/train_shipped_weights.py: 14 epochs of 100 steps
+# bf16 is measured where the CPU computes it natively: AMX (where the predictor turns it on)
+# or AVX-512 BF16 (where the predictor does not, and this benchmark shows whether it should).
+NATIVE_BF16 = bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
+COMPARISON = ROOT / "docs" / "model-comparison.json"
 
 
 def peak_gflops(size: int = 2048, repeats: int = 5) -> float:
@@ -103,7 +108,7 @@ def section_speed(peak: float, quick: bool) -> dict[str, dict]:
             )
         except ImportError:
             row["onnx_fps"] = None
-        if cpu_has_amx():
+        if NATIVE_BF16:
             row["torch_bf16_fps"] = (
                 time_runner(
                     TorchRunner(model, torch.device("cpu"), bf16=True), config, batch, seconds
@@ -114,7 +119,11 @@ def section_speed(peak: float, quick: bool) -> dict[str, dict]:
             row["torch_bf16_fps"] = None
         results[arch] = row
         onnx = f"{row['onnx_fps']:.1f}" if row["onnx_fps"] else "n/a"
-        bf16 = f"{row['torch_bf16_fps']:.1f}" if row["torch_bf16_fps"] else "skipped (no AMX)"
+        bf16 = (
+            f"{row['torch_bf16_fps']:.1f} ({'AMX' if cpu_has_amx() else 'avx512_bf16, no AMX'})"
+            if row["torch_bf16_fps"]
+            else "skipped (no native bf16)"
+        )
         print(
             f"{arch:>13}: {row['params'] / 1e6:.2f} M params, {row['gflops_per_frame']:.2f} "
             f"GFLOP/frame -> limit {limit:.1f} fps at peak; torch fp32 {row['torch_fp32_fps']:.1f}"
@@ -234,34 +243,51 @@ def section_accuracy(work: Path, weights: Path, quick: bool) -> dict | None:
 
 
 def section_tracknetv2_training() -> None:
-    print("\n== 7. TrackNetV2 with the shipped recipe (32 crops of 64x128 per step) ==")
-    rates = {}
+    print("\n== 7. TrackNetV2 against the fast network, one recipe (16 crops of 64x128) ==")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the recipe trains: more oversubscribe a busy 2-core CPU
+    rates: dict[tuple[str, bool], float] = {}
     for arch in ARCHES:
-        config = ModelConfig(arch=arch)
-        model = build_network(config)
-        optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
-        x, y = torch.rand(32, 9, 64, 128), torch.zeros(32, 3, 64, 128)
-        times = []
-        for _ in range(3 if arch == "fasttracknet" else 2):
-            started = time.perf_counter()
-            loss = focal_bce(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            times.append(time.perf_counter() - started)
-        rates[arch] = min(times)
-        print(f"{arch:>13}: {min(times):.2f} s per step (1 thread)")
+        for bf16 in (False, True) if NATIVE_BF16 else (False,):
+            rates[arch, bf16] = training_step_seconds(arch, bf16)
+        cost = ", ".join(f"{'bf16' if b else 'fp32'} {s:.2f} s" for (a, b), s in rates.items()
+                         if a == arch)  # fmt: skip
+        print(f"{arch:>13}: per training step (1 thread): {cost}")
     torch.set_num_threads(threads)
-    ratio = rates["tracknetv2"] / rates["fasttracknet"]
-    hours = RECIPE_STEPS * rates["tracknetv2"] / 3600
-    print(
-        f"TrackNetV2 steps cost {ratio:.0f}x the fast network's: the shipped recipe's "
-        f"{RECIPE_STEPS} steps would take about {hours:.0f} hours for TrackNetV2 on this CPU, so no"
-        " same-recipe TrackNetV2 F1 is reported here (it needs a GPU run of model/train.py"
-        " --arch tracknetv2 with the recipe in scripts/train_shipped_weights.py)."
-    )
+    if not COMPARISON.is_file():
+        print("no comparison recorded: run scripts/compare_networks")
+        return
+    recorded = json.loads(COMPARISON.read_text())
+    print(f"recorded by scripts/compare_networks ({COMPARISON.relative_to(ROOT)}):")
+    for arch, r in recorded.items():
+        print(
+            f"{arch:>13}: held-out F1 {r['input']['f1']:.4f} (4 px input), "
+            f"{r['original']['f1']:.4f} (original); {r['steps']} steps in "
+            f"{r['train_minutes']:.0f} min"
+        )
+    if set(recorded) == set(ARCHES):
+        gap = 100 * (
+            recorded["tracknetv2"]["input"]["f1"] - recorded["fasttracknet"]["input"]["f1"]
+        )
+        print(f"TrackNetV2 - fast network: {gap:+.2f} F1 points (goal: at most +1)")
+
+
+def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:
+    """Best of a few AdamW steps on random 64x128 crops."""
+    model = build_network(ModelConfig(arch=arch))
+    optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
+    x, y = torch.rand(batch, 9, 64, 128), torch.zeros(batch, 3, 64, 128)
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            pred = model(x)
+        loss = focal_bce(pred.float(), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - started)
+    return min(times)
 
 
 def main() -> int:

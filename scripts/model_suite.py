@@ -107,14 +107,19 @@ class HeldOut:
         return out
 
 
-def score_held_out(weights: Path, videos: list[Path], tolerance: float = 4.0) -> HeldOut:
-    """Predict every video with the shared streaming predictor and count against its CSV."""
+def score_held_out(
+    weights: Path, videos: list[Path], tolerance: float = 4.0, **predictor_options
+) -> HeldOut:
+    """Predict every video with the shared streaming predictor and count against its CSV.
+
+    `predictor_options` go to tracknet.predict.Predictor (runtime, bf16).
+    """
     import av
     from tracknet.modelfile import load_model
     from tracknet.predict import Predictor
 
     model, config = load_model(weights, "cpu")
-    predictor = Predictor(model, config, device="cpu")
+    predictor = Predictor(model, config, device="cpu", **predictor_options)
     total_input, total_original = Counts(), Counts()
     frames, started = 0, time.monotonic()
     for video in videos:

@@ -54,16 +54,21 @@ class FramePrediction:
 # ---------------------------------------------------------------------------- devices
 
 
-def cpu_has_amx() -> bool:
-    """Whether this CPU has AMX bf16 tiles, the only CPUs where bf16 inference pays off."""
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:
                 if line.startswith("flags"):
-                    return "amx_bf16" in line.split()
+                    return set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return False
+    return set()
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX bf16 tiles, the only CPUs where bf16 inference pays off."""
+    return "amx_bf16" in cpu_flags()
 
 
 def pick_device(preferred: str = "auto") -> torch.device:
