@@ -70,8 +70,9 @@ def create_labeling_job_dialog(window: MainWindow) -> None:
 
 def import_labeling_output_dialog(window: MainWindow) -> None:
     from tracknet_studio.cloud.labeling import import_labeling_output
+    from tracknet_studio.formats.groundtruth import GtImportOptions
 
-    from .label_io import apply_import
+    from .label_io import apply_import, video_size
 
     if window.project is None:
         window.show_error("Import labeling job output", "Open the video the job was made from.")
@@ -88,6 +89,9 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
     if not ok or not uri.startswith("s3://"):
         return
     settings = window.cloud.settings
+    # The video's frame count and size, as File > Import Labels passes them: frames beyond
+    # the video are then counted in the report instead of disappearing.
+    options = GtImportOptions(n_frames=window.project.n_frames, image_size=video_size(window))
 
     def imported(result: tuple[Any, Any]) -> None:
         track, report = result
@@ -95,6 +99,6 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
 
     window.cloud.start(
         "Import labeling job output",
-        lambda _report: import_labeling_output(settings, uri),
+        lambda _report: import_labeling_output(settings, uri, options),
         imported,
     )

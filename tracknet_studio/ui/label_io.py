@@ -143,8 +143,7 @@ def import_labels(window: MainWindow, path: Path) -> bool:
     project = window.project
     if project is None:
         return False
-    info = window.source.info if window.source is not None else None
-    size = (int(info.width), int(info.height)) if info is not None else None
+    size = video_size(window)
     try:
         if path.is_dir() or path.suffix.lower() == ".manifest":
             result = _read_groundtruth(window, path, project.n_frames, size)
@@ -157,6 +156,12 @@ def import_labels(window: MainWindow, path: Path) -> bool:
         return False
     track, report = result
     return apply_import(window, track, report, path.name)
+
+
+def video_size(window: MainWindow) -> tuple[int, int] | None:
+    """(width, height) of the open video, if one is open."""
+    info = window.source.info if window.source is not None else None
+    return (int(info.width), int(info.height)) if info is not None else None
 
 
 def _read_csv(
@@ -198,6 +203,13 @@ def apply_import(window: MainWindow, track: Track, report: ImportReport, name: s
     """Write the imported track's labeled frames into the labels as one undo step."""
     labels = window.project.labels
     frames = track.labeled_frames()
+    beyond = frames[frames >= len(labels)]  # readers given n_frames have counted these already
+    report.skip_many(
+        f"frame beyond the video's last frame {len(labels) - 1}",
+        [f"frame {n}" for n in beyond[: report.MAX_EXAMPLES]],
+        len(beyond),
+    )
+    report.imported -= len(beyond)
     frames = frames[frames < len(labels)]
     human = frames[labels.source[frames] == Source.HUMAN]
     replace_human = False
