@@ -5,24 +5,34 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tracknet.metrics import (
+    NOT_COUNTED,
+    OUTCOMES,
     Counts,
     Outcome,
-    classify,
     count_frames,
     describe,
     evaluate,
     evaluate_tracks,
+    frame_outcomes,
 )
 
 NAN = float("nan")
 
 
 def test_every_category_of_a_single_frame() -> None:
-    assert classify((10, 10), (13, 14), tolerance=5) is Outcome.TP  # distance exactly 5
-    assert classify((10, 10), (13, 14.1), tolerance=5) is Outcome.FP1
-    assert classify((10, 10), None, tolerance=5) is Outcome.FP2
-    assert classify(None, (10, 10), tolerance=5) is Outcome.FN
-    assert classify(None, None, tolerance=5) is Outcome.TN
+    codes = frame_outcomes(
+        [True, True, True, False, False, True],
+        [(10, 10), (10, 10), (10, 10), (NAN, NAN), (NAN, NAN), (10, 10)],
+        [1, 2, 0, 3, 0, 3],
+        [(13, 14), (13, 14.1), (NAN, NAN), (10, 10), (NAN, NAN), (NAN, NAN)],
+        tolerance=5,
+        ignore_classes={3},
+    )
+    expected = [Outcome.TP, Outcome.FP1, Outcome.FP2, None, Outcome.TN, None]  # distance 5: TP
+    assert [OUTCOMES[c] if c != NOT_COUNTED else None for c in codes] == expected
+    assert Counts.from_codes(codes) == Counts(tp=1, fp1=1, fp2=1, fn=0, tn=1)
+    missed = frame_outcomes([False], [(NAN, NAN)], [1], [(10, 10)])
+    assert OUTCOMES[missed[0]] is Outcome.FN
 
 
 def test_metrics_of_hand_counted_frames() -> None:
