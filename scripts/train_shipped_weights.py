@@ -49,18 +49,34 @@ RECIPE = [
     "--jitter", "0.8",
     "--mixup", "0.1",
     "--steps-per-epoch", "100",
-    "--epochs", "14",
+    "--epochs", "30",
     "--val-every", "3",
     "--workers", "1",
     "--threads", "1",
     "--seed", "0",
+    "--cpu-bf16",
 ]  # fmt: skip
+FLAGS = {"--cpu-bf16"}  # the options of RECIPE without a value
+
+
+def recipe_with(changes: dict[str, str | None]) -> list[str]:
+    """RECIPE with some options' values replaced (a value of None drops the option)."""
+    out, tokens = [], iter(RECIPE)
+    for token in tokens:
+        takes_value = token not in FLAGS
+        value = next(tokens) if takes_value else None
+        if token in changes:
+            if changes[token] is None:
+                continue
+            value = changes[token]
+        out += [token] if not takes_value else [token, str(value)]
+    return out
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", type=Path, default=ROOT / "build" / "model-suite")
-    p.add_argument("--budget", type=float, default=20 * 60, help="seconds of training")
+    p.add_argument("--budget", type=float, default=45 * 60, help="seconds of training")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--dest", type=Path, default=DESTINATION)
     p.add_argument(
