@@ -423,6 +423,7 @@ def train(
     store = CheckpointStore(checkpoint_dir, options.keep_checkpoints) if checkpoint_dir else None
 
     start_epoch, best = 1, {"epoch": None, "f1": None, "state": None}
+    history: list[EpochResult] = []
     if store is not None and (latest := store.latest()) is not None:
         state = store.load(latest)
         _unwrap(model).load_state_dict(state[CHECKPOINT_MODEL_KEY])
@@ -430,6 +431,8 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
         start_epoch = int(state["epoch"]) + 1
+        # The epochs before the stop, so history.json covers the whole run.
+        history = [EpochResult(**epoch) for epoch in state.get("history", [])]
         if state.get("best_f1") is not None:
             best = {
                 "epoch": state["best_epoch"],
@@ -443,7 +446,6 @@ def train(
         f"{steps} steps/epoch of {options.batch_size}, epochs {start_epoch}..{options.epochs}"
     )
 
-    history: list[EpochResult] = []
     for epoch in range(start_epoch, options.epochs + 1):
         epoch_start = time.monotonic()
         loss = train_one_epoch(model, loader, optimizer, scheduler, scaler, ctx, options, epoch)
@@ -460,7 +462,8 @@ def train(
         history.append(result)
         say(format_epoch_line(result))
         if ctx.is_main and store is not None:
-            store.save(epoch, _checkpoint(model, optimizer, scheduler, scaler, config, epoch, best))
+            state = _checkpoint(model, optimizer, scheduler, scaler, config, epoch, best)
+            store.save(epoch, state | {"history": [asdict(r) for r in history]})
         if ctx.distributed:
             torch.distributed.barrier()
         if last:
