@@ -71,7 +71,6 @@ def score(arch: str, run_dir: Path, test_videos: list[Path]) -> dict:
     cached = run_dir / "held_out.json"
     if cached.is_file():
         return json.loads(cached.read_text())
-    torch.set_num_threads(1)
     held_out = score_held_out(run_dir / "model", test_videos, **SCORING)
     model, config = load_model(run_dir / "model", "cpu")
     history = json.loads((run_dir / "output" / "history.json").read_text())
@@ -120,6 +119,12 @@ def write_report(results: dict[str, dict], args: argparse.Namespace) -> None:
             f"space: the fast network is {within} one point of TrackNetV2.\n"
         )
     counts = "\n".join(f"{arch}:\n" + "\n".join(r["lines"]) for arch, r in results.items())
+    # What happened to a run that the figures do not say (a stop and resume, say).
+    notes = [
+        f"- {arch}: {(args.work / arch / 'NOTE.md').read_text().strip()}"
+        for arch in results
+        if (args.work / arch / "NOTE.md").is_file()
+    ]
     text = f"""# TrackNetV2 against the fast network on the synthetic benchmark
 
 Made by `scripts/compare_networks` ({time.strftime("%Y-%m-%d")}, {platform.machine()},
@@ -139,6 +144,8 @@ Counts:
 ```
 {counts}
 ```
+
+{chr(10).join(notes)}
 
 This recipe is shorter than the shipped weights' (batch 16 against 32, 1400 steps against
 3000): it is what TrackNetV2 can be given on a 2-core CPU. A GPU run of the same command

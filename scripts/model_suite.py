@@ -16,22 +16,10 @@ from pathlib import Path
 import numpy as np
 from tracknet.metrics import Counts, describe, evaluate
 
-from tracknet_studio.synthetic import SyntheticTrack, benchmark_specs, generate_clip
+from tracknet_studio.synthetic import benchmark_specs, generate_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURIZE = ROOT / "model" / "featurize.py"
-
-
-def write_canonical_csv(track: SyntheticTrack, path: Path) -> None:
-    """`Frame,Visibility,X,Y` with visibility 0..3: the label table featurize reads."""
-    lines = ["Frame,Visibility,X,Y"]
-    for n in range(len(track)):
-        vis = int(track.visibility[n])
-        if vis > 0 and np.isfinite(track.x[n]):
-            lines.append(f"{n},{vis},{track.x[n]:.3f},{track.y[n]:.3f}")
-        else:
-            lines.append(f"{n},0,0,0")
-    path.write_text("\n".join(lines) + "\n")
 
 
 def generate_suite(split: str, folder: Path, frames: int) -> list[Path]:
@@ -45,7 +33,7 @@ def generate_suite(split: str, folder: Path, frames: int) -> list[Path]:
         if not (video.is_file() and labels.is_file()):
             started = time.monotonic()
             track = generate_clip(spec, video)
-            write_canonical_csv(track, labels)
+            track.write_label_table(labels)
             print(
                 f"generated {video.name} ({spec.sport}, {spec.width}x{spec.height}, "
                 f"{frames} frames) in {time.monotonic() - started:.1f} s",

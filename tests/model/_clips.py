@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from tracknet_studio.synthetic import ClipSpec, generate_clip
-
-
-def write_canonical_csv(track, path: Path) -> None:
-    """`Frame,Visibility,X,Y` with visibility 0..3, as featurize reads it."""
-    lines = ["Frame,Visibility,X,Y"]
-    for n in range(len(track)):
-        vis = int(track.visibility[n])
-        if vis > 0 and np.isfinite(track.x[n]):
-            lines.append(f"{n},{vis},{track.x[n]:.3f},{track.y[n]:.3f}")
-        else:
-            lines.append(f"{n},0,0,0")
-    path.write_text("\n".join(lines) + "\n")
 
 
 def make_clips(
@@ -31,7 +17,7 @@ def make_clips(
         options = {"players": 0, **spec_options}
         spec = ClipSpec(width=size[0], height=size[1], frames=frames, seed=seed + i, **options)
         track = generate_clip(spec, folder / f"clip{i}.mp4")
-        write_canonical_csv(track, folder / f"clip{i}.csv")
+        track.write_label_table(folder / f"clip{i}.csv")
         tracks.append(track)
     return tracks
 

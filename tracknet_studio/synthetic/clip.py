@@ -110,6 +110,17 @@ class SyntheticTrack:
             source=np.full(len(self), Source.IMPORTED, np.int8),
         )
 
+    def write_label_table(self, path: str | PathLike[str]) -> None:
+        """`Frame,Visibility,X,Y` with every visibility class 0..3: the label table that
+        model/featurize.py reads (the 0/1 badminton CSV form would lose hard and occluded)."""
+        lines = ["Frame,Visibility,X,Y"]
+        for n, (vis, x, y) in enumerate(zip(self.visibility.tolist(), self.x, self.y, strict=True)):
+            if vis > 0 and np.isfinite(x):
+                lines.append(f"{n},{vis},{x:.3f},{y:.3f}")
+            else:
+                lines.append(f"{n},0,0,0")
+        Path(path).write_text("\n".join(lines) + "\n")
+
     def equals(self, other: SyntheticTrack) -> bool:
         return all(
             np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True)
