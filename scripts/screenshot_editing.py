@@ -4,41 +4,26 @@ scripts/screenshot); usage: `.venv/bin/python scripts/screenshot_editing.py OUT.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSettings, QTimer
+from PySide6.QtCore import QPointF, QTimer
+from screenshot_support import capture_screen, demo_window, label_with_truth
 
 from tracknet_studio.core import Source, Track
 from tracknet_studio.core.interpolate import interpolate
-from tracknet_studio.formats import read_csv
-from tracknet_studio.synthetic import ensure_demo_clip
-from tracknet_studio.ui.app import create_application
-from tracknet_studio.ui.main_window import MainWindow
 
 FRAME = 96  # the ball in flight
 OUT = sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot-editing.png"
 
-app = create_application(sys.argv[:1])
-settings = QSettings("/tmp/tracknet-screenshot-editing.ini", QSettings.Format.IniFormat)
-settings.clear()
-settings.setValue("autosave/enabled", False)
-window = MainWindow(settings=settings)
-window.setGeometry(0, 0, 1280, 800)
-window.show()
-video, csv = ensure_demo_clip()
+app, window, video, csv = demo_window("editing")
 state = {"done": False}
 
 
 def fill_project(project) -> None:
-    truth, _report = read_csv(csv)
-    n = min(len(truth), project.n_frames)
+    n = label_with_truth(project, csv)
     frames = np.arange(n)
-    cols = truth.columns()
     labels = project.labels
-    labels.update(frames, **{k: cols[k][:n] for k in ("x", "y", "visibility", "event")},
-                  source=Source.HUMAN)  # fmt: skip
     # A stretch left for interpolation, so the strip and the overlay show interpolated frames.
     labels.clear(np.arange(80, 92))
     labels.apply(interpolate(labels, "ballistic").after)
@@ -55,8 +40,7 @@ def fill_project(project) -> None:
 
 
 def capture() -> None:
-    window.view.setFocus()
-    subprocess.run(["import", "-window", "root", OUT], check=True)
+    capture_screen(window, OUT)
     state["done"] = True
     app.quit()
 

@@ -8,18 +8,12 @@ with the shipped weights (resources/weights/). Run under X (see scripts/screensh
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import replace
 
-import numpy as np
-from PySide6.QtCore import QPointF, QSettings, QTimer
+from PySide6.QtCore import QPointF, QTimer
+from screenshot_support import capture_screen, demo_window, label_with_truth
 
-from tracknet_studio.core import Source
-from tracknet_studio.formats import read_csv
-from tracknet_studio.synthetic import ensure_demo_clip
-from tracknet_studio.ui.app import create_application
-from tracknet_studio.ui.main_window import MainWindow
 from tracknet_studio.ui.prediction import RunSettings, run_model
 
 FRAME = 96  # the ball in flight
@@ -27,14 +21,7 @@ TRAIL_FRAME = 26  # just after the shipped model lost the ball for a few frames
 TRAIL = "docs/screenshot-predictions.png"
 METRICS = "docs/screenshot-metrics.png"
 
-app = create_application(sys.argv[:1])
-settings = QSettings("/tmp/tracknet-screenshot-predictions.ini", QSettings.Format.IniFormat)
-settings.clear()
-settings.setValue("autosave/enabled", False)
-window = MainWindow(settings=settings)
-window.setGeometry(0, 0, 1280, 800)
-window.show()
-video, csv = ensure_demo_clip()
+app, window, video, csv = demo_window("predictions")
 state: dict[str, bool] = {}
 
 
@@ -42,11 +29,7 @@ def on_project(project) -> None:
     if project is None or state.get("filled"):
         return
     state["filled"] = True
-    truth, _report = read_csv(csv)
-    n = min(len(truth), project.n_frames)
-    cols = truth.columns()
-    project.labels.update(np.arange(n), **{k: cols[k][:n] for k in ("x", "y", "visibility")},
-                          source=Source.HUMAN)  # fmt: skip
+    label_with_truth(project, csv, ("x", "y", "visibility"))
     window.undo_stack.clear()
     task = run_model(window, RunSettings(None, "auto", 0, project.n_frames, "fasttracknet"))
     task.succeeded.connect(lambda _track: QTimer.singleShot(300, show_trail))
@@ -79,9 +62,7 @@ def show_metrics() -> None:
 
 
 def capture(path: str, then) -> None:
-    window.view.setFocus()
-    subprocess.run(["import", "-window", "root", path], check=True)
-    print("wrote", path)
+    capture_screen(window, path)
     state[path] = True
     then()
 
