@@ -4,7 +4,11 @@ The dataset is the model tests' easy synthetic one (4 clips featurized by model/
 the job is LocalBackend's model/train.py subprocess, so the log and the curves are real. The
 view is frozen once the given number of epochs is plotted, while the job still runs.
 
-Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot_jobs.py [EPOCHS_SHOWN]
+Run under X like the other screenshots (see scripts/screenshot), so the window has the
+application's style and an active palette:
+
+    Xvfb :97 -screen 0 1280x800x24 &
+    DISPLAY=:97 QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshot_jobs.py [EPOCHS_SHOWN]
 """
 
 from __future__ import annotations
@@ -19,14 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = Path(tempfile.mkdtemp(prefix="tn-shot-"))
 os.environ["TRACKNET_STUDIO_DATA_DIR"] = str(ROOT / "data")  # never the user's job list
 os.environ["TRACKNET_STUDIO_CONFIG_DIR"] = str(ROOT / "config")
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "cloud")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "cloud"), str(REPO / "scripts")]
 
 from model._clips import make_dataset  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from screenshot_support import capture_screen  # noqa: E402
 from test_local_backend import write_clip  # noqa: E402
 
 from tracknet_studio.cloud.jobs import JobStore, LocalBackend  # noqa: E402
+from tracknet_studio.ui.app import create_application  # noqa: E402
 from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY  # noqa: E402
 from tracknet_studio.ui.main_window import MainWindow  # noqa: E402
 
@@ -63,12 +69,12 @@ def main(epochs_shown: int) -> None:
     data = make_dataset(ROOT / "ds", 4, frames=40, val_fraction=0.25, noise=0.0, ball_radius=6.0)
     store = JobStore(ROOT / "data" / "jobs.json")
 
-    app = QApplication([])
+    app = create_application(sys.argv[:1])
     settings = QSettings(str(ROOT / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue(JOBS_FILE_KEY, str(store.path))
     settings.setValue("autosave/recovery_dir", str(ROOT / "recovery"))
     window = MainWindow(settings=settings)
-    window.resize(1280, 900)
+    window.setGeometry(0, 0, 1280, 800)
     window.show()
     window.open_video(clips / "rally0.mp4")
     window.cloud.local = backend = LocalBackend(store, ROOT / "work", sys.executable)
@@ -87,7 +93,7 @@ def main(epochs_shown: int) -> None:
     spin(app, 1.0)
     points = panel.metric_points(record.name)["train:loss"]
     print(panel.record(record.name).status, f"{len(points)} epochs plotted")
-    window.grab().save(str(REPO / "docs" / "screenshot-jobs.png"))
+    capture_screen(window, str(REPO / "docs" / "screenshot-jobs.png"))
     panel.shutdown()
     backend.stop(record.name)
 

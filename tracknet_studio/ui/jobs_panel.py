@@ -162,7 +162,8 @@ class JobsPanel(QDockWidget):
 
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("jobMetrics")
-        self.plots.setBackground("w")
+        # pyqtgraph's dark background, like the timeline and the metrics plot: a white
+        # panel glared out of the dark window.
         self.loss_plot = self.plots.addPlot(row=0, col=0, title="Training loss")
         self.f1_plot = self.plots.addPlot(row=0, col=1, title="Validation F1")
         for plot in (self.loss_plot, self.f1_plot):
@@ -170,10 +171,10 @@ class JobsPanel(QDockWidget):
             plot.showGrid(x=True, y=True, alpha=0.3)
         self.f1_plot.setYRange(0, 1)
         self.loss_curve = self.loss_plot.plot(
-            pen=pg.mkPen("#2c7fb8", width=2), symbol="o", symbolSize=5, symbolBrush="#2c7fb8"
+            pen=pg.mkPen("#4aa3df", width=2), symbol="o", symbolSize=5, symbolBrush="#4aa3df"
         )
         self.f1_curve = self.f1_plot.plot(
-            pen=pg.mkPen("#31a354", width=2), symbol="o", symbolSize=5, symbolBrush="#31a354"
+            pen=pg.mkPen("#2ecc71", width=2), symbol="o", symbolSize=5, symbolBrush="#2ecc71"
         )
 
         buttons = QHBoxLayout()
