@@ -148,8 +148,8 @@ Counts:
 {chr(10).join(notes)}
 
 This recipe is shorter than the shipped weights' (batch 16 against 32, 1400 steps against
-3000): it is what TrackNetV2 can be given on a 2-core CPU. A GPU run of the same command
-with more epochs would tell whether TrackNetV2 pulls ahead with more training.
+3000): it is what TrackNetV2 can be given on a 2-core CPU. A GPU run with the shipped
+recipe would compare both networks at full length.
 """
     (DOCS / "model-comparison.md").write_text(text)
     figures = {a: {k: v for k, v in r.items() if k != "lines"} for a, r in results.items()}
