@@ -123,6 +123,7 @@ class FastTrackNet(nn.Module):
         base: int = 32,
         quarter_blocks: int = 2,
         dilations: Sequence[int] = (1, 2, 4, 8),
+        full_res: int = 0,
     ) -> None:
         super().__init__()
         c = base
@@ -141,7 +142,13 @@ class FastTrackNet(nn.Module):
         # 1x1 then depthwise: a full 3x3 here, at half resolution, cost more than the
         # whole encoder.
         self.fuse_half = nn.Sequential(conv_bn_relu(2 * c + c, c, 1), SeparableResidual(c))
-        self.head = nn.Conv2d(c, out_channels, 1)
+        # full_res > 0: a few channels at the input's resolution, fused before the head, so
+        # the heatmap is placed from full-resolution edges rather than upsampled from 1/2.
+        self.full_res = full_res
+        if full_res:
+            self.stem_full = conv_bn_relu(in_channels, full_res, 3)
+            self.fuse_full = conv_bn_relu(c + full_res, full_res, 1)
+        self.head = nn.Conv2d(full_res or c, out_channels, 1)
         init_head(self.head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -150,6 +157,9 @@ class FastTrackNet(nn.Module):
         y = self.context(quarter)
         y = self.fuse_quarter(torch.cat([_upsample(y), quarter], dim=1))
         y = self.fuse_half(torch.cat([_upsample(y), half], dim=1))
+        if self.full_res:
+            y = self.fuse_full(torch.cat([_upsample(y), self.stem_full(x)], dim=1))
+            return torch.sigmoid(self.head(y))
         logits = functional.interpolate(
             self.head(y), scale_factor=2.0, mode="bilinear", align_corners=False
         )

@@ -15,9 +15,12 @@ def test_tracknetv2_has_the_published_parameter_count() -> None:
     assert count_parameters(TrackNetV2(9, 3)) == pytest.approx(11.3e6, rel=0.02)
 
 
-@pytest.mark.parametrize("arch", ["tracknetv2", "fasttracknet"])
-def test_output_is_one_probability_map_per_output_frame(arch: str) -> None:
-    kwargs = {"base": 4}
+@pytest.mark.parametrize(
+    ("arch", "kwargs"),
+    [("tracknetv2", {"base": 4}), ("fasttracknet", {"base": 4}),
+     ("fasttracknet", {"base": 4, "full_res": 4})],
+)  # fmt: skip
+def test_output_is_one_probability_map_per_output_frame(arch: str, kwargs: dict) -> None:
     config = ModelConfig(arch=arch, height=32, width=64, arch_kwargs=kwargs)
     model = build_network(config).eval()
     with torch.no_grad():
@@ -52,10 +55,14 @@ def test_config_round_trips_through_json(tmp_path) -> None:
         ModelConfig(frames_in=3, frames_out=2)
 
 
-@pytest.mark.parametrize("arch", ["tracknetv2", "fasttracknet"])
-def test_untrained_heads_start_at_the_one_percent_prior(arch: str) -> None:
+@pytest.mark.parametrize(
+    ("arch", "kwargs"),
+    [("tracknetv2", {"base": 4}), ("fasttracknet", {"base": 4}),
+     ("fasttracknet", {"base": 4, "full_res": 4})],
+)  # fmt: skip
+def test_untrained_heads_start_at_the_one_percent_prior(arch: str, kwargs: dict) -> None:
     torch.manual_seed(0)
-    model = build_network(ModelConfig(arch=arch, height=32, width=64, arch_kwargs={"base": 4}))
+    model = build_network(ModelConfig(arch=arch, height=32, width=64, arch_kwargs=kwargs))
     with torch.no_grad():
         out = model.eval()(torch.rand(1, 9, 32, 64))
     assert float(out.mean()) == pytest.approx(0.01, abs=0.01)
