@@ -147,7 +147,7 @@ def _child(code: str) -> dict:
 
 
 _PREDICT_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from tracknet_studio.video import VideoReader
@@ -160,9 +160,12 @@ with VideoReader({video!r}, cache_mb=READER_CACHE_MB) as reader:
     track = predict_track(reader, predictor)
     seconds = time.monotonic() - started
     n = reader.frame_count
+# VmHWM, not getrusage's ru_maxrss: Linux keeps ru_maxrss across fork and exec, so a child
+# of this (large) benchmark process would report the parent's peak whatever it did itself.
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({{"frames": n, "seconds": seconds, "fps": n / seconds,
                   "found": int(track.has_ball.sum()), "runtime": predictor.engine.runtime,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "max_rss_mb": peak_kb / 1024}}))
 """
 
 
