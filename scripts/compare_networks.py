@@ -27,14 +27,20 @@ import torch  # noqa: E402
 from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.modelfile import load_model  # noqa: E402
 from tracknet.networks import count_parameters  # noqa: E402
-from train_shipped_weights import TRAIN, recipe_with, run_streaming  # noqa: E402
+from train_shipped_weights import OPTIONS as SHIPPED  # noqa: E402
+from train_shipped_weights import TRAIN, command_line, run_streaming  # noqa: E402
 
 ARCHES = ("fasttracknet", "tracknetv2")
 # One recipe for both: the shipped weights' with batch 16, not 32, and 14 epochs, not 30.
 # With bf16 autocast TrackNetV2 then costs ~3.2 s a step on this 2-core CPU instead of ~26 s
 # (fp32, batch 32), so its 1400 steps fit in a working session. Validation every 7 epochs
 # because TrackNetV2 needs ~6 min for one pass over the validation clips at 288x512.
-RECIPE = recipe_with({"--arch": None, "--batch-size": "16", "--epochs": "14", "--val-every": "7"})
+OPTIONS = {k: v for k, v in SHIPPED.items() if k != "--arch"} | {
+    "--batch-size": "16",
+    "--epochs": "14",
+    "--val-every": "7",
+}
+RECIPE = command_line(OPTIONS)
 # Both networks are scored by torch with bf16 autocast (TrackNetV2 measured 1.6x faster
 # than ONNX Runtime that way here); the same runtime for both keeps the comparison fair.
 SCORING = {"runtime": "torch", "bf16": True}
@@ -81,7 +87,7 @@ def score(arch: str, run_dir: Path, test_videos: list[Path]) -> dict:
         "params": count_parameters(model),
         "threshold": config.threshold,
         "train_minutes": sum(e["seconds"] for e in history) / 60,
-        "steps": len(history) * int(RECIPE[RECIPE.index("--steps-per-epoch") + 1]),
+        "steps": len(history) * int(OPTIONS["--steps-per-epoch"]),
         "best_epoch": best["epoch"] if best else None,
         "val_f1": best["val"]["f1"] if best else None,
         "input": held_out.input_space.as_dict() | {"f1": held_out.input_space.f1},

@@ -38,39 +38,32 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 DESTINATION = ROOT / "resources" / "weights" / NAME
 TRAIN = ROOT / "model" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
-RECIPE = [
-    "--arch", "fasttracknet",
-    "--batch-size", "32",
-    "--optimizer", "adamw",
-    "--lr", "5e-3",
-    "--crop", "64x128",
-    "--crop-ball", "0.85",
-    "--hflip", "0.5",
-    "--jitter", "0.8",
-    "--mixup", "0.1",
-    "--steps-per-epoch", "100",
-    "--epochs", "30",
-    "--val-every", "3",
-    "--workers", "1",
-    "--threads", "1",
-    "--seed", "0",
-    "--cpu-bf16",
-]  # fmt: skip
-FLAGS = {"--cpu-bf16"}  # the options of RECIPE without a value
+OPTIONS: dict[str, str | bool] = {
+    "--arch": "fasttracknet",
+    "--batch-size": "32",
+    "--optimizer": "adamw",
+    "--lr": "5e-3",
+    "--crop": "64x128",
+    "--crop-ball": "0.85",
+    "--hflip": "0.5",
+    "--jitter": "0.8",
+    "--mixup": "0.1",
+    "--steps-per-epoch": "100",
+    "--epochs": "30",
+    "--val-every": "3",
+    "--workers": "1",
+    "--threads": "1",
+    "--seed": "0",
+    "--cpu-bf16": True,
+}
 
 
-def recipe_with(changes: dict[str, str | None]) -> list[str]:
-    """RECIPE with some options' values replaced (a value of None drops the option)."""
-    out, tokens = [], iter(RECIPE)
-    for token in tokens:
-        takes_value = token not in FLAGS
-        value = next(tokens) if takes_value else None
-        if token in changes:
-            if changes[token] is None:
-                continue
-            value = changes[token]
-        out += [token] if not takes_value else [token, str(value)]
-    return out
+def command_line(options: dict[str, str | bool]) -> list[str]:
+    """model/train.py arguments from {option: value}; True is a flag without a value."""
+    return [part for k, v in options.items() for part in ((k,) if v is True else (k, str(v)))]
+
+
+RECIPE = command_line(OPTIONS)
 
 
 def parse_args() -> argparse.Namespace:

@@ -44,6 +44,7 @@ class Outcome(enum.Enum):
 
 # A frame's outcome code is its outcome's index here (the order of Counts' fields).
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+OUTCOME_CODE: dict[Outcome, int] = {outcome: i for i, outcome in enumerate(OUTCOMES)}
 NOT_COUNTED = 255  # the code of a frame left out of every count (ignore_classes)
 
 
@@ -177,12 +178,11 @@ def frame_outcomes(
     close = np.zeros_like(both)
     close[both] = np.hypot(delta[both, 0], delta[both, 1]) <= tolerance
     codes = np.full(len(pred_visible), NOT_COUNTED, np.uint8)
-    code = {outcome: i for i, outcome in enumerate(OUTCOMES)}
-    codes[both & close] = code[Outcome.TP]
-    codes[both & ~close] = code[Outcome.FP1]
-    codes[pred_ball & ~truth_ball] = code[Outcome.FP2]
-    codes[~pred_ball & truth_ball] = code[Outcome.FN]
-    codes[~pred_ball & ~truth_ball & kept] = code[Outcome.TN]
+    codes[both & close] = OUTCOME_CODE[Outcome.TP]
+    codes[both & ~close] = OUTCOME_CODE[Outcome.FP1]
+    codes[pred_ball & ~truth_ball] = OUTCOME_CODE[Outcome.FP2]
+    codes[~pred_ball & truth_ball] = OUTCOME_CODE[Outcome.FN]
+    codes[~pred_ball & ~truth_ball & kept] = OUTCOME_CODE[Outcome.TN]
     return codes
 
 

@@ -462,8 +462,9 @@ def train(
         history.append(result)
         say(format_epoch_line(result))
         if ctx.is_main and store is not None:
-            state = _checkpoint(model, optimizer, scheduler, scaler, config, epoch, best)
-            store.save(epoch, state | {"history": [asdict(r) for r in history]})
+            store.save(
+                epoch, _checkpoint(model, optimizer, scheduler, scaler, config, best, history)
+            )
         if ctx.distributed:
             torch.distributed.barrier()
         if last:
@@ -497,8 +498,8 @@ def _checkpoint(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     scaler: torch.amp.GradScaler,
     config: ModelConfig,
-    epoch: int,
     best: dict,
+    history: list[EpochResult],
 ) -> dict:
     return {
         CHECKPOINT_MODEL_KEY: _cpu_state(model),
@@ -506,8 +507,9 @@ def _checkpoint(
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "scaler": scaler.state_dict(),
-        "epoch": epoch,
+        "epoch": history[-1].epoch,
         "best_epoch": best["epoch"],
         "best_f1": best["f1"],
         "best_model": best["state"],
+        "history": [asdict(r) for r in history],  # so history.json survives a resume
     }

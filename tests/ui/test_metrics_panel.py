@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from tracknet.metrics import Outcome
+from tracknet.metrics import OUTCOME_CODE, Outcome
 
 from tracknet_studio.core import Visibility
-from tracknet_studio.ui.metrics_panel import NOT_COMPARED, OUTCOME_CODE, compare
+from tracknet_studio.ui.metrics_panel import NOT_COMPARED, compare
 from tracknet_studio.ui.prediction import RunSettings, run_model
 
 from ._prediction_support import FRAMES, known_clip, open_with_labels, stub_with_mistakes

@@ -203,13 +203,8 @@ def apply_import(window: MainWindow, track: Track, report: ImportReport, name: s
     """Write the imported track's labeled frames into the labels as one undo step."""
     labels = window.project.labels
     frames = track.labeled_frames()
-    beyond = frames[frames >= len(labels)]  # readers given n_frames have counted these already
-    report.skip_many(
-        f"frame beyond the video's last frame {len(labels) - 1}",
-        [f"frame {n}" for n in beyond[: report.MAX_EXAMPLES]],
-        len(beyond),
-    )
-    report.imported -= len(beyond)
+    # Every reader is given the video's frame count and reports the frames beyond it; this
+    # only keeps a track that is longer anyway from indexing past the labels.
     frames = frames[frames < len(labels)]
     human = frames[labels.source[frames] == Source.HUMAN]
     replace_human = False

@@ -34,7 +34,6 @@ from tracknet.metrics import (
     NOT_COUNTED,
     OUTCOMES,
     Counts,
-    Outcome,
     Space,
     distance_scale,
     frame_outcomes,
@@ -44,9 +43,8 @@ from tracknet_studio.core import Project, Track
 
 from .timeline import OUTCOME_COLORS
 
-# Per-frame outcome codes are tracknet.metrics': an outcome's index in OUTCOMES. Frames
-# outside the comparison (unlabelled, out of range) share the code of uncounted frames.
-OUTCOME_CODE: dict[Outcome, int] = {o: i for i, o in enumerate(OUTCOMES)}
+# Per-frame outcome codes are tracknet.metrics' OUTCOME_CODE. Frames outside the comparison
+# (unlabelled, out of range) share the code of uncounted frames.
 NOT_COMPARED = NOT_COUNTED
 DEFAULT_TOLERANCE = 4.0
 REFRESH_MS = 150  # edits arrive in bursts (a drag): recompute once they pause
