@@ -1,14 +1,19 @@
 """TrackNetV2 against the fast network: one recipe, one dataset, the same held-out clips.
 
-    scripts/compare_networks [--work DIR] [--arch NAME ...] [--score-only]
+    scripts/compare_networks [--recipe NAME ...] [--arch NAME ...] [--device cpu|cuda]
+                             [--parallel] [--jobs N] [--score-only] [--work DIR]
 
-Trains each network with `RECIPE` on the synthetic suite's training clips (featurized as
-for the shipped weights), keeps the best validated epoch, then predicts the held-out test
-clips with the shared streaming predictor (sliding window and tracker, both networks at
-the same threshold and runtime) and scores them with the shared metrics. A run whose
-model is already in WORK/<arch> is not trained again, so TrackNetV2's long CPU run can be
-made once and scored later. The table goes to docs/model-comparison.md, the figures to
-docs/model-comparison.json (printed by bench/bench_model.py).
+For each recipe in RECIPES and each network, trains on the synthetic suite's training
+clips (featurized as for the shipped weights), keeps the best validated epoch, then
+predicts the held-out test clips with the shared streaming predictor (sliding window and
+tracker, both networks at the same threshold and runtime) and scores them with the shared
+metrics. A run whose model is already in WORK/<recipe>/<arch> is not trained again, and its
+figures are cached beside it (held_out.json), so a long run can be made once and scored
+later, or made on a GPU machine and copied back.
+
+The report, docs/model-comparison.md (figures in docs/model-comparison.json, printed by
+bench/bench_model.py), has one section per recipe: from WORK where this machine has the
+run, else as recorded in that JSON by an earlier run, here or elsewhere.
 """
 
 from __future__ import annotations
@@ -16,166 +21,281 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa: E402
+from model_suite import ROOT, HeldOut, featurize, generate_suite, score_held_out  # noqa: E402
+from tracknet.metrics import Counts  # noqa: E402
 from tracknet.modelfile import load_model  # noqa: E402
 from tracknet.networks import count_parameters  # noqa: E402
 from train_shipped_weights import OPTIONS as SHIPPED  # noqa: E402
 from train_shipped_weights import TRAIN, command_line, run_streaming  # noqa: E402
 
+from tracknet_studio.synthetic import benchmark_specs  # noqa: E402
+
 ARCHES = ("fasttracknet", "tracknetv2")
-# One recipe for both: the shipped weights' with batch 16, not 32, and 14 epochs, not 30.
-# With bf16 autocast TrackNetV2 then costs ~3.2 s a step on this 2-core CPU instead of ~26 s
-# (fp32, batch 32), so its 1400 steps fit in a working session. Validation every 7 epochs
-# because TrackNetV2 needs ~6 min for one pass over the validation clips at 288x512.
-OPTIONS = {k: v for k, v in SHIPPED.items() if k != "--arch"} | {
-    "--batch-size": "16",
-    "--epochs": "14",
-    "--val-every": "7",
-}
-RECIPE = command_line(OPTIONS)
-# Both networks are scored by torch with bf16 autocast (TrackNetV2 measured 1.6x faster
-# than ONNX Runtime that way here); the same runtime for both keeps the comparison fair.
-SCORING = {"runtime": "torch", "bf16": True}
 DOCS = ROOT / "docs"
+RECORDED = DOCS / "model-comparison.json"
+TOLERANCE = 4.0
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """model/train.py options shared by both networks, and why the recipe exists."""
+
+    options: dict[str, str | bool]
+    about: str
+
+
+# The shipped weights' options without the architecture, and without what only a
+# one-thread CPU run needs (one loader process, one thread, bf16 autocast on the CPU).
+_SHIPPED = {k: v for k, v in SHIPPED.items() if k != "--arch"}
+_GPU = {k: v for k, v in _SHIPPED.items() if k not in ("--threads", "--cpu-bf16")} | {
+    "--workers": "3"
+}
+RECIPES = {
+    # Batch 16 and 14 epochs: with bf16 autocast TrackNetV2 costs ~3.2 s a step on the
+    # 2-core CPU (fp32, batch 32: ~26 s), so 1400 steps fit in a working session.
+    # Validation every 7 epochs: one pass over the validation clips takes TrackNetV2 ~6 min.
+    "cpu": Recipe(
+        _SHIPPED | {"--batch-size": "16", "--epochs": "14", "--val-every": "7"},
+        "the shipped weights' recipe cut to what TrackNetV2 can be given on a 2-core CPU "
+        "(batch 16, 1400 steps)",
+    ),
+    "gpu": Recipe(
+        _GPU,
+        "the shipped weights' recipe at full length (batch 32, 3000 steps of 64x128 crops) "
+        "on a GPU, CUDA mixed precision",
+    ),
+    # Crops 2.25x wider and taller: at 64x128 the fast network's 1/8-resolution context
+    # blocks (dilations up to 8, 64 input px) see mostly padding in training, and the
+    # whole frame at prediction.
+    "gpu-wide": Recipe(
+        _GPU | {"--crop": "144x256"},
+        "as `gpu` with 144x256 crops, so that the context the networks see in training is "
+        "closer to the whole frame they predict on",
+    ),
+}
+# Both networks are scored by torch with bf16 autocast (on the CPU TrackNetV2 measured
+# 1.6x faster than ONNX Runtime that way); the same runtime for both keeps it fair.
+SCORING = {"runtime": "torch", "bf16": True}
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", type=Path, default=ROOT / "build" / "compare")
     p.add_argument("--suite", type=Path, default=ROOT / "build" / "model-suite")
+    p.add_argument("--recipe", nargs="+", choices=RECIPES, default=["cpu"])
     p.add_argument("--arch", nargs="+", choices=ARCHES, default=list(ARCHES))
+    p.add_argument("--device", default="cpu", help="training and scoring device: cpu, cuda")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
+    p.add_argument("--jobs", type=int, default=1, help="clips generated/featurized at once")
+    p.add_argument("--parallel", action="store_true", help="train every run at once")
+    p.add_argument("--time-budget", type=float, help="seconds of training per run (a guard)")
     p.add_argument("--score-only", action="store_true", help="never train; score what exists")
     return p.parse_args()
 
 
-def train_if_needed(arch: str, args: argparse.Namespace) -> Path | None:
-    run_dir = args.work / arch
-    if (run_dir / "model" / "config.json").is_file():
-        return run_dir
-    if args.score_only:
-        print(f"{arch}: no trained model in {run_dir}, skipped")
-        return None
+def train_command(recipe: str, arch: str, run_dir: Path, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, str(TRAIN), "--data", str(args.suite / "dataset"),
-               "--out", str(run_dir), "--arch", arch, *RECIPE]  # fmt: skip
-    print(" ".join(command), flush=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "train.log").write_text(run_streaming(command))
-    return run_dir
+               "--out", str(run_dir), "--arch", arch, "--device", args.device,
+               *command_line(RECIPES[recipe].options)]  # fmt: skip
+    if args.time_budget:
+        command += ["--time-budget", str(args.time_budget)]
+    return command
 
 
-def score(arch: str, run_dir: Path, test_videos: list[Path]) -> dict:
-    """Held-out figures of one run, cached beside it (TrackNetV2 takes ~20 min to score)."""
+def train_missing(runs: list[tuple[str, str]], args: argparse.Namespace) -> None:
+    """Train the runs that have no model yet: one after another, or all at once."""
+    waiting = []
+    for recipe, arch in runs:
+        run_dir = args.work / recipe / arch
+        if (run_dir / "model" / "config.json").is_file():
+            continue
+        command = train_command(recipe, arch, run_dir, args)
+        print(" ".join(command), flush=True)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if not args.parallel:
+            (run_dir / "train.log").write_text(run_streaming(command))
+            continue
+        with (run_dir / "train.log").open("w") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        waiting.append((f"{recipe}/{arch}", process, time.monotonic()))
+    for name, process, started in waiting:
+        status = process.wait()
+        print(f"{name}: training ended ({status=}) after {time.monotonic() - started:.0f} s")
+        if status:
+            print((args.work / name / "train.log").read_text()[-3000:])
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"{platform.machine()} CPU"
+
+
+def score(recipe: str, arch: str, args: argparse.Namespace, test_videos: list[Path]) -> dict:
+    """Held-out figures of one run, cached beside it (TrackNetV2 takes ~20 min on a CPU)."""
+    run_dir = args.work / recipe / arch
     cached = run_dir / "held_out.json"
     if cached.is_file():
         return json.loads(cached.read_text())
-    held_out = score_held_out(run_dir / "model", test_videos, **SCORING)
+    held_out = score_held_out(run_dir / "model", test_videos, TOLERANCE, args.device, **SCORING)
     model, config = load_model(run_dir / "model", "cpu")
     history = json.loads((run_dir / "output" / "history.json").read_text())
     validated = [e for e in history if e.get("val")]
     best = max(validated, key=lambda e: e["val"]["f1"]) if validated else None
     result = {
+        "recipe": recipe,
         "arch": arch,
+        "device": device_name(args.device),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
         "params": count_parameters(model),
         "threshold": config.threshold,
         "train_minutes": sum(e["seconds"] for e in history) / 60,
-        "steps": len(history) * int(OPTIONS["--steps-per-epoch"]),
+        "steps": len(history) * int(RECIPES[recipe].options["--steps-per-epoch"]),
         "best_epoch": best["epoch"] if best else None,
         "val_f1": best["val"]["f1"] if best else None,
-        "input": held_out.input_space.as_dict() | {"f1": held_out.input_space.f1},
-        "original": held_out.original_space.as_dict() | {"f1": held_out.original_space.f1},
+        "input": counts_record(held_out.input_space),
+        "original": counts_record(held_out.original_space),
+        "per_clip": {name: counts_record(c) for name, c in held_out.per_clip.items()},
         "frames": held_out.frames,
         "score_seconds": held_out.seconds,
-        "lines": held_out.lines(4.0),
     }
     cached.write_text(json.dumps(result, indent=1))
     return result
 
 
-def write_report(results: dict[str, dict], args: argparse.Namespace) -> None:
-    recipe = " ".join(RECIPE)
+def counts_record(counts: Counts) -> dict:
+    return counts.as_dict() | {"f1": counts.f1}
+
+
+def held_out_of(result: dict) -> HeldOut:
+    """The HeldOut of a recorded result, for its printed lines."""
+    spaces = [{k: v for k, v in result[s].items() if k != "f1"} for s in ("input", "original")]
+    return HeldOut(*(Counts(**c) for c in spaces), result["frames"], result["score_seconds"])
+
+
+def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
+    """{recipe: {arch: figures}}: this machine's runs over what was recorded before."""
+    recorded = json.loads(RECORDED.read_text()) if RECORDED.is_file() else {}
+    results: dict[str, dict[str, dict]] = {}
+    for recipe in RECIPES:
+        for arch in ARCHES:
+            cached = args.work / recipe / arch / "held_out.json"
+            if cached.is_file():
+                results.setdefault(recipe, {})[arch] = json.loads(cached.read_text())
+            elif arch in recorded.get(recipe, {}):
+                results.setdefault(recipe, {})[arch] = recorded[recipe][arch]
+    return results
+
+
+def gap_points(runs: dict[str, dict]) -> float | None:
+    """TrackNetV2's held-out F1 minus the fast network's, in points (4 px, input space)."""
+    if set(runs) != set(ARCHES):
+        return None
+    return 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
+
+
+def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
     rows = [
-        "| network | parameters | training | best epoch (val F1) | held-out F1, 4 px input "
-        "| held-out F1, 4 px original | precision | recall |",
-        "|---|---|---|---|---|---|---|---|",
+        "| network | parameters | trained on | training | best epoch (val F1) "
+        "| held-out F1, 4 px input | held-out F1, 4 px original | precision | recall |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for arch, r in results.items():
+    for arch, r in runs.items():
         tp, fp = r["input"]["tp"], r["input"]["fp1"] + r["input"]["fp2"]
         recall = tp / max(tp + r["input"]["fn"], 1)
         rows.append(
-            f"| {arch} | {r['params'] / 1e6:.2f} M | {r['steps']} steps, "
-            f"{r['train_minutes']:.0f} min | {r['best_epoch']} ({r['val_f1']:.4f}) | "
-            f"**{r['input']['f1']:.4f}** | {r['original']['f1']:.4f} | "
+            f"| {arch} | {r['params'] / 1e6:.2f} M | {r.get('device', 'x86_64 CPU')} | "
+            f"{r['steps']} steps, {r['train_minutes']:.1f} min | {r['best_epoch']} "
+            f"({r['val_f1']:.4f}) | **{r['input']['f1']:.4f}** | {r['original']['f1']:.4f} | "
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} |"
         )
-    verdict = ""
-    if set(results) == set(ARCHES):
-        gap = 100 * (results["tracknetv2"]["input"]["f1"] - results["fasttracknet"]["input"]["f1"])
-        within = "within" if gap <= 1.0 else "NOT within"
-        verdict = (
-            f"\nTrackNetV2 minus the fast network: {gap:+.2f} F1 points at 4 px in input "
-            f"space: the fast network is {within} one point of TrackNetV2.\n"
-        )
-    counts = "\n".join(f"{arch}:\n" + "\n".join(r["lines"]) for arch, r in results.items())
-    # What happened to a run that the figures do not say (a stop and resume, say).
+    gap = gap_points(runs)
+    verdict = (
+        f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space: "
+        f"the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point of "
+        "TrackNetV2.\n\n"
+        if gap is not None
+        else ""
+    )
+    counts = "\n".join(
+        f"{arch}:\n" + "\n".join(held_out_of(r).lines(TOLERANCE)) for arch, r in runs.items()
+    )
     notes = [
-        f"- {arch}: {(args.work / arch / 'NOTE.md').read_text().strip()}"
-        for arch in results
-        if (args.work / arch / "NOTE.md").is_file()
+        f"- {arch}: {(args.work / recipe / arch / 'NOTE.md').read_text().strip()}"
+        for arch in runs
+        if (args.work / recipe / arch / "NOTE.md").is_file()
     ]
-    text = f"""# TrackNetV2 against the fast network on the synthetic benchmark
+    return f"""## Recipe `{recipe}`: {RECIPES[recipe].about}
 
-Made by `scripts/compare_networks` ({time.strftime("%Y-%m-%d")}, {platform.machine()},
-torch {torch.__version__}, CPU only). Both networks trained from scratch with one recipe on
-`benchmark_specs("train", frames={args.frames})` (21 clips for training, 3 for validation,
-split by clip), the best validated epoch kept, threshold as trained; then both predicted
-the 8 held-out clips of `benchmark_specs("test", frames={args.frames})` (other seeds,
-slower and faster balls, and grass tennis, which training never saw) through
-`tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
+`model/train.py --arch ARCH {" ".join(command_line(RECIPES[recipe].options))}`
 
-Recipe: `model/train.py --arch ARCH {recipe}`
-{verdict}
-{chr(10).join(rows)}
+{verdict}{chr(10).join(rows)}
 
-Counts:
-
+{per_clip_table(runs, args.frames)}
 ```
 {counts}
 ```
-
 {chr(10).join(notes)}
-
-This recipe is shorter than the shipped weights' (batch 16 against 32, 1400 steps against
-3000): it is what TrackNetV2 can be given on a 2-core CPU. A GPU run with the shipped
-recipe would compare both networks at full length.
 """
+
+
+def per_clip_table(runs: dict[str, dict], frames: int) -> str:
+    """Held-out F1 per test clip and network, where the runs recorded it."""
+    if not all("per_clip" in r for r in runs.values()):
+        return ""
+    specs = benchmark_specs("test", frames=frames)
+    header = "| clip | " + " | ".join(runs) + " |"
+    rows = [header, "|---" * (len(runs) + 1) + "|"]
+    for i, spec in enumerate(specs):
+        name = f"test{i:02d}"
+        cells = [f"{r['per_clip'][name]['f1']:.4f}" for r in runs.values()]
+        rows.append(f"| {name} ({spec.sport}) | " + " | ".join(cells) + " |")
+    return "Held-out F1 per clip (4 px, input space):\n\n" + "\n".join(rows) + "\n"
+
+
+def write_report(results: dict[str, dict[str, dict]], args: argparse.Namespace) -> None:
+    sections = "\n".join(recipe_section(r, runs, args) for r, runs in results.items())
+    text = f"""# TrackNetV2 against the fast network on the synthetic benchmark
+
+Made by `scripts/compare_networks`. Both networks are trained from scratch with one recipe
+on `benchmark_specs("train", frames={args.frames})` (21 clips for training, 3 for
+validation, split by clip), the best validated epoch kept, threshold as trained; then both
+predict the 8 held-out clips of `benchmark_specs("test", frames={args.frames})` (other
+seeds, slower and faster balls, and grass tennis, which training never saw) through
+`tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
+The goal: the fast network within one F1 point of TrackNetV2.
+
+{sections}"""
     (DOCS / "model-comparison.md").write_text(text)
-    figures = {a: {k: v for k, v in r.items() if k != "lines"} for a, r in results.items()}
-    (DOCS / "model-comparison.json").write_text(json.dumps(figures, indent=1) + "\n")
+    RECORDED.write_text(json.dumps(results, indent=1) + "\n")
 
 
 def main() -> int:
     args = parse_args()
-    generate_suite("train", args.suite / "videos-train", args.frames)
-    test_videos = generate_suite("test", args.suite / "videos-test", args.frames)
-    featurize(args.suite / "videos-train", args.suite / "dataset", val_fraction=0.125)
-    results = {}
-    for arch in ARCHES:
-        if arch not in args.arch and not (args.work / arch / "held_out.json").is_file():
-            continue
-        run_dir = train_if_needed(arch, args)
-        if run_dir is not None:
-            results[arch] = score(arch, run_dir, test_videos)
-            print("\n".join([arch, *results[arch]["lines"]]), flush=True)
-    write_report(results, args)
+    generate_suite("train", args.suite / "videos-train", args.frames, args.jobs)
+    test_videos = generate_suite("test", args.suite / "videos-test", args.frames, args.jobs)
+    featurize(args.suite / "videos-train", args.suite / "dataset", 0.125, args.jobs)
+    runs = [(recipe, arch) for recipe in args.recipe for arch in args.arch]
+    if not args.score_only:
+        train_missing(runs, args)
+    for recipe, arch in runs:
+        if (args.work / recipe / arch / "model" / "config.json").is_file():
+            result = score(recipe, arch, args, test_videos)
+            print("\n".join([f"{recipe}/{arch}", *held_out_of(result).lines(TOLERANCE)]))
+        else:
+            print(f"{recipe}/{arch}: no trained model in {args.work / recipe / arch}")
+    write_report(collect(args), args)
     print(f"-> {DOCS / 'model-comparison.md'}")
     return 0
 

@@ -7,59 +7,76 @@ clips come out on every machine and need not be stored in the repository.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tracknet.metrics import Counts, describe, evaluate
 
-from tracknet_studio.synthetic import benchmark_specs, generate_clip
+from tracknet_studio.synthetic import ClipSpec, benchmark_specs, generate_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURIZE = ROOT / "model" / "featurize.py"
 
 
-def generate_suite(split: str, folder: Path, frames: int) -> list[Path]:
-    """Videos `<split>NN.mp4` with canonical CSVs; clips already there are kept."""
+def generate_suite(split: str, folder: Path, frames: int, jobs: int = 1) -> list[Path]:
+    """Videos `<split>NN.mp4` with canonical CSVs; clips already there are kept.
+
+    `jobs` > 1 renders that many clips at once (each clip is one process's work).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    videos = []
     specs = benchmark_specs(split, frames=frames)  # type: ignore[arg-type]
-    for i, spec in enumerate(specs):
-        video = folder / f"{split}{i:02d}.mp4"
-        labels = video.with_suffix(".csv")
-        if not (video.is_file() and labels.is_file()):
-            started = time.monotonic()
-            track = generate_clip(spec, video)
-            track.write_label_table(labels)
-            print(
-                f"generated {video.name} ({spec.sport}, {spec.width}x{spec.height}, "
-                f"{frames} frames) in {time.monotonic() - started:.1f} s",
-                flush=True,
-            )
-        videos.append(video)
+    videos = [folder / f"{split}{i:02d}.mp4" for i in range(len(specs))]
+    missing = [
+        (spec, video)
+        for spec, video in zip(specs, videos, strict=True)
+        if not (video.is_file() and video.with_suffix(".csv").is_file())
+    ]
+    with ProcessPoolExecutor(max(1, jobs)) as pool:
+        for line in pool.map(_generate_one, [s for s, _ in missing], [v for _, v in missing]):
+            print(line, flush=True)
     return videos
 
 
-def featurize(videos_dir: Path, out: Path, val_fraction: float) -> None:
-    """Run model/featurize.py exactly as the processing container would."""
-    if (out / "manifest.json").is_file():
-        return
-    subprocess.run(
-        [
-            sys.executable,
-            str(FEATURIZE),
-            "--input",
-            str(videos_dir),
-            "--output",
-            str(out),
-            "--val-fraction",
-            str(val_fraction),
-        ],
-        check=True,
+def _generate_one(spec: ClipSpec, video: Path) -> str:
+    started = time.monotonic()
+    track = generate_clip(spec, video)
+    track.write_label_table(video.with_suffix(".csv"))
+    return (
+        f"generated {video.name} ({spec.sport}, {spec.width}x{spec.height}, "
+        f"{spec.frames} frames) in {time.monotonic() - started:.1f} s"
     )
+
+
+def featurize(videos_dir: Path, out: Path, val_fraction: float, shards: int = 1) -> None:
+    """Run model/featurize.py exactly as the processing container would.
+
+    `shards` > 1 runs that many at once, each told by its own SageMaker resource config
+    that it is one of `shards` hosts: the container's sharding, used here for speed.
+    """
+    if list(out.glob("manifest*.json")):
+        return
+    command = [sys.executable, str(FEATURIZE), "--input", str(videos_dir),
+               "--output", str(out), "--val-fraction", str(val_fraction)]  # fmt: skip
+    if shards <= 1:
+        subprocess.run(command, check=True)
+        return
+    hosts = [f"algo-{i + 1}" for i in range(shards)]
+    with tempfile.TemporaryDirectory() as tmp:
+        running = []
+        for host in hosts:
+            config = Path(tmp) / f"{host}.json"
+            config.write_text(json.dumps({"hosts": hosts, "current_host": host}))
+            running.append(subprocess.Popen([*command, "--resource-config", str(config)]))
+        failed = [host for host, p in zip(hosts, running, strict=True) if p.wait()]
+    if failed:
+        raise RuntimeError(f"featurize failed on shard(s) {', '.join(failed)}")
 
 
 def read_truth(labels: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -79,6 +96,7 @@ class HeldOut:
     original_space: Counts
     frames: int
     seconds: float
+    per_clip: dict[str, Counts] = field(default_factory=dict)  # input space, by video name
 
     def lines(self, tolerance: float) -> list[str]:
         out = []
@@ -96,7 +114,11 @@ class HeldOut:
 
 
 def score_held_out(
-    weights: Path, videos: list[Path], tolerance: float = 4.0, **predictor_options
+    weights: Path,
+    videos: list[Path],
+    tolerance: float = 4.0,
+    device: str = "cpu",
+    **predictor_options,
 ) -> HeldOut:
     """Predict every video with the shared streaming predictor and count against its CSV.
 
@@ -106,9 +128,10 @@ def score_held_out(
     from tracknet.modelfile import load_model
     from tracknet.predict import Predictor
 
-    model, config = load_model(weights, "cpu")
-    predictor = Predictor(model, config, device="cpu", **predictor_options)
+    model, config = load_model(weights, device)
+    predictor = Predictor(model, config, device=device, **predictor_options)
     total_input, total_original = Counts(), Counts()
+    per_clip: dict[str, Counts] = {}
     frames, started = 0, time.monotonic()
     for video in videos:
         with av.open(str(video)) as container:
@@ -122,6 +145,7 @@ def score_held_out(
         pred = np.array([(r.x, r.y) if r.visible else (np.nan, np.nan) for r in results[:n]])
         frames += n
         common = {"tolerance": tolerance, "original_size": size}
-        total_input += evaluate(found, pred, vis[:n], xy[:n], space="input", **common)
+        per_clip[video.stem] = evaluate(found, pred, vis[:n], xy[:n], space="input", **common)
+        total_input += per_clip[video.stem]
         total_original += evaluate(found, pred, vis[:n], xy[:n], space="original", **common)
-    return HeldOut(total_input, total_original, frames, time.monotonic() - started)
+    return HeldOut(total_input, total_original, frames, time.monotonic() - started, per_clip)
