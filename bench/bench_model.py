@@ -14,8 +14,9 @@ Everything is measured in this run, on this machine:
 5. featurized dataset bytes per frame against the seed's 6.5 MB;
 6. F1 of the shipped weights on the held-out synthetic test clips (goal >= 0.95 at 4 px);
 7. TrackNetV2 against the fast network: their training step costs (fp32, and bf16 where
-   the CPU has it), and the held-out F1 of both under one recipe as recorded by
+   the CPU has it), and the held-out F1 of both under each recipe as recorded by
    scripts/compare_networks (docs/model-comparison.json; too long to train in a benchmark).
+   bench/bench_cuda.py measures both networks on a CUDA device (docs/model-cuda.md).
 
     .venv/bin/python bench/bench_model.py [--quick] [--work DIR]
 """
@@ -259,18 +260,17 @@ def section_tracknetv2_training() -> None:
         print("no comparison recorded: run scripts/compare_networks")
         return
     recorded = json.loads(COMPARISON.read_text())
-    print(f"recorded by scripts/compare_networks ({COMPARISON.relative_to(ROOT)}):")
-    for arch, r in recorded.items():
-        print(
-            f"{arch:>13}: held-out F1 {r['input']['f1']:.4f} (4 px input), "
-            f"{r['original']['f1']:.4f} (original); {r['steps']} steps in "
-            f"{r['train_minutes']:.0f} min"
-        )
-    if set(recorded) == set(ARCHES):
-        gap = 100 * (
-            recorded["tracknetv2"]["input"]["f1"] - recorded["fasttracknet"]["input"]["f1"]
-        )
-        print(f"TrackNetV2 - fast network: {gap:+.2f} F1 points (goal: at most +1)")
+    print(f"recorded by scripts/compare_networks ({COMPARISON.relative_to(ROOT)}), per recipe:")
+    for recipe, runs in recorded.items():
+        for name, r in runs.items():
+            print(
+                f"{recipe:>9} {name:>20}: held-out F1 {r['input']['f1']:.4f} (4 px input), "
+                f"{r['original']['f1']:.4f} (original); {r['steps']} steps, "
+                f"{r['train_minutes']:.1f} min on {r.get('device', 'the CPU')}"
+            )
+        if {"tracknetv2", "fasttracknet"} <= set(runs):
+            gap = 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
+            print(f"{recipe:>9}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: at most +1)")
 
 
 def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:

@@ -1,15 +1,18 @@
 """TrackNetV2 against the fast network: one recipe, one dataset, the same held-out clips.
 
     scripts/compare_networks [--recipe NAME ...] [--arch NAME ...] [--device cpu|cuda]
-                             [--parallel] [--jobs N] [--score-only] [--work DIR]
+                             [--arch-kwargs JSON --label NAME] [--parallel] [--jobs N]
+                             [--score-only] [--work DIR]
 
 For each recipe in RECIPES and each network, trains on the synthetic suite's training
 clips (featurized as for the shipped weights), keeps the best validated epoch, then
 predicts the held-out test clips with the shared streaming predictor (sliding window and
 tracker, both networks at the same threshold and runtime) and scores them with the shared
-metrics. A run whose model is already in WORK/<recipe>/<arch> is not trained again, and its
+metrics. A run whose model is already in WORK/<recipe>/<run> is not trained again, and its
 figures are cached beside it (held_out.json), so a long run can be made once and scored
-later, or made on a GPU machine and copied back.
+later, or made on a GPU machine and copied back. A run is named after its network, or
+`<arch>-<label>` for a variant of it (`--arch-kwargs`), which the report lists beside the
+networks with its own distance to TrackNetV2.
 
 The report, docs/model-comparison.md (figures in docs/model-comparison.json, printed by
 bench/bench_model.py), has one section per recipe: from WORK where this machine has the
@@ -78,9 +81,9 @@ RECIPES = {
     # blocks (dilations up to 8, 64 input px) see mostly padding in training, and the
     # whole frame at prediction.
     "gpu-wide": Recipe(
-        _GPU | {"--crop": "144x256"},
-        "as `gpu` with 144x256 crops, so that the context the networks see in training is "
-        "closer to the whole frame they predict on",
+        _GPU | {"--crop": "144x256", "--epochs": "15"},
+        "144x256 crops, so that the context the networks see in training is closer to the "
+        "whole frame they predict on; 1500 steps of 32 on a GPU, CUDA mixed precision",
     ),
 }
 # Both networks are scored by torch with bf16 autocast (on the CPU TrackNetV2 measured
@@ -94,19 +97,30 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--suite", type=Path, default=ROOT / "build" / "model-suite")
     p.add_argument("--recipe", nargs="+", choices=RECIPES, default=["cpu"])
     p.add_argument("--arch", nargs="+", choices=ARCHES, default=list(ARCHES))
+    p.add_argument("--arch-kwargs", default="", help="network arguments as JSON, for a variant")
+    p.add_argument("--label", default="", help="names a variant's runs: <arch>-<label>")
     p.add_argument("--device", default="cpu", help="training and scoring device: cpu, cuda")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--jobs", type=int, default=1, help="clips generated/featurized at once")
     p.add_argument("--parallel", action="store_true", help="train every run at once")
     p.add_argument("--time-budget", type=float, help="seconds of training per run (a guard)")
+    p.add_argument("--workers", help="loader processes per run (the recipe's by default)")
     p.add_argument("--score-only", action="store_true", help="never train; score what exists")
     return p.parse_args()
+
+
+def run_name(arch: str, args: argparse.Namespace) -> str:
+    return f"{arch}-{args.label}" if args.label else arch
 
 
 def train_command(recipe: str, arch: str, run_dir: Path, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, str(TRAIN), "--data", str(args.suite / "dataset"),
                "--out", str(run_dir), "--arch", arch, "--device", args.device,
                *command_line(RECIPES[recipe].options)]  # fmt: skip
+    if args.arch_kwargs:
+        command += ["--arch-kwargs", args.arch_kwargs]
+    if args.workers:  # what is trained does not depend on it: each item seeds its own draws
+        command += ["--workers", args.workers]
     if args.time_budget:
         command += ["--time-budget", str(args.time_budget)]
     return command
@@ -116,7 +130,7 @@ def train_missing(runs: list[tuple[str, str]], args: argparse.Namespace) -> None
     """Train the runs that have no model yet: one after another, or all at once."""
     waiting = []
     for recipe, arch in runs:
-        run_dir = args.work / recipe / arch
+        run_dir = args.work / recipe / run_name(arch, args)
         if (run_dir / "model" / "config.json").is_file():
             continue
         command = train_command(recipe, arch, run_dir, args)
@@ -127,7 +141,7 @@ def train_missing(runs: list[tuple[str, str]], args: argparse.Namespace) -> None
             continue
         with (run_dir / "train.log").open("w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        waiting.append((f"{recipe}/{arch}", process, time.monotonic()))
+        waiting.append((f"{recipe}/{run_dir.name}", process, time.monotonic()))
     for name, process, started in waiting:
         status = process.wait()
         print(f"{name}: training ended ({status=}) after {time.monotonic() - started:.0f} s")
@@ -141,9 +155,8 @@ def device_name(device: str) -> str:
     return f"{platform.machine()} CPU"
 
 
-def score(recipe: str, arch: str, args: argparse.Namespace, test_videos: list[Path]) -> dict:
+def score(recipe: str, run_dir: Path, args: argparse.Namespace, test_videos: list[Path]) -> dict:
     """Held-out figures of one run, cached beside it (TrackNetV2 takes ~20 min on a CPU)."""
-    run_dir = args.work / recipe / arch
     cached = run_dir / "held_out.json"
     if cached.is_file():
         return json.loads(cached.read_text())
@@ -154,7 +167,8 @@ def score(recipe: str, arch: str, args: argparse.Namespace, test_videos: list[Pa
     best = max(validated, key=lambda e: e["val"]["f1"]) if validated else None
     result = {
         "recipe": recipe,
-        "arch": arch,
+        "arch": config.arch,
+        "arch_kwargs": dict(config.arch_kwargs),
         "device": device_name(args.device),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
@@ -185,40 +199,50 @@ def held_out_of(result: dict) -> HeldOut:
 
 
 def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
-    """{recipe: {arch: figures}}: this machine's runs over what was recorded before."""
+    """{recipe: {run: figures}}: this machine's runs over what was recorded before."""
     recorded = json.loads(RECORDED.read_text()) if RECORDED.is_file() else {}
     results: dict[str, dict[str, dict]] = {}
     for recipe in RECIPES:
-        for arch in ARCHES:
-            cached = args.work / recipe / arch / "held_out.json"
-            if cached.is_file():
-                results.setdefault(recipe, {})[arch] = json.loads(cached.read_text())
-            elif arch in recorded.get(recipe, {}):
-                results.setdefault(recipe, {})[arch] = recorded[recipe][arch]
+        runs = dict(recorded.get(recipe, {}))
+        for cached in sorted((args.work / recipe).glob("*/held_out.json")):
+            runs[cached.parent.name] = json.loads(cached.read_text())
+        if runs:
+            # The networks first, then their variants.
+            results[recipe] = dict(
+                sorted(runs.items(), key=lambda kv: (kv[0] not in ARCHES, kv[0]))
+            )
     return results
 
 
 def gap_points(runs: dict[str, dict]) -> float | None:
     """TrackNetV2's held-out F1 minus the fast network's, in points (4 px, input space)."""
-    if set(runs) != set(ARCHES):
+    return gap_to_tracknetv2(runs, "fasttracknet")
+
+
+def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
+    if "tracknetv2" not in runs or name not in runs:
         return None
-    return 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
+    return 100 * (runs["tracknetv2"]["input"]["f1"] - runs[name]["input"]["f1"])
 
 
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
     rows = [
-        "| network | parameters | trained on | training | best epoch (val F1) "
-        "| held-out F1, 4 px input | held-out F1, 4 px original | precision | recall |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| run | parameters | machine | training | best epoch (val F1) "
+        "| held-out F1, 4 px input | held-out F1, 4 px original | precision | recall "
+        "| TrackNetV2 minus this |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for arch, r in runs.items():
+    for name, r in runs.items():
+        gap = gap_to_tracknetv2(runs, name)
         tp, fp = r["input"]["tp"], r["input"]["fp1"] + r["input"]["fp2"]
         recall = tp / max(tp + r["input"]["fn"], 1)
         rows.append(
-            f"| {arch} | {r['params'] / 1e6:.2f} M | {r.get('device', 'x86_64 CPU')} | "
+            f"| {name} | {r['params'] / 1e6:.2f} M | "
+            f"{r.get('device', 'x86_64 CPU')} | "
             f"{r['steps']} steps, {r['train_minutes']:.1f} min | {r['best_epoch']} "
             f"({r['val_f1']:.4f}) | **{r['input']['f1']:.4f}** | {r['original']['f1']:.4f} | "
-            f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} |"
+            f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
+            f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
         )
     gap = gap_points(runs)
     verdict = (
@@ -229,12 +253,12 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
         else ""
     )
     counts = "\n".join(
-        f"{arch}:\n" + "\n".join(held_out_of(r).lines(TOLERANCE)) for arch, r in runs.items()
+        f"{name}:\n" + "\n".join(held_out_of(r).lines(TOLERANCE)) for name, r in runs.items()
     )
     notes = [
-        f"- {arch}: {(args.work / recipe / arch / 'NOTE.md').read_text().strip()}"
-        for arch in runs
-        if (args.work / recipe / arch / "NOTE.md").is_file()
+        f"- {name}: {(args.work / recipe / name / 'NOTE.md').read_text().strip()}"
+        for name in runs
+        if (args.work / recipe / name / "NOTE.md").is_file()
     ]
     return f"""## Recipe `{recipe}`: {RECIPES[recipe].about}
 
@@ -290,11 +314,12 @@ def main() -> int:
     if not args.score_only:
         train_missing(runs, args)
     for recipe, arch in runs:
-        if (args.work / recipe / arch / "model" / "config.json").is_file():
-            result = score(recipe, arch, args, test_videos)
-            print("\n".join([f"{recipe}/{arch}", *held_out_of(result).lines(TOLERANCE)]))
+        run_dir = args.work / recipe / run_name(arch, args)
+        if (run_dir / "model" / "config.json").is_file():
+            result = score(recipe, run_dir, args, test_videos)
+            print("\n".join([f"{recipe}/{run_dir.name}", *held_out_of(result).lines(TOLERANCE)]))
         else:
-            print(f"{recipe}/{arch}: no trained model in {args.work / recipe / arch}")
+            print(f"{recipe}/{run_dir.name}: no trained model in {run_dir}")
     write_report(collect(args), args)
     print(f"-> {DOCS / 'model-comparison.md'}")
     return 0
