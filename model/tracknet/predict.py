@@ -16,6 +16,7 @@ import io
 import itertools
 import math
 import tempfile
+import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -144,6 +145,23 @@ class TorchRunner:
             return self.model(x).float().cpu().numpy()
 
 
+def fastest_runner(
+    runners: dict[str, Callable[[np.ndarray], np.ndarray]], sample: np.ndarray, calls: int = 2
+) -> str:
+    """The name of the runner that ran `sample` fastest (best of `calls`, after a warm-up)."""
+
+    def best_seconds(run: Callable[[np.ndarray], np.ndarray]) -> float:
+        run(sample)
+        times = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            run(sample)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    return min(runners, key=lambda name: best_seconds(runners[name]))
+
+
 class OnnxRunner:
     """Runs an ONNX export of the network with ONNX Runtime on the CPU."""
 
@@ -192,7 +210,9 @@ class Predictor:
     device: "auto" (CUDA > MPS > CPU) or a torch device string. runtime: "torch", "onnx"
     (CPU only) or "auto", which takes ONNX Runtime on the CPU when it is installed (on
     this 2-core CPU it ran FastTrackNet 3-30x faster than eager torch, which neither folds
-    batch norm nor copes well with busy cores) and torch elsewhere. batch_size: windows
+    batch norm nor copes well with busy cores) and torch elsewhere; on a CPU with AMX it
+    times ONNX Runtime against torch in bf16 on one window and keeps the faster (one is
+    TrackNetV2's, the other the fast network's on the machine measured). batch_size: windows
     per forward pass; by default 1 on the CPU and 16 on accelerators. bf16: autocast for the
     torch runtime; None leaves it to TorchRunner (CPUs with AMX).
     """
@@ -213,19 +233,28 @@ class Predictor:
         # FastTrackNet with ONNX Runtime, end to end on 720p, 72 frames/s at batch 1 and
         # 60 at batch 4.
         self.batch_size = batch_size or (1 if self.device.type == "cpu" else 16)
-        self.runtime = self._choose_runtime(runtime)
-        if self.runtime == "onnx":
-            self._run: Callable[[np.ndarray], np.ndarray] = OnnxRunner(model, config)
-        else:
-            self._run = TorchRunner(model, self.device, bf16)
+        self.runtime, self._run = self._make_runner(model, config, runtime, bf16)
         self._tracker_factory = tracker_factory
 
-    def _choose_runtime(self, runtime: Runtime) -> str:
-        if runtime == "auto":
-            return "onnx" if self.device.type == "cpu" and onnxruntime_available() else "torch"
-        if runtime == "onnx" and self.device.type != "cpu":
+    def _make_runner(
+        self, model: nn.Module, config: ModelConfig, runtime: Runtime, bf16: bool | None
+    ) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
+        on_cpu = self.device.type == "cpu"
+        if runtime == "onnx" and not on_cpu:
             raise ValueError("the ONNX runtime here runs on the CPU only")
-        return runtime
+        if runtime == "torch" or (runtime == "auto" and not (on_cpu and onnxruntime_available())):
+            return "torch", TorchRunner(model, self.device, bf16)
+        onnx = OnnxRunner(model, config)
+        wants_bf16 = cpu_has_amx() if bf16 is None else bf16
+        if runtime == "onnx" or not wants_bf16:
+            return "onnx", onnx
+        # ONNX Runtime in fp32 beat eager torch on every CPU measured, except torch in bf16
+        # on AMX for a large network (TrackNetV2: 7.1 frames/s against 4.2; the fast network
+        # the other way round, 112 against 228): there, time both and keep the faster.
+        candidates = {"onnx": onnx, "torch": TorchRunner(model, self.device, bf16=True)}
+        shape = (self.batch_size, config.in_channels, config.height, config.width)
+        fastest = fastest_runner(candidates, np.zeros(shape, np.float32))
+        return fastest, candidates[fastest]
 
     def predict_frames(
         self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -10,14 +11,18 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from tracknet import predict  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
 from tracknet.networks import build_network  # noqa: E402
 from tracknet.predict import (  # noqa: E402
+    OnnxRunner,
     Predictor,
+    TorchRunner,
     cpu_has_amx,
     decode_frames_request,
     encode_frames_request,
     export_onnx,
+    fastest_runner,
     pick_device,
 )
 
@@ -119,18 +124,57 @@ def test_onnx_export_matches_torch(tmp_path) -> None:
     assert np.abs(got - expected).max() < 1e-4
 
 
-def test_onnx_and_torch_runtimes_agree_end_to_end() -> None:
+def test_onnx_and_torch_runtimes_agree_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("onnxruntime")
     torch.manual_seed(0)
     model = build_network(CONFIG).eval()
     frames = list(_spot_frames(6))
-    via_torch = list(Predictor(model, CONFIG, runtime="torch").predict_frames(frames))
+    # fp32 both: on a CPU with AMX the torch runtime would otherwise pick bf16 by itself.
+    torch_fp32 = Predictor(model, CONFIG, runtime="torch", bf16=False)
+    via_torch = list(torch_fp32.predict_frames(frames))
     via_onnx = list(Predictor(model, CONFIG, runtime="onnx").predict_frames(frames))
     assert [p.confidence for p in via_onnx] == pytest.approx(
         [p.confidence for p in via_torch], abs=1e-5
     )
     assert [p.visible for p in via_onnx] == [p.visible for p in via_torch]
+    monkeypatch.setattr(predict, "cpu_has_amx", lambda: False)
     assert Predictor(model, CONFIG, device="cpu").runtime == "onnx"
+
+
+def test_fastest_runner_keeps_the_faster() -> None:
+    def slow(batch: np.ndarray) -> np.ndarray:
+        time.sleep(0.02)
+        return batch
+
+    assert fastest_runner({"slow": slow, "fast": lambda b: b}, np.zeros(1)) == "fast"
+    assert fastest_runner({"fast": lambda b: b, "slow": slow}, np.zeros(1)) == "fast"
+
+
+@pytest.mark.parametrize("winner", ["torch", "onnx"])
+def test_auto_runtime_on_amx_times_onnx_against_torch_bf16(
+    monkeypatch: pytest.MonkeyPatch, winner: str
+) -> None:
+    pytest.importorskip("onnxruntime")
+    timed = []
+
+    def pretend_timing(runners: dict, sample: np.ndarray) -> str:
+        timed.append((sorted(runners), sample.shape))
+        return winner
+
+    monkeypatch.setattr(predict, "cpu_has_amx", lambda: True)
+    monkeypatch.setattr(predict, "fastest_runner", pretend_timing)
+    predictor = Predictor(build_network(CONFIG).eval(), CONFIG, device="cpu")
+    assert timed == [(["onnx", "torch"], (1, 9, CONFIG.height, CONFIG.width))]
+    assert predictor.runtime == winner
+    assert isinstance(predictor._run, TorchRunner if winner == "torch" else OnnxRunner)
+    if winner == "torch":
+        assert predictor._run.bf16 is True
+    # Told not to use bf16, or without AMX, nothing is timed: ONNX Runtime in fp32.
+    timed.clear()
+    assert (
+        Predictor(build_network(CONFIG).eval(), CONFIG, bf16=False, device="cpu").runtime == "onnx"
+    )
+    assert timed == []
 
 
 def test_device_choice_and_no_bf16_without_amx() -> None:
