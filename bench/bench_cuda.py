@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_model import ARCHES, flops_per_window  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
-from tracknet.heatmap import focal_bce  # noqa: E402
 from tracknet.modelfile import save_model  # noqa: E402
 from tracknet.networks import build_network  # noqa: E402
 from tracknet.predict import TorchRunner  # noqa: E402
+from tracknet.training import optimisation_step  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS, READER_CACHE_MB  # noqa: E402
 from tracknet_studio.inference import LocalPredictor, predict_track  # noqa: E402
@@ -191,13 +191,8 @@ def training_step_seconds(arch: str, crop: tuple[int, int], batch: int = 32) -> 
     y = torch.zeros(batch, 3, *crop, device=DEVICE)
 
     def step() -> None:
-        with torch.autocast(DEVICE.type, dtype=torch.float16):
-            pred = model(x)
-        loss = focal_bce(pred.float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+        autocast = torch.autocast(DEVICE.type, dtype=torch.float16)
+        optimisation_step(model, x, y, optimizer, scaler, autocast)
 
     return gpu_seconds(step, 10 if batch > 2 else 1)
 

@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
-from tracknet.heatmap import focal_bce  # noqa: E402
 from tracknet.networks import build_network, count_parameters  # noqa: E402
 from tracknet.predict import OnnxRunner, TorchRunner, cpu_flags, cpu_has_amx  # noqa: E402
+from tracknet.training import optimisation_step  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
@@ -278,15 +278,12 @@ def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:
     model = build_network(ModelConfig(arch=arch))
     optimizer = torch.optim.AdamW(model.parameters(), 1e-3)
     x, y = torch.rand(batch, 9, 64, 128), torch.zeros(batch, 3, 64, 128)
+    no_scaling = torch.amp.GradScaler("cpu", enabled=False)
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            pred = model(x)
-        loss = focal_bce(pred.float(), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+        optimisation_step(model, x, y, optimizer, no_scaling, autocast)
         times.append(time.perf_counter() - started)
     return min(times)
 

@@ -232,6 +232,26 @@ def make_scheduler(
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
+def optimisation_step(
+    model: nn.Module,
+    frames: torch.Tensor,
+    target: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    autocast: contextlib.AbstractContextManager,
+) -> torch.Tensor:
+    """One step on one batch (what training and the benchmarks time); returns the loss."""
+    with autocast:
+        pred = model(frames)
+    # The loss takes logs of probabilities: compute it in float32 whatever autocast did.
+    loss = focal_bce(pred.float(), target)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss
+
+
 def format_epoch_line(result: EpochResult) -> str:
     """The metric line for one epoch (see METRIC_DEFINITIONS)."""
     parts = [f"epoch={result.epoch}", f"train_loss={result.train_loss:.6f}"]
@@ -305,14 +325,7 @@ def train_one_epoch(
             break
         frames = batch["frames"].to(ctx.device, non_blocking=True)
         target = batch["heatmap"].to(ctx.device, non_blocking=True)
-        with _autocast(ctx, options):
-            pred = model(frames)
-        # The loss takes logs of probabilities: compute it in float32 whatever autocast did.
-        loss = focal_bce(pred.float(), target)
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+        loss = optimisation_step(model, frames, target, optimizer, scaler, _autocast(ctx, options))
         scheduler.step()
         total += torch.stack(
             [loss.detach() * len(frames), torch.tensor(len(frames), device=ctx.device)]
