@@ -113,6 +113,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="train on random crops of this size (faster on CPUs)",
     )
     fit.add_argument("--crop-ball", type=float, default=0.7)
+    fit.add_argument(
+        "--static-repeat",
+        type=int,
+        default=1,
+        help="list training windows with a ball at rest this many times",
+    )
     fit.add_argument("--hflip", type=float, default=0.5, help="probability of a flip")
     fit.add_argument("--jitter", type=float, default=0.8, help="probability of colour jitter")
     fit.add_argument("--mixup", type=float, default=0.0, help="probability of whole-clip mixup")
@@ -177,6 +183,7 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         augment=Augment(hflip=args.hflip, jitter=args.jitter, mixup=args.mixup),
         crop=args.crop,
         crop_ball=args.crop_ball,
+        static_repeat=args.static_repeat,
     )
 
 

@@ -83,6 +83,7 @@ class TrainOptions:
     augment: Augment = field(default_factory=Augment)
     crop: tuple[int, int] | None = None  # (height, width) training crops; None: full frames
     crop_ball: float = 0.7  # share of crops placed to contain the ball
+    static_repeat: int = 1  # windows with a ball at rest are listed this many times
 
     @property
     def learning_rate(self) -> float:
@@ -415,6 +416,7 @@ def train(
         seed=options.seed,
         crop=options.crop,
         crop_ball=options.crop_ball,
+        static_repeat=options.static_repeat,
     )
     val_set = TrackNetDataset(val_clips, config, stride=config.frames_out)
     if not len(train_set):

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tracknet.config import ModelConfig
-from tracknet.dataset import Augment, TrackNetDataset, colour_jitter, flip_x, load_clips
+from tracknet.dataset import (
+    Augment,
+    TrackNetDataset,
+    ball_at_rest,
+    colour_jitter,
+    flip_x,
+    load_clips,
+)
 
 from ._clips import make_dataset
 
@@ -119,3 +126,30 @@ def test_crops_keep_the_ball_when_asked(data: Path) -> None:
     item = _ball_item(dataset)
     assert item["frames"].shape == (9, 64, 128) and item["heatmap"].shape == (3, 64, 128)
     assert float(item["heatmap"][-1].sum()) >= 15
+
+
+def test_ball_at_rest_needs_a_visible_ball_that_did_not_move() -> None:
+    labels = np.array(
+        [
+            [1, 10.0, 10.0],  # first frame: nothing to compare with
+            [1, 10.5, 10.0],  # moved 0.5 px: at rest
+            [1, 14.0, 10.0],  # moved
+            [1, 14.0, 10.0],  # at rest
+            [0, np.nan, np.nan],  # no ball
+            [1, 14.0, 10.0],  # the frame before had no ball
+            [-1, 14.0, 10.0],  # unlabelled
+        ]
+    )
+    assert ball_at_rest(labels).tolist() == [False, True, False, True, False, False, False]
+
+
+def test_static_repeat_lists_windows_ending_on_a_ball_at_rest_again(data: Path) -> None:
+    clips = load_clips(data)[:1]
+    clips[0].labels[2:6] = [[1, 90.0, 60.0], [1, 100.0, 60.0], [1, 110.0, 60.0], [1, 110.0, 60.0]]
+    # The ball moves in frames 3 and 4 and rests in frame 5.
+    plain = TrackNetDataset(clips, CONFIG)
+    repeated = TrackNetDataset(clips, CONFIG, static_repeat=3)
+    starts = [w.start for w in repeated.windows]
+    assert len(repeated) == len(plain) + 2
+    assert starts.count(3) == 3  # the window of frames 3, 4, 5
+    assert all(starts.count(w.start) == 1 for w in plain.windows if w.start != 3)
