@@ -288,8 +288,7 @@ def ball_at_rest(labels: np.ndarray, tolerance: float = 1.0) -> np.ndarray:
     visible = labels[:, 0] > 0
     moved = np.full(len(labels), np.inf)
     moved[1:] = np.hypot(*(labels[1:, 1:3] - labels[:-1, 1:3]).T)
-    rest = visible & np.r_[False, visible[:-1]] & (moved < tolerance)
-    return rest
+    return visible & np.r_[False, visible[:-1]] & (moved < tolerance)
 
 
 def _place(centre: float, size: int, margin: int, limit: int, rng: np.random.Generator) -> int:

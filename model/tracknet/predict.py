@@ -211,10 +211,10 @@ class Predictor:
     (CPU only) or "auto", which takes ONNX Runtime on the CPU when it is installed (on
     this 2-core CPU it ran FastTrackNet 3-30x faster than eager torch, which neither folds
     batch norm nor copes well with busy cores) and torch elsewhere; on a CPU with AMX it
-    times ONNX Runtime against torch in bf16 on one window and keeps the faster (one is
-    TrackNetV2's, the other the fast network's on the machine measured). batch_size: windows
-    per forward pass; by default 1 on the CPU and 16 on accelerators. bf16: autocast for the
-    torch runtime; None leaves it to TorchRunner (CPUs with AMX).
+    times ONNX Runtime against torch in bf16 on one window and keeps the faster (on the AMX
+    machine measured: torch bf16 for TrackNetV2, ONNX Runtime for the fast network).
+    batch_size: windows per forward pass; by default 1 on the CPU and 16 on accelerators.
+    bf16: autocast for the torch runtime; None leaves it to TorchRunner (CPUs with AMX).
     """
 
     def __init__(
