@@ -4,14 +4,15 @@ Everything is measured in this run, on this machine's first CUDA device:
 
 1. GPU peak: TFLOP/s of a large bf16 matmul and of an fp32 one (TF32 off): the rooflines;
 2. per network (TrackNetV2, the fast one): frames/s of the network alone (input resident
-   on the GPU, CUDA events) in fp32 (cuDNN may use TF32), fp16 and bf16 autocast, at
-   batch 1, 16 and 64, beside the limit that its FLOPs and the bf16 peak allow; and through
-   `tracknet.predict.TorchRunner` (numpy in, heatmaps back to the host), as the predictor
-   pays it;
+   on the GPU, timed between device synchronisations) in fp32 (cuDNN may use TF32), fp16
+   and bf16 autocast, at batch 1, 16 and 64, beside the limit that its FLOPs and the bf16
+   peak allow; and through `tracknet.predict.TorchRunner` (numpy in, heatmaps back to the
+   host), as the predictor pays it;
 3. end-to-end predict frames/s on a generated 720p clip (VideoReader decode, resize,
    network on the GPU, post-processing, tracker) against raw decoding of the same clip;
 4. a training step of each network as model/train.py runs it on a GPU (AdamW, fp16
-   autocast with a grad scaler), batch 32, on 64x128 and 144x256 crops.
+   autocast with a grad scaler), batch 32, on 64x128 and 144x256 crops, TrackNetV2's
+   against the fast network's.
 
     python bench/bench_cuda.py [--quick] [--work DIR] [--json FILE]
 
@@ -43,6 +44,7 @@ from tracknet.training import optimisation_step  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS, READER_CACHE_MB  # noqa: E402
 from tracknet_studio.inference import LocalPredictor, predict_track  # noqa: E402
+from tracknet_studio.inference.base import FrameRange  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
 from tracknet_studio.video import VideoReader  # noqa: E402
 
@@ -146,10 +148,11 @@ def section_networks(peaks: dict, quick: bool) -> dict:
 
 
 def decode_fps(video: Path) -> float:
+    """Frames/s of decoding alone, read as predict_track reads them."""
     with VideoReader(video, cache_mb=READER_CACHE_MB) as reader:
         started = time.perf_counter()
-        for n in range(reader.frame_count):
-            reader.frame(n, keep_before=0)
+        for _ in FrameRange(reader, 0, reader.frame_count):
+            pass
         return reader.frame_count / (time.perf_counter() - started)
 
 
@@ -200,11 +203,14 @@ def training_step_seconds(arch: str, crop: tuple[int, int], batch: int = 32) -> 
 def section_training(quick: bool) -> dict:
     print("\n== 4. a training step on the GPU (batch 32, fp16 autocast, AdamW) ==")
     results = {}
-    for arch in ARCHES:
-        for crop in ((16, 32),) if quick else ((64, 128), (144, 256)):
+    for crop in ((16, 32),) if quick else ((64, 128), (144, 256)):
+        size = f"{crop[0]}x{crop[1]}"
+        for arch in ARCHES:
             seconds = training_step_seconds(arch, crop, batch=2 if quick else 32)
-            results[f"{arch}_{crop[0]}x{crop[1]}"] = seconds
-            print(f"{arch:>13} on {crop[0]}x{crop[1]} crops: {seconds * 1000:.1f} ms/step")
+            results[f"{arch}_{size}"] = seconds
+            print(f"{arch:>13} on {size} crops: {seconds * 1000:.1f} ms/step")
+        ratio = results[f"tracknetv2_{size}"] / results[f"fasttracknet_{size}"]
+        print(f"{'':>15}TrackNetV2 / fast network on {size}: {ratio:.1f}x")
     return results
 
 

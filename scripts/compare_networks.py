@@ -226,12 +226,8 @@ def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
     return results
 
 
-def gap_points(runs: dict[str, dict]) -> float | None:
-    """TrackNetV2's held-out F1 minus the fast network's, in points (4 px, input space)."""
-    return gap_to_tracknetv2(runs, "fasttracknet")
-
-
 def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
+    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space)."""
     if "tracknetv2" not in runs or name not in runs:
         return None
     return 100 * (runs["tracknetv2"]["input"]["f1"] - runs[name]["input"]["f1"])
@@ -256,7 +252,7 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
             f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
         )
-    gap = gap_points(runs)
+    gap = gap_to_tracknetv2(runs, "fasttracknet")
     verdict = (
         f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space: "
         f"the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point of "
