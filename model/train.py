@@ -22,7 +22,6 @@ Locally:
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import shutil
@@ -36,7 +35,7 @@ import torch
 import tracknet
 from tracknet.config import ModelConfig
 from tracknet.dataset import Augment, ClipData, load_clips
-from tracknet.networks import NETWORKS
+from tracknet.networks import NETWORKS, default_arch_kwargs
 from tracknet.training import METRIC_DEFINITIONS, TrainOptions, setup_distributed, train
 
 HERE = Path(__file__).resolve().parent
@@ -144,15 +143,9 @@ def _crop_size(text: str) -> tuple[int, int]:
 def model_config(args: argparse.Namespace) -> ModelConfig:
     """The configuration, with every network argument spelled out: a model file must not
     depend on defaults that a later version of the code may change."""
-    defaults = {
-        name: param.default
-        for name, param in inspect.signature(NETWORKS[args.arch]).parameters.items()
-        if name not in ("in_channels", "out_channels") and param.default is not param.empty
-    }
-    kwargs = {**defaults, **args.arch_kwargs}
+    kwargs = {**default_arch_kwargs(args.arch), **args.arch_kwargs}
     if args.width_mult != 1.0:
         kwargs["base"] = max(1, round(kwargs["base"] * args.width_mult))
-    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
     return ModelConfig(
         arch=args.arch,
         frames_in=args.frames_in,

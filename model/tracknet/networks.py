@@ -7,8 +7,10 @@ passed through a sigmoid.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -124,10 +126,27 @@ class FastTrackNet(nn.Module):
         quarter_blocks: int = 2,
         dilations: Sequence[int] = (1, 2, 4, 8),
         full_res: int = 0,
+        half_blocks: int = 0,
+        full_res_stem: bool = False,
     ) -> None:
         super().__init__()
+        if full_res_stem and not full_res:
+            raise ValueError("full_res_stem needs full_res > 0: the channels it starts from")
         c = base
-        self.stem_half = conv_bn_relu(in_channels, c, 3, stride=2)
+        # full_res > 0: a few channels at the input's resolution, fused before the head, so
+        # the heatmap is placed from full-resolution edges rather than upsampled from 1/2.
+        # full_res_stem: the encoder starts from them too, not from the raw frames, so a
+        # ball of 2 px is seen by its look before the first stride (a resting ball has no
+        # motion to give it away).
+        self.full_res = full_res
+        self.full_res_stem = full_res_stem
+        if full_res:
+            self.stem_full = conv_bn_relu(in_channels, full_res, 3)
+            self.fuse_full = conv_bn_relu(c + full_res, full_res, 1)
+        self.stem_half = conv_bn_relu(full_res if full_res_stem else in_channels, c, 3, stride=2)
+        # half_blocks: depth at 1/2, where the decoder's last skip comes from (by default
+        # one convolution of the raw frames).
+        self.half_refine = nn.Sequential(*[SeparableResidual(c) for _ in range(half_blocks)])
         self.stem_quarter = nn.Sequential(
             conv_bn_relu(c, 2 * c, 3, stride=2),
             *[SeparableResidual(2 * c) for _ in range(quarter_blocks)],
@@ -142,23 +161,18 @@ class FastTrackNet(nn.Module):
         # 1x1 then depthwise: a full 3x3 here, at half resolution, cost more than the
         # whole encoder.
         self.fuse_half = nn.Sequential(conv_bn_relu(2 * c + c, c, 1), SeparableResidual(c))
-        # full_res > 0: a few channels at the input's resolution, fused before the head, so
-        # the heatmap is placed from full-resolution edges rather than upsampled from 1/2.
-        self.full_res = full_res
-        if full_res:
-            self.stem_full = conv_bn_relu(in_channels, full_res, 3)
-            self.fuse_full = conv_bn_relu(c + full_res, full_res, 1)
         self.head = nn.Conv2d(full_res or c, out_channels, 1)
         init_head(self.head)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        half = self.stem_half(x)
+        full = self.stem_full(x) if self.full_res else None
+        half = self.half_refine(self.stem_half(full if self.full_res_stem else x))
         quarter = self.stem_quarter(half)
         y = self.context(quarter)
         y = self.fuse_quarter(torch.cat([_upsample(y), quarter], dim=1))
         y = self.fuse_half(torch.cat([_upsample(y), half], dim=1))
-        if self.full_res:
-            y = self.fuse_full(torch.cat([_upsample(y), self.stem_full(x)], dim=1))
+        if full is not None:
+            y = self.fuse_full(torch.cat([_upsample(y), full], dim=1))
             return torch.sigmoid(self.head(y))
         logits = functional.interpolate(
             self.head(y), scale_factor=2.0, mode="bilinear", align_corners=False
@@ -170,6 +184,16 @@ NETWORKS: dict[str, Callable[..., nn.Module]] = {
     "tracknetv2": TrackNetV2,
     "fasttracknet": FastTrackNet,
 }
+
+
+def default_arch_kwargs(arch: str) -> dict[str, Any]:
+    """The keyword arguments network `arch` takes, at their defaults (tuples as lists, the
+    way they come back from a model file's JSON)."""
+    return {
+        name: list(param.default) if isinstance(param.default, tuple) else param.default
+        for name, param in inspect.signature(NETWORKS[arch]).parameters.items()
+        if name not in ("in_channels", "out_channels") and param.default is not param.empty
+    }
 
 
 def build_network(config: ModelConfig) -> nn.Module:

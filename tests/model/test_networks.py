@@ -7,7 +7,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from tracknet.config import ModelConfig  # noqa: E402
-from tracknet.networks import FastTrackNet, TrackNetV2, build_network, count_parameters  # noqa: E402
+from tracknet.networks import (  # noqa: E402
+    FastTrackNet,
+    TrackNetV2,
+    build_network,
+    count_parameters,
+    default_arch_kwargs,
+)
 
 
 def test_tracknetv2_has_the_published_parameter_count() -> None:
@@ -18,7 +24,8 @@ def test_tracknetv2_has_the_published_parameter_count() -> None:
 @pytest.mark.parametrize(
     ("arch", "kwargs"),
     [("tracknetv2", {"base": 4}), ("fasttracknet", {"base": 4}),
-     ("fasttracknet", {"base": 4, "full_res": 4})],
+     ("fasttracknet", {"base": 4, "full_res": 4}),
+     ("fasttracknet", {"base": 4, "full_res": 4, "full_res_stem": True, "half_blocks": 2})],
 )  # fmt: skip
 def test_output_is_one_probability_map_per_output_frame(arch: str, kwargs: dict) -> None:
     config = ModelConfig(arch=arch, height=32, width=64, arch_kwargs=kwargs)
@@ -34,6 +41,18 @@ def test_one_frame_out_and_five_frames_in() -> None:
     with torch.no_grad():
         out = build_network(config).eval()(torch.rand(1, 15, 16, 32))
     assert out.shape == (1, 1, 16, 32)
+
+
+def test_full_res_stem_needs_full_res_channels() -> None:
+    with pytest.raises(ValueError, match="full_res_stem needs full_res"):
+        FastTrackNet(base=4, full_res_stem=True)
+
+
+def test_variant_options_add_the_layers_they_name() -> None:
+    plain = count_parameters(FastTrackNet(base=4, full_res=4))
+    assert count_parameters(FastTrackNet(base=4, full_res=4, half_blocks=2)) > plain
+    # The stride-2 stem reads 4 full-resolution channels instead of 9 input channels.
+    assert count_parameters(FastTrackNet(base=4, full_res=4, full_res_stem=True)) < plain
 
 
 def test_fast_network_is_far_smaller_than_tracknetv2() -> None:
@@ -66,3 +85,11 @@ def test_untrained_heads_start_at_the_one_percent_prior(arch: str, kwargs: dict)
     with torch.no_grad():
         out = model.eval()(torch.rand(1, 9, 32, 64))
     assert float(out.mean()) == pytest.approx(0.01, abs=0.01)
+
+
+def test_default_arguments_are_what_a_model_file_would_record() -> None:
+    defaults = default_arch_kwargs("fasttracknet")
+    assert defaults["base"] == 32 and defaults["dilations"] == [1, 2, 4, 8]
+    assert defaults["full_res_stem"] is False and "in_channels" not in defaults
+    config = ModelConfig(arch="fasttracknet", arch_kwargs=defaults)
+    assert count_parameters(build_network(config)) == count_parameters(FastTrackNet())
