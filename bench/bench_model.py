@@ -264,13 +264,13 @@ def section_tracknetv2_training() -> None:
     for recipe, runs in recorded.items():
         for name, r in runs.items():
             print(
-                f"{recipe:>9} {name:>20}: held-out F1 {r['input']['f1']:.4f} (4 px input), "
+                f"{recipe:>15} {name:<32}: held-out F1 {r['input']['f1']:.4f} (4 px input), "
                 f"{r['original']['f1']:.4f} (original); {r['steps']} steps, "
                 f"{r['train_minutes']:.1f} min on {r.get('device', 'the CPU')}"
             )
         if {"tracknetv2", "fasttracknet"} <= set(runs):
             gap = 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
-            print(f"{recipe:>9}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: at most +1)")
+            print(f"{recipe:>15}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: at most +1)")
 
 
 def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:

@@ -1,7 +1,7 @@
 """TrackNetV2 against the fast network: one recipe, one dataset, the same held-out clips.
 
     scripts/compare_networks [--recipe NAME ...] [--arch NAME ...] [--device cpu|cuda]
-                             [--arch-kwargs JSON --label NAME] [--parallel] [--jobs N]
+                             [--variant LABEL=JSON ...] [--parallel] [--jobs N]
                              [--score-only] [--work DIR]
 
 For each recipe in RECIPES and each network, trains on the synthetic suite's training
@@ -11,8 +11,9 @@ tracker, both networks at the same threshold and runtime) and scores them with t
 metrics. A run whose model is already in WORK/<recipe>/<run> is not trained again, and its
 figures are cached beside it (held_out.json), so a long run can be made once and scored
 later, or made on a GPU machine and copied back. A run is named after its network, or
-`<arch>-<label>` for a variant of it (`--arch-kwargs`), which the report lists beside the
-networks with its own distance to TrackNetV2.
+`<arch>-<label>` for a variant of it (`--variant LABEL='{"base": 48}'`: network arguments
+as JSON), which the report lists beside the networks with its own distance to TrackNetV2.
+With --parallel every run trains at once, and is scored at once.
 
 The report, docs/model-comparison.md (figures in docs/model-comparison.json, printed by
 bench/bench_model.py), has one section per recipe: from WORK where this machine has the
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import platform
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,15 +40,14 @@ import torch  # noqa: E402
 from model_suite import ROOT, HeldOut, featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.metrics import Counts  # noqa: E402
 from tracknet.modelfile import load_model  # noqa: E402
-from tracknet.networks import count_parameters  # noqa: E402
+from tracknet.networks import count_parameters, default_arch_kwargs  # noqa: E402
 from train_shipped_weights import OPTIONS as SHIPPED  # noqa: E402
 from train_shipped_weights import TRAIN, command_line, run_streaming  # noqa: E402
 
 from tracknet_studio.synthetic import benchmark_specs  # noqa: E402
 
 ARCHES = ("fasttracknet", "tracknetv2")
-DOCS = ROOT / "docs"
-RECORDED = DOCS / "model-comparison.json"
+REPORT = "model-comparison"  # .md for people, .json for bench_model and later runs
 TOLERANCE = 4.0
 
 
@@ -57,9 +59,9 @@ class Recipe:
     about: str
 
 
-# The shipped weights' options without the architecture, and without what only a
+# The shipped weights' options without the network, and without what only a
 # one-thread CPU run needs (one loader process, one thread, bf16 autocast on the CPU).
-_SHIPPED = {k: v for k, v in SHIPPED.items() if k != "--arch"}
+_SHIPPED = {k: v for k, v in SHIPPED.items() if k not in ("--arch", "--arch-kwargs")}
 _GPU = {k: v for k, v in _SHIPPED.items() if k not in ("--threads", "--cpu-bf16")} | {
     "--workers": "3"
 }
@@ -100,10 +102,16 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", type=Path, default=ROOT / "build" / "compare")
     p.add_argument("--suite", type=Path, default=ROOT / "build" / "model-suite")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where the report goes")
     p.add_argument("--recipe", nargs="+", choices=RECIPES, default=["cpu"])
     p.add_argument("--arch", nargs="+", choices=ARCHES, default=list(ARCHES))
-    p.add_argument("--arch-kwargs", default="", help="network arguments as JSON, for a variant")
-    p.add_argument("--label", default="", help="names a variant's runs: <arch>-<label>")
+    p.add_argument(
+        "--variant",
+        action="append",
+        type=variant,
+        default=[],
+        help="LABEL=JSON: a variant's network arguments; runs <arch>-<label>",
+    )
     p.add_argument("--device", default="cpu", help="training and scoring device: cpu, cuda")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--jobs", type=int, default=1, help="clips generated/featurized at once")
@@ -117,16 +125,50 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def run_name(arch: str, args: argparse.Namespace) -> str:
-    return f"{arch}-{args.label}" if args.label else arch
+def variant(text: str) -> tuple[str, str]:
+    """`LABEL=JSON` as (label, JSON), the JSON checked here rather than by train.py later."""
+    label, _, kwargs = text.partition("=")
+    try:
+        if not label or not isinstance(json.loads(kwargs), dict):
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LABEL=JSON-object: {text!r}") from None
+    return label, kwargs
 
 
-def train_command(recipe: str, arch: str, run_dir: Path, args: argparse.Namespace) -> list[str]:
+@dataclass(frozen=True)
+class Run:
+    """One network (or a variant of it) trained with one recipe."""
+
+    recipe: str
+    arch: str
+    label: str = ""
+    arch_kwargs: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.arch}-{self.label}" if self.label else self.arch
+
+    def folder(self, work: Path) -> Path:
+        return work / self.recipe / self.name
+
+
+def planned_runs(args: argparse.Namespace) -> list[Run]:
+    variants = args.variant or [("", "")]
+    return [
+        Run(recipe, arch, label, kwargs)
+        for recipe in args.recipe
+        for arch in args.arch
+        for label, kwargs in variants
+    ]
+
+
+def train_command(run: Run, args: argparse.Namespace) -> list[str]:
     command = [sys.executable, str(TRAIN), "--data", str(args.suite / "dataset"),
-               "--out", str(run_dir), "--arch", arch, "--device", args.device,
-               *command_line(RECIPES[recipe].options)]  # fmt: skip
-    if args.arch_kwargs:
-        command += ["--arch-kwargs", args.arch_kwargs]
+               "--out", str(run.folder(args.work)), "--arch", run.arch, "--device", args.device,
+               *command_line(RECIPES[run.recipe].options)]  # fmt: skip
+    if run.arch_kwargs:
+        command += ["--arch-kwargs", run.arch_kwargs]
     if args.workers:  # what is trained does not depend on it: each item seeds its own draws
         command += ["--workers", args.workers]
     if args.threads:
@@ -138,14 +180,14 @@ def train_command(recipe: str, arch: str, run_dir: Path, args: argparse.Namespac
     return command
 
 
-def train_missing(runs: list[tuple[str, str]], args: argparse.Namespace) -> None:
+def train_missing(runs: list[Run], args: argparse.Namespace) -> None:
     """Train the runs that have no model yet: one after another, or all at once."""
     waiting = []
-    for recipe, arch in runs:
-        run_dir = args.work / recipe / run_name(arch, args)
+    for run in runs:
+        run_dir = run.folder(args.work)
         if (run_dir / "model" / "config.json").is_file():
             continue
-        command = train_command(recipe, arch, run_dir, args)
+        command = train_command(run, args)
         print(" ".join(command), flush=True)
         run_dir.mkdir(parents=True, exist_ok=True)
         if not args.parallel:
@@ -153,7 +195,7 @@ def train_missing(runs: list[tuple[str, str]], args: argparse.Namespace) -> None
             continue
         with (run_dir / "train.log").open("w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        waiting.append((f"{recipe}/{run_dir.name}", process, time.monotonic()))
+        waiting.append((f"{run.recipe}/{run.name}", process, time.monotonic()))
     for name, process, started in waiting:
         status = process.wait()
         print(f"{name}: training ended ({status=}) after {time.monotonic() - started:.0f} s")
@@ -212,7 +254,8 @@ def held_out_of(result: dict) -> HeldOut:
 
 def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
     """{recipe: {run: figures}}: this machine's runs over what was recorded before."""
-    recorded = json.loads(RECORDED.read_text()) if RECORDED.is_file() else {}
+    recorded_file = args.docs / f"{REPORT}.json"
+    recorded = json.loads(recorded_file.read_text()) if recorded_file.is_file() else {}
     results: dict[str, dict[str, dict]] = {}
     for recipe in RECIPES:
         runs = dict(recorded.get(recipe, {}))
@@ -235,31 +278,24 @@ def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
 
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
     rows = [
-        "| run | parameters | machine | training | best epoch (val F1) "
-        "| held-out F1, 4 px input | held-out F1, 4 px original | precision | recall "
-        "| TrackNetV2 minus this |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| run | arguments beside the defaults | parameters | machine | training "
+        "| best epoch (val F1) | held-out F1, 4 px input | held-out F1, 4 px original "
+        "| precision | recall | TrackNetV2 minus this |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in runs.items():
         gap = gap_to_tracknetv2(runs, name)
         tp, fp = r["input"]["tp"], r["input"]["fp1"] + r["input"]["fp2"]
         recall = tp / max(tp + r["input"]["fn"], 1)
         rows.append(
-            f"| {name} | {r['params'] / 1e6:.2f} M | "
+            f"| {name} | {changed_arguments(r)} | {r['params'] / 1e6:.2f} M | "
             f"{r.get('device', 'x86_64 CPU')} | "
             f"{r['steps']} steps, {r['train_minutes']:.1f} min | {r['best_epoch']} "
             f"({r['val_f1']:.4f}) | **{r['input']['f1']:.4f}** | {r['original']['f1']:.4f} | "
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
             f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
         )
-    gap = gap_to_tracknetv2(runs, "fasttracknet")
-    verdict = (
-        f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space: "
-        f"the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point of "
-        "TrackNetV2.\n\n"
-        if gap is not None
-        else ""
-    )
+    verdict = verdict_line(runs)
     counts = "\n".join(
         f"{name}:\n" + "\n".join(held_out_of(r).lines(TOLERANCE)) for name, r in runs.items()
     )
@@ -282,17 +318,46 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
 """
 
 
+def verdict_line(runs: dict[str, dict]) -> str:
+    """The fast network's distance to TrackNetV2, and its closest variant's if it has any."""
+    gap = gap_to_tracknetv2(runs, "fasttracknet")
+    if gap is None:
+        return ""
+    line = (
+        f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space: "
+        f"the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point of "
+        "TrackNetV2."
+    )
+    variants = [name for name in runs if name.startswith("fasttracknet-")]
+    if variants:
+        closest = min(variants, key=lambda name: gap_to_tracknetv2(runs, name))
+        line += (
+            f" Closest variant: {closest} ({changed_arguments(runs[closest])}), "
+            f"**{gap_to_tracknetv2(runs, closest):+.2f}**."
+        )
+    return line + "\n\n"
+
+
+def changed_arguments(result: dict) -> str:
+    """A run's network arguments that differ from its network's defaults, e.g. `base 48`."""
+    defaults = default_arch_kwargs(result["arch"])
+    changed = {k: v for k, v in result.get("arch_kwargs", {}).items() if defaults.get(k) != v}
+    return ", ".join(f"{k} {json.dumps(v)}" for k, v in changed.items())
+
+
 def per_clip_table(runs: dict[str, dict], frames: int) -> str:
-    """Held-out F1 per test clip and network, where the runs recorded it."""
+    """Held-out F1 per run (rows) and test clip (columns), where the runs recorded it."""
     if not all("per_clip" in r for r in runs.values()):
         return ""
-    specs = benchmark_specs("test", frames=frames)
-    header = "| clip | " + " | ".join(runs) + " |"
-    rows = [header, "|---" * (len(runs) + 1) + "|"]
-    for i, spec in enumerate(specs):
-        name = f"test{i:02d}"
-        cells = [f"{r['per_clip'][name]['f1']:.4f}" for r in runs.values()]
-        rows.append(f"| {name} ({spec.sport}) | " + " | ".join(cells) + " |")
+    clips = {f"test{i:02d}": spec.sport for i, spec in enumerate(benchmark_specs("test", frames))}
+    rows = [
+        "| run | " + " | ".join(f"{name} ({sport})" for name, sport in clips.items()) + " |",
+        "|---" * (len(clips) + 1) + "|",
+    ]
+    for run, r in runs.items():
+        rows.append(
+            f"| {run} | " + " | ".join(f"{r['per_clip'][c]['f1']:.4f}" for c in clips) + " |"
+        )
     return "Held-out F1 per clip (4 px, input space):\n\n" + "\n".join(rows) + "\n"
 
 
@@ -309,8 +374,8 @@ seeds, slower and faster balls, and grass tennis, which training never saw) thro
 The goal: the fast network within one F1 point of TrackNetV2.
 
 {sections}"""
-    (DOCS / "model-comparison.md").write_text(text)
-    RECORDED.write_text(json.dumps(results, indent=1) + "\n")
+    (args.docs / f"{REPORT}.md").write_text(text)
+    (args.docs / f"{REPORT}.json").write_text(json.dumps(results, indent=1) + "\n")
 
 
 def main() -> int:
@@ -318,18 +383,24 @@ def main() -> int:
     generate_suite("train", args.suite / "videos-train", args.frames, args.jobs)
     test_videos = generate_suite("test", args.suite / "videos-test", args.frames, args.jobs)
     featurize(args.suite / "videos-train", args.suite / "dataset", 0.125, args.jobs)
-    runs = [(recipe, arch) for recipe in args.recipe for arch in args.arch]
+    runs = planned_runs(args)
     if not args.score_only:
         train_missing(runs, args)
-    for recipe, arch in runs:
-        run_dir = args.work / recipe / run_name(arch, args)
-        if (run_dir / "model" / "config.json").is_file():
-            result = score(recipe, run_dir, args, test_videos)
-            print("\n".join([f"{recipe}/{run_dir.name}", *held_out_of(result).lines(TOLERANCE)]))
-        else:
-            print(f"{recipe}/{run_dir.name}: no trained model in {run_dir}")
+    trained = [r for r in runs if (r.folder(args.work) / "model" / "config.json").is_file()]
+    for run in runs:
+        if run not in trained:
+            print(f"{run.recipe}/{run.name}: no trained model in {run.folder(args.work)}")
+    # Spawned, not forked: the parent may hold a CUDA context, which a fork cannot share.
+    with ProcessPoolExecutor(
+        max(1, len(trained)) if args.parallel else 1, multiprocessing.get_context("spawn")
+    ) as pool:
+        results = pool.map(score, [r.recipe for r in trained],
+                           [r.folder(args.work) for r in trained], [args] * len(trained),
+                           [test_videos] * len(trained))  # fmt: skip
+        for run, result in zip(trained, results, strict=True):
+            print("\n".join([f"{run.recipe}/{run.name}", *held_out_of(result).lines(TOLERANCE)]))
     write_report(collect(args), args)
-    print(f"-> {DOCS / 'model-comparison.md'}")
+    print(f"-> {args.docs / REPORT}.md")
     return 0
 
 

@@ -1,0 +1,88 @@
+"""scripts/compare_networks.py: variants named on the command line, scored at once, reported
+with the arguments that make them variants."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from tracknet.config import ModelConfig
+from tracknet.modelfile import save_model
+from tracknet.networks import build_network, default_arch_kwargs
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import compare_networks  # noqa: E402
+
+
+def test_a_variant_is_a_label_and_a_json_object() -> None:
+    assert compare_networks.variant('wide={"base": 48}') == ("wide", '{"base": 48}')
+    for bad in ('{"base": 48}', '=({"base": 48})', "wide=[48]", "wide={base: 48}", "wide"):
+        with pytest.raises(argparse.ArgumentTypeError, match="LABEL=JSON"):
+            compare_networks.variant(bad)
+
+
+def test_every_recipe_network_and_variant_is_one_run() -> None:
+    args = argparse.Namespace(recipe=["gpu", "gpu-wide"], arch=["fasttracknet"],
+                              variant=[("a", "{}"), ("b", '{"base": 8}')])  # fmt: skip
+    names = [f"{r.recipe}/{r.name}" for r in compare_networks.planned_runs(args)]
+    assert names == ["gpu/fasttracknet-a", "gpu/fasttracknet-b",
+                     "gpu-wide/fasttracknet-a", "gpu-wide/fasttracknet-b"]  # fmt: skip
+    args.variant = []
+    assert [r.name for r in compare_networks.planned_runs(args)] == ["fasttracknet"] * 2
+
+
+def _result(f1: float, **arch_kwargs: object) -> dict:
+    kwargs = default_arch_kwargs("fasttracknet") | arch_kwargs
+    return {"arch": "fasttracknet", "arch_kwargs": kwargs, "input": {"f1": f1}}
+
+
+def test_the_verdict_names_the_closest_variant_and_what_makes_it_one() -> None:
+    runs = {"fasttracknet": _result(0.95), "tracknetv2": _result(0.98) | {"arch": "tracknetv2"},
+            "fasttracknet-wide": _result(0.972, base=48, full_res=16),
+            "fasttracknet-deep": _result(0.96, half_blocks=2)}  # fmt: skip
+    runs["tracknetv2"]["arch_kwargs"] = default_arch_kwargs("tracknetv2")
+    line = compare_networks.verdict_line(runs)
+    assert "**+3.00**" in line and "NOT within one point" in line
+    assert "Closest variant: fasttracknet-wide (base 48, full_res 16), **+0.80**" in line
+    assert compare_networks.changed_arguments(runs["fasttracknet"]) == ""
+
+
+@pytest.mark.slow
+def test_score_only_scores_every_variant_in_parallel_and_reports_them(tmp_path: Path) -> None:
+    work, docs = tmp_path / "work", tmp_path / "docs"
+    docs.mkdir()
+    variants = {"plain": {"base": 4}, "hr": {"base": 4, "full_res": 4, "full_res_stem": True}}
+    for label, kwargs in variants.items():
+        run = work / "gpu-wide" / f"fasttracknet-{label}"
+        config = ModelConfig(arch="fasttracknet", arch_kwargs=kwargs, threshold=0.01)
+        save_model(run / "model", build_network(config), config)
+        (run / "output").mkdir()
+        history = [{"epoch": 1, "seconds": 6.0, "val": {"f1": 0.5}}]
+        (run / "output" / "history.json").write_text(json.dumps(history))
+    variant_options = [f"--variant={label}={json.dumps(kw)}" for label, kw in variants.items()]
+    command = [sys.executable, str(ROOT / "scripts" / "compare_networks.py"),
+               "--recipe", "gpu-wide", "--arch", "fasttracknet", "--score-only", "--parallel",
+               "--frames", "4", "--jobs", "2", "--work", str(work),
+               "--suite", str(tmp_path / "suite"), "--docs", str(docs),
+               *variant_options]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    for label in variants:
+        held_out = json.loads(
+            (work / "gpu-wide" / f"fasttracknet-{label}" / "held_out.json").read_text()
+        )
+        assert held_out["frames"] == 8 * 4 and held_out["steps"] == 100
+        assert set(held_out["per_clip"]) == {f"test{i:02d}" for i in range(8)}
+    recorded = json.loads((docs / "model-comparison.json").read_text())
+    assert set(recorded["gpu-wide"]) == {"fasttracknet-plain", "fasttracknet-hr"}
+    report = (docs / "model-comparison.md").read_text()
+    assert "| fasttracknet-hr | base 4, full_res 4, full_res_stem true |" in report
