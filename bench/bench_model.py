@@ -270,7 +270,7 @@ def section_tracknetv2_training() -> None:
             )
         if {"tracknetv2", "fasttracknet"} <= set(runs):
             gap = 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
-            print(f"{recipe:>15}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: at most +1)")
+            print(f"{recipe:>15}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: <= +1)")
 
 
 def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:
