@@ -59,9 +59,9 @@ class Recipe:
     about: str
 
 
-# The shipped weights' options without the network, and without what only a
+# The shipped weights' options without the architecture, and without what only a
 # one-thread CPU run needs (one loader process, one thread, bf16 autocast on the CPU).
-_SHIPPED = {k: v for k, v in SHIPPED.items() if k not in ("--arch", "--arch-kwargs")}
+_SHIPPED = {k: v for k, v in SHIPPED.items() if k != "--arch"}
 _GPU = {k: v for k, v in _SHIPPED.items() if k not in ("--threads", "--cpu-bf16")} | {
     "--workers": "3"
 }
@@ -320,14 +320,17 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
 
 def verdict_line(runs: dict[str, dict]) -> str:
     """The fast network's distance to TrackNetV2, and its closest variant's if it has any."""
+    if "tracknetv2" not in runs:
+        return ""
     gap = gap_to_tracknetv2(runs, "fasttracknet")
     if gap is None:
-        return ""
-    line = (
-        f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space: "
-        f"the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point of "
-        "TrackNetV2."
-    )
+        line = "The fast network's current layout was not trained with this recipe."
+    else:
+        line = (
+            f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input "
+            f"space: the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point "
+            "of TrackNetV2."
+        )
     variants = [name for name in runs if name.startswith("fasttracknet-")]
     if variants:
         closest = min(variants, key=lambda name: gap_to_tracknetv2(runs, name))
@@ -371,7 +374,10 @@ validation, split by clip), the best validated epoch kept, threshold as trained;
 predict the 8 held-out clips of `benchmark_specs("test", frames={args.frames})` (other
 seeds, slower and faster balls, and grass tennis, which training never saw) through
 `tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
-The goal: the fast network within one F1 point of TrackNetV2.
+The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast
+network as it is now; `fasttracknet-first` is its first layout (no full-resolution stem, no
+blocks at 1/2: `full_res 0, full_res_stem false, half_blocks 0`), which the shipped weights
+of 2026-11 use; other runs are variants, named by what they change.
 
 {sections}"""
     (args.docs / f"{REPORT}.md").write_text(text)

@@ -13,7 +13,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Network arguments added after a format, with the value that rebuilds the files written
+# in it: a model file lists every argument its network took when it was written, so an
+# argument it lacks did not exist yet and must not take today's default.
+ADDED_AFTER: dict[int, dict[str, dict[str, Any]]] = {
+    1: {"fasttracknet": {"full_res": 0, "full_res_stem": False, "half_blocks": 0}},
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class ModelConfig:
         version = data.pop("format_version", FORMAT_VERSION)
         if version > FORMAT_VERSION:
             raise ValueError(f"model config format {version} is newer than this code reads")
+        for old, added in ADDED_AFTER.items():
+            if version <= old and data.get("arch") in added:
+                data["arch_kwargs"] = added[data["arch"]] | data.get("arch_kwargs", {})
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

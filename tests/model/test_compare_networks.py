@@ -47,20 +47,25 @@ def _result(f1: float, **arch_kwargs: object) -> dict:
 
 def test_the_verdict_names_the_closest_variant_and_what_makes_it_one() -> None:
     runs = {"fasttracknet": _result(0.95), "tracknetv2": _result(0.98) | {"arch": "tracknetv2"},
-            "fasttracknet-wide": _result(0.972, base=48, full_res=16),
+            "fasttracknet-wide": _result(0.972, base=48, full_res=32),
             "fasttracknet-deep": _result(0.96, half_blocks=2)}  # fmt: skip
     runs["tracknetv2"]["arch_kwargs"] = default_arch_kwargs("tracknetv2")
     line = compare_networks.verdict_line(runs)
     assert "**+3.00**" in line and "NOT within one point" in line
-    assert "Closest variant: fasttracknet-wide (base 48, full_res 16), **+0.80**" in line
+    assert "Closest variant: fasttracknet-wide (base 48, full_res 32), **+0.80**" in line
     assert compare_networks.changed_arguments(runs["fasttracknet"]) == ""
+    del runs["fasttracknet"]
+    line = compare_networks.verdict_line(runs)
+    assert line.startswith("The fast network's current layout was not trained")
+    assert "Closest variant: fasttracknet-wide" in line
 
 
 @pytest.mark.slow
 def test_score_only_scores_every_variant_in_parallel_and_reports_them(tmp_path: Path) -> None:
     work, docs = tmp_path / "work", tmp_path / "docs"
     docs.mkdir()
-    variants = {"plain": {"base": 4}, "hr": {"base": 4, "full_res": 4, "full_res_stem": True}}
+    first = {"base": 4, "full_res": 0, "full_res_stem": False, "half_blocks": 0}
+    variants = {"plain": {"base": 4}, "first": first}
     for label, kwargs in variants.items():
         run = work / "gpu-wide" / f"fasttracknet-{label}"
         config = ModelConfig(arch="fasttracknet", arch_kwargs=kwargs, threshold=0.01)
@@ -83,6 +88,9 @@ def test_score_only_scores_every_variant_in_parallel_and_reports_them(tmp_path: 
         assert held_out["frames"] == 8 * 4 and held_out["steps"] == 100
         assert set(held_out["per_clip"]) == {f"test{i:02d}" for i in range(8)}
     recorded = json.loads((docs / "model-comparison.json").read_text())
-    assert set(recorded["gpu-wide"]) == {"fasttracknet-plain", "fasttracknet-hr"}
+    assert set(recorded["gpu-wide"]) == {"fasttracknet-plain", "fasttracknet-first"}
     report = (docs / "model-comparison.md").read_text()
-    assert "| fasttracknet-hr | base 4, full_res 4, full_res_stem true |" in report
+    assert "| fasttracknet-plain | base 4 |" in report
+    assert (
+        "| fasttracknet-first | base 4, full_res 0, full_res_stem false, half_blocks 0 |" in report
+    )

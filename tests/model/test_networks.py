@@ -24,8 +24,8 @@ def test_tracknetv2_has_the_published_parameter_count() -> None:
 @pytest.mark.parametrize(
     ("arch", "kwargs"),
     [("tracknetv2", {"base": 4}), ("fasttracknet", {"base": 4}),
-     ("fasttracknet", {"base": 4, "full_res": 4}),
-     ("fasttracknet", {"base": 4, "full_res": 4, "full_res_stem": True, "half_blocks": 2})],
+     ("fasttracknet", {"base": 4, "full_res": 0, "full_res_stem": False, "half_blocks": 0}),
+     ("fasttracknet", {"base": 4, "full_res": 4, "full_res_stem": False})],
 )  # fmt: skip
 def test_output_is_one_probability_map_per_output_frame(arch: str, kwargs: dict) -> None:
     config = ModelConfig(arch=arch, height=32, width=64, arch_kwargs=kwargs)
@@ -43,16 +43,40 @@ def test_one_frame_out_and_five_frames_in() -> None:
     assert out.shape == (1, 1, 16, 32)
 
 
+FIRST_LAYOUT = {"full_res": 0, "full_res_stem": False, "half_blocks": 0}
+
+
 def test_full_res_stem_needs_full_res_channels() -> None:
     with pytest.raises(ValueError, match="full_res_stem needs full_res"):
-        FastTrackNet(base=4, full_res_stem=True)
+        FastTrackNet(base=4, full_res=0)
+    FastTrackNet(base=4, **FIRST_LAYOUT)
 
 
-def test_variant_options_add_the_layers_they_name() -> None:
-    plain = count_parameters(FastTrackNet(base=4, full_res=4))
-    assert count_parameters(FastTrackNet(base=4, full_res=4, half_blocks=2)) > plain
+def test_each_layout_option_adds_the_layers_it_names() -> None:
+    first = count_parameters(FastTrackNet(base=4, **FIRST_LAYOUT))
+    assert count_parameters(FastTrackNet(base=4, **FIRST_LAYOUT | {"half_blocks": 2})) > first
+    full_res = FIRST_LAYOUT | {"full_res": 4}
+    assert count_parameters(FastTrackNet(base=4, **full_res)) > first
     # The stride-2 stem reads 4 full-resolution channels instead of 9 input channels.
-    assert count_parameters(FastTrackNet(base=4, full_res=4, full_res_stem=True)) < plain
+    with_stem = full_res | {"full_res_stem": True}
+    assert count_parameters(FastTrackNet(base=4, **with_stem)) < count_parameters(
+        FastTrackNet(base=4, **full_res)
+    )
+
+
+def test_format_1_model_files_rebuild_the_first_layout() -> None:
+    # A format-1 file lists the arguments the network took then; the ones added since
+    # must take the values that rebuild it, not today's defaults.
+    first = {"base": 32, "dilations": [1, 2, 4, 8], "quarter_blocks": 2}
+    old = ModelConfig.from_dict({"arch": "fasttracknet", "arch_kwargs": first, "format_version": 1})
+    assert old.arch_kwargs == first | FIRST_LAYOUT
+    assert count_parameters(build_network(old)) == 199_267  # the shipped weights' count
+    # Arguments a format-1 file does list are kept (full_res variants predate format 2).
+    variant = {"arch": "fasttracknet", "arch_kwargs": {"full_res": 16}, "format_version": 1}
+    assert ModelConfig.from_dict(variant).arch_kwargs["full_res"] == 16
+    # Format 2 means today's defaults for what it leaves out, as any config made in code.
+    new = ModelConfig.from_dict({"arch": "fasttracknet", "arch_kwargs": {}, "format_version": 2})
+    assert count_parameters(build_network(new)) > 199_267
 
 
 def test_fast_network_is_far_smaller_than_tracknetv2() -> None:
@@ -90,6 +114,6 @@ def test_untrained_heads_start_at_the_one_percent_prior(arch: str, kwargs: dict)
 def test_default_arguments_are_what_a_model_file_would_record() -> None:
     defaults = default_arch_kwargs("fasttracknet")
     assert defaults["base"] == 32 and defaults["dilations"] == [1, 2, 4, 8]
-    assert defaults["full_res_stem"] is False and "in_channels" not in defaults
+    assert defaults["full_res_stem"] is True and "in_channels" not in defaults
     config = ModelConfig(arch="fasttracknet", arch_kwargs=defaults)
     assert count_parameters(build_network(config)) == count_parameters(FastTrackNet())
