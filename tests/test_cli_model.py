@@ -104,7 +104,9 @@ def test_train_command_runs_the_training_script(tmp_path: Path) -> None:
     data = make_dataset(tmp_path, 2, frames=6, val_fraction=0.5)
     run = _cli("train", "--data", str(data), "--out", str(tmp_path / "run"), "--epochs", "1",
                "--steps-per-epoch", "1", "--batch-size", "2", "--crop", "64x64",
-               "--workers", "0")  # fmt: skip
+               "--workers", "0", "--arch-kwargs", '{"base": 4}')  # fmt: skip
     assert "epoch=1 " in run.stdout
+    config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
+    assert config["arch_kwargs"]["base"] == 4 and config["arch_kwargs"]["half_blocks"] == 2
     assert (tmp_path / "run" / "model" / "model.safetensors").is_file()
     assert (tmp_path / "run" / "model" / "code" / "inference.py").is_file()

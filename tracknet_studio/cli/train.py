@@ -15,6 +15,7 @@ from pathlib import Path
 # Options passed on to model/train.py unchanged: (flag, type, help).
 _PASSED: tuple[tuple[str, type, str], ...] = (
     ("--arch", str, "network: fasttracknet (default) or tracknetv2"),
+    ("--arch-kwargs", str, "network arguments as JSON, e.g. '{\"base\": 48}'"),
     ("--epochs", int, "epochs (default 30)"),
     ("--batch-size", int, "samples per step (default 8)"),
     ("--optimizer", str, "adamw (default) or adadelta"),
