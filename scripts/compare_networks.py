@@ -376,8 +376,8 @@ seeds, slower and faster balls, and grass tennis, which training never saw) thro
 `tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
 The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast
 network as it is now; `fasttracknet-first` is its first layout (no full-resolution stem, no
-blocks at 1/2: `full_res 0, full_res_stem false, half_blocks 0`), which the shipped weights
-of 2026-11 use; other runs are variants, named by what they change.
+blocks at 1/2: `full_res 0, full_res_stem false, half_blocks 0`), which the first shipped
+weights used; other runs are variants, named by what they change.
 
 {sections}"""
     (args.docs / f"{REPORT}.md").write_text(text)

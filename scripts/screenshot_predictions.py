@@ -17,7 +17,7 @@ from screenshot_support import capture_screen, demo_window, label_with_truth
 from tracknet_studio.ui.prediction import RunSettings, run_model
 
 FRAME = 96  # the ball in flight
-TRAIL_FRAME = 26  # just after the shipped model lost the ball for a few frames
+TRAIL_FRAME = 26  # the ball rising after a bounce, its predicted trail behind it
 TRAIL = "docs/screenshot-predictions.png"
 METRICS = "docs/screenshot-metrics.png"
 

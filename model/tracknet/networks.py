@@ -120,7 +120,7 @@ class FastTrackNet(nn.Module):
     (a resting ball has none): with them the held-out F1 rose 0.8 points at a third more
     FLOPs (docs/model-variants.md). `full_res=0, full_res_stem=False, half_blocks=0` is
     the first layout (a single stride-2 convolution of the raw frames, and the heatmap
-    upsampled from 1/2), which the shipped weights and format-1 model files use.
+    upsampled from 1/2), which format-1 model files use (the first shipped weights too).
     """
 
     def __init__(

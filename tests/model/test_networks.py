@@ -70,7 +70,7 @@ def test_format_1_model_files_rebuild_the_first_layout() -> None:
     first = {"base": 32, "dilations": [1, 2, 4, 8], "quarter_blocks": 2}
     old = ModelConfig.from_dict({"arch": "fasttracknet", "arch_kwargs": first, "format_version": 1})
     assert old.arch_kwargs == first | FIRST_LAYOUT
-    assert count_parameters(build_network(old)) == 199_267  # the shipped weights' count
+    assert count_parameters(build_network(old)) == 199_267  # the first shipped weights' count
     # Arguments a format-1 file does list are kept (full_res variants predate format 2).
     variant = {"arch": "fasttracknet", "arch_kwargs": {"full_res": 16}, "format_version": 1}
     assert ModelConfig.from_dict(variant).arch_kwargs["full_res"] == 16
