@@ -83,7 +83,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     model.add_argument("--frames-out", type=int, default=None, help="default: frames-in")
     model.add_argument("--height", type=int, default=288)
     model.add_argument("--width", type=int, default=512)
-    model.add_argument("--threshold", type=float, default=0.5)
+    model.add_argument(
+        "--threshold",
+        type=float,
+        help="heatmap threshold; by default the best on the validation clips (0.5 while training)",
+    )
 
     fit = p.add_argument_group("training")
     fit.add_argument("--epochs", type=int, default=30)
@@ -152,7 +156,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         frames_out=args.frames_out or args.frames_in,
         height=args.height,
         width=args.width,
-        threshold=args.threshold,
+        threshold=0.5 if args.threshold is None else args.threshold,
         arch_kwargs=kwargs,
     )
 
@@ -177,6 +181,7 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         crop=args.crop,
         crop_ball=args.crop_ball,
         static_repeat=args.static_repeat,
+        calibrate_threshold=args.threshold is None,
     )
 
 

@@ -279,9 +279,9 @@ def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
     rows = [
         "| run | arguments beside the defaults | parameters | machine | training "
-        "| best epoch (val F1) | held-out F1, 4 px input | held-out F1, 4 px original "
-        "| precision | recall | TrackNetV2 minus this |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| best epoch (val F1) | threshold | held-out F1, 4 px input "
+        "| held-out F1, 4 px original | precision | recall | TrackNetV2 minus this |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in runs.items():
         gap = gap_to_tracknetv2(runs, name)
@@ -291,7 +291,8 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
             f"| {name} | {changed_arguments(r)} | {r['params'] / 1e6:.2f} M | "
             f"{r.get('device', 'x86_64 CPU')} | "
             f"{r['steps']} steps, {r['train_minutes']:.1f} min | {r['best_epoch']} "
-            f"({r['val_f1']:.4f}) | **{r['input']['f1']:.4f}** | {r['original']['f1']:.4f} | "
+            f"({r['val_f1']:.4f}) | {r.get('threshold', 0.5)} | **{r['input']['f1']:.4f}** | "
+            f"{r['original']['f1']:.4f} | "
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
             f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
         )
@@ -370,9 +371,11 @@ def write_report(results: dict[str, dict[str, dict]], args: argparse.Namespace) 
 
 Made by `scripts/compare_networks`. Both networks are trained from scratch with one recipe
 on `benchmark_specs("train", frames={args.frames})` (21 clips for training, 3 for
-validation, split by clip), the best validated epoch kept, threshold as trained; then both
-predict the 8 held-out clips of `benchmark_specs("test", frames={args.frames})` (other
-seeds, slower and faster balls, and grass tennis, which training never saw) through
+validation, split by clip), the best validated epoch kept with the threshold training chose
+(the best on the validation clips for runs made since 2026-12-04 18:00; 0.5 for the runs
+recorded before, the table's "threshold" column); then both predict the 8 held-out clips of
+`benchmark_specs("test", frames={args.frames})` (other seeds, slower and faster balls,
+and grass tennis, which training never saw) through
 `tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
 The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast
 network as it is now; `fasttracknet-first` is its first layout (no full-resolution stem, no

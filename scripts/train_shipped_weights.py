@@ -27,14 +27,9 @@ sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
 from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
-from tracknet.dataset import TrackNetDataset, load_clips  # noqa: E402
-from tracknet.metrics import Counts, evaluate  # noqa: E402
 from tracknet.modelfile import load_model, save_model  # noqa: E402
-from tracknet.postprocess import detect_batch  # noqa: E402
 
 NAME = "fasttracknet-synthetic"
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 DESTINATION = ROOT / "resources" / "weights" / NAME
 TRAIN = ROOT / "model" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
@@ -73,7 +68,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--dest", type=Path, default=DESTINATION)
     p.add_argument(
-        "--skip-training", action="store_true", help="reuse WORK/run: threshold, score, write"
+        "--skip-training",
+        action="store_true",
+        help="reuse WORK/run: score it, write the weights and README",
     )
     return p.parse_args()
 
@@ -95,9 +92,11 @@ def main() -> int:
     log = (run_dir / "train.log").read_text()
     history = json.loads((run_dir / "output" / "history.json").read_text())
     train_seconds = sum(epoch["seconds"] for epoch in history)
-    threshold, sweep = choose_threshold(run_dir / "model", args.work / "dataset")
+    # model/train.py set the threshold to the best on the validation clips, and says how.
+    calibration = json.loads((run_dir / "output" / "threshold.json").read_text())
+    sweep = {float(t): f1 for t, f1 in calibration["validation_f1"].items()}
     model, config = load_model(run_dir / "model", "cpu")
-    save_model(args.dest, model, config.with_changes(threshold=threshold))
+    save_model(args.dest, model, config.with_changes(threshold=calibration["threshold"]))
     held_out = score_held_out(args.dest, test_videos)
     epoch_lines = [line for line in log.splitlines() if line.startswith("epoch=")]
     write_readme(args, held_out, train_seconds, epoch_lines, sweep)
@@ -105,26 +104,6 @@ def main() -> int:
         print(line)
     print(f"done in {time.monotonic() - started:.0f} s -> {args.dest}")
     return 0
-
-
-def choose_threshold(
-    model_dir: Path, dataset: Path, thresholds: tuple[float, ...] = THRESHOLDS
-) -> tuple[float, dict[float, float]]:
-    """The heatmap threshold with the best F1 on the validation clips (never the test ones)."""
-    model, config = load_model(model_dir, "cpu")
-    val = TrackNetDataset(load_clips(dataset, "val"), config, stride=config.frames_out)
-    counts = {t: Counts() for t in thresholds}
-    with torch.inference_mode():
-        for batch in DataLoader(val, batch_size=8):
-            heat = model(batch["frames"]).numpy().reshape(-1, config.height, config.width)
-            vis, xy = batch["visibility"].numpy().reshape(-1), batch["xy"].numpy().reshape(-1, 2)
-            for t in thresholds:
-                found, pred = detect_batch(heat, t)
-                counts[t] += evaluate(found, pred, vis, xy, tolerance=4.0)
-    sweep = {t: c.f1 for t, c in counts.items()}
-    best = max(thresholds, key=lambda t: (round(sweep[t], 4), -abs(t - 0.5)))
-    print("validation F1 by threshold: " + ", ".join(f"{t}: {f:.4f}" for t, f in sweep.items()))
-    return best, sweep
 
 
 def run_streaming(command: list[str]) -> str:
@@ -151,7 +130,6 @@ def write_readme(
 ) -> None:
     import platform
 
-    import torch
     from tracknet.modelfile import load_model
     from tracknet.networks import count_parameters
 

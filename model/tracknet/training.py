@@ -17,14 +17,13 @@ batches, and rank 0 alone validates, checkpoints and writes the model.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import math
 import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -56,6 +55,8 @@ METRIC_DEFINITIONS: list[dict[str, str]] = [
 ]
 CHECKPOINT_PATTERN = re.compile(r"checkpoint-(\d+)\.pt$")
 DEFAULT_LR = {"adadelta": 1.0, "adamw": 2e-3}
+# Heatmap thresholds a calibration tries on the validation clips.
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 @dataclass
@@ -84,6 +85,9 @@ class TrainOptions:
     crop: tuple[int, int] | None = None  # (height, width) training crops; None: full frames
     crop_ball: float = 0.7  # share of crops placed to contain the ball
     static_repeat: int = 1  # windows with a ball at rest are listed this many times
+    # After training, set the model's heatmap threshold to the one of THRESHOLDS with the
+    # best validation F1 (the threshold in the config is used while training).
+    calibrate_threshold: bool = False
 
     @property
     def learning_rate(self) -> float:
@@ -123,6 +127,8 @@ class TrainResult:
     best_epoch: int | None
     best_f1: float | None
     model_dir: Path | None
+    threshold: float | None = None  # the saved model's
+    threshold_f1: dict[float, float] | None = None  # validation F1 by threshold, if swept
 
 
 def pick_device(preferred: str = "auto") -> torch.device:
@@ -336,6 +342,41 @@ def train_one_epoch(
     return float(total[0] / total[1].clamp(min=1))
 
 
+def _heatmaps(
+    model: nn.Module, batch: dict[str, torch.Tensor], ctx: DistContext, options: TrainOptions
+) -> torch.Tensor:
+    with _autocast(ctx, options):
+        return model(batch["frames"].to(ctx.device)).float()
+
+
+@torch.no_grad()
+def threshold_sweep(
+    model: nn.Module,
+    dataset: TrackNetDataset,
+    ctx: DistContext,
+    options: TrainOptions,
+    thresholds: Sequence[float] = THRESHOLDS,
+) -> dict[float, float]:
+    """Validation F1 (input space, without the tracker) at each threshold, in one pass."""
+    model.eval()
+    loader = DataLoader(dataset, batch_size=options.batch_size, num_workers=options.workers)
+    counts = {t: Counts() for t in thresholds}
+    for batch in loader:
+        pred = _heatmaps(model, batch, ctx, options)
+        heat = pred.cpu().numpy().reshape(-1, *pred.shape[2:])
+        truth_vis = batch["visibility"].numpy().reshape(-1)
+        truth_xy = batch["xy"].numpy().reshape(-1, 2)
+        for t in thresholds:
+            found, xy = detect_batch(heat, t)
+            counts[t] += evaluate(found, xy, truth_vis, truth_xy, tolerance=options.tolerance)
+    return {t: c.f1 for t, c in counts.items()}
+
+
+def best_threshold(f1_by_threshold: dict[float, float]) -> float:
+    """The threshold with the best F1; of equal ones (to 4 places), the nearest to 0.5."""
+    return max(f1_by_threshold, key=lambda t: (round(f1_by_threshold[t], 4), -abs(t - 0.5)))
+
+
 @torch.no_grad()
 def validate(
     model: nn.Module,
@@ -351,12 +392,9 @@ def validate(
     counts_original = Counts()
     loss_sum, n = 0.0, 0
     for batch in loader:
-        frames = batch["frames"].to(ctx.device)
-        with _autocast(ctx, options):
-            pred = model(frames)
-        pred = pred.float()
-        loss_sum += float(focal_bce(pred, batch["heatmap"].to(ctx.device))) * len(frames)
-        n += len(frames)
+        pred = _heatmaps(model, batch, ctx, options)
+        loss_sum += float(focal_bce(pred, batch["heatmap"].to(ctx.device))) * len(pred)
+        n += len(pred)
         heat = pred.cpu().numpy().reshape(-1, *pred.shape[2:])
         found, xy = detect_batch(heat, threshold)
         truth_vis = batch["visibility"].numpy().reshape(-1)
@@ -485,18 +523,27 @@ def train(
         if last:
             break
 
-    model_path = None
-    if ctx.is_main and model_dir is not None:
+    model_path, sweep = None, None
+    if ctx.is_main:
         final = _unwrap(model)
-        if best["state"] is not None:
-            final = copy.deepcopy(final).cpu()
+        if best["state"] is not None:  # training is over: the model may take the best state
             final.load_state_dict(best["state"])
-        model_path = save_model(model_dir, final, config)
-        say(f"saved {config.arch} (best epoch {best['epoch']}, val_f1 {best['f1']}) to {model_dir}")
+        if options.calibrate_threshold and len(val_set):
+            sweep = threshold_sweep(final, val_set, ctx, options)
+            config = config.with_changes(threshold=best_threshold(sweep))
+            say(f"threshold={config.threshold} (validation F1 by threshold: "
+                + ", ".join(f"{t}: {f1:.4f}" for t, f1 in sweep.items()) + ")")  # fmt: skip
+        if model_dir is not None:
+            model_path = save_model(model_dir, final, config)
+            best_line = f"best epoch {best['epoch']}, val_f1 {best['f1']}"
+            say(f"saved {config.arch} ({best_line}) to {model_dir}")
     if ctx.is_main and output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "history.json").write_text(json.dumps([asdict(r) for r in history], indent=1))
-    return TrainResult(history, best["epoch"], best["f1"], model_path)
+        if sweep is not None:
+            record = {"threshold": config.threshold, "validation_f1": sweep}
+            (output_dir / "threshold.json").write_text(json.dumps(record, indent=1))
+    return TrainResult(history, best["epoch"], best["f1"], model_path, config.threshold, sweep)
 
 
 def _out_of_time(options: TrainOptions, started: float) -> bool:

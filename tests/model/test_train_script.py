@@ -68,17 +68,24 @@ def test_sagemaker_contract_and_resume_after_a_stop(tmp_path: Path, data: Path) 
     assert (config.height, config.width, config.arch_kwargs["base"]) == (96, 160, 4)
     # Every network argument is written out, so later changes of defaults cannot break it.
     assert set(config.arch_kwargs) >= {"base", "quarter_blocks", "dilations"}
+    # No --threshold: the model's is the best of a sweep on the validation clips.
+    sweep = json.loads((tmp_path / "output" / "threshold.json").read_text())
+    assert config.threshold == sweep["threshold"] and f"threshold={config.threshold} " in second
+    assert sweep["validation_f1"][str(config.threshold)] == max(sweep["validation_f1"].values())
 
 
 def test_local_paths_and_the_archive(tmp_path: Path, data: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SM_")}
-    _run(["--data", str(data), "--out", str(tmp_path), "--epochs", "1", "--tar", *TINY_ARGS], env)
+    _run(["--data", str(data), "--out", str(tmp_path), "--epochs", "1", "--tar",
+          "--threshold", "0.45", *TINY_ARGS], env)  # fmt: skip
     archive = tmp_path / "model.tar.gz"
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
     assert {"model.safetensors", "config.json", "code/inference.py"} <= names
     _model, config = load_model(archive)
     assert config.width == 160
+    # A threshold given is kept: nothing is swept.
+    assert config.threshold == 0.45 and not (tmp_path / "output" / "threshold.json").exists()
     assert (tmp_path / "checkpoints" / "checkpoint-0001.pt").is_file()
 
 

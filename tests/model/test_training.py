@@ -15,6 +15,7 @@ from tracknet.training import (
     CheckpointStore,
     EpochResult,
     TrainOptions,
+    best_threshold,
     format_epoch_line,
     make_optimizer,
     make_scheduler,
@@ -50,8 +51,15 @@ def test_a_tiny_model_learns_to_find_the_ball(tmp_path: Path) -> None:
     assert f1s[0] < F1_BOUND <= f1s[-1], f1s
     assert result.best_f1 == max(f1s)
     _model, config = load_model(tmp_path / "model")
-    assert config == TINY
+    assert config == TINY  # no calibration asked for: the threshold stays
+    assert result.threshold == TINY.threshold and result.threshold_f1 is None
     assert sum(line.startswith("epoch=") for line in lines) == 10
+
+
+def test_the_best_threshold_wins_and_a_tie_goes_to_the_one_nearest_one_half() -> None:
+    assert best_threshold({0.3: 0.9, 0.4: 0.95, 0.5: 0.93}) == 0.4
+    assert best_threshold({0.3: 0.95, 0.5: 0.95, 0.6: 0.95}) == 0.5
+    assert best_threshold({0.3: 0.95, 0.6: 0.94999, 0.8: 0.9}) == 0.6  # equal to 4 places
 
 
 def test_metric_definitions_match_the_epoch_line() -> None:
