@@ -250,11 +250,17 @@ def section_tracknetv2_training() -> None:
     print("\n== 7. TrackNetV2 against the fast network, one recipe (16 crops of 64x128) ==")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the recipe trains: more oversubscribe a busy 2-core CPU
+    precisions = {"fp32": False, "bf16": True} if NATIVE_BF16 else {"fp32": False}
+    steps = {(arch, name): training_step_seconds(arch, bf16)
+             for arch in ARCHES for name, bf16 in precisions.items()}  # fmt: skip
     for arch in ARCHES:
-        costs = [f"fp32 {training_step_seconds(arch, bf16=False):.2f} s"]
-        if NATIVE_BF16:
-            costs.append(f"bf16 {training_step_seconds(arch, bf16=True):.2f} s")
-        print(f"{arch:>13}: per training step (1 thread): {', '.join(costs)}")
+        costs = ", ".join(f"{name} {steps[arch, name]:.2f} s" for name in precisions)
+        print(f"{arch:>13}: per training step (1 thread): {costs}")
+    ratios = ", ".join(
+        f"{name} {steps['tracknetv2', name] / steps['fasttracknet', name]:.1f}x"
+        for name in precisions
+    )
+    print(f"TrackNetV2 / fast network per step: {ratios}")
     torch.set_num_threads(threads)
     if not COMPARISON.is_file():
         print("no comparison recorded: run scripts/compare_networks")

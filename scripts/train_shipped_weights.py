@@ -130,7 +130,6 @@ def write_readme(
 ) -> None:
     import platform
 
-    from tracknet.modelfile import load_model
     from tracknet.networks import count_parameters
 
     model, config = load_model(args.dest, "cpu")

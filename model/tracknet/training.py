@@ -342,11 +342,19 @@ def train_one_epoch(
     return float(total[0] / total[1].clamp(min=1))
 
 
-def _heatmaps(
-    model: nn.Module, batch: dict[str, torch.Tensor], ctx: DistContext, options: TrainOptions
-) -> torch.Tensor:
-    with _autocast(ctx, options):
-        return model(batch["frames"].to(ctx.device)).float()
+def _validation_batches(
+    model: nn.Module, dataset: TrackNetDataset, ctx: DistContext, options: TrainOptions
+) -> Iterator[tuple[dict[str, torch.Tensor], torch.Tensor, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per batch: the batch, the heatmaps (float32, on the device) and, one row per predicted
+    frame, the heatmaps on the host, the true visibility and the true position."""
+    model.eval()
+    loader = DataLoader(dataset, batch_size=options.batch_size, num_workers=options.workers)
+    for batch in loader:
+        with _autocast(ctx, options):
+            pred = model(batch["frames"].to(ctx.device)).float()
+        heat = pred.cpu().numpy().reshape(-1, *pred.shape[2:])
+        yield (batch, pred, heat, batch["visibility"].numpy().reshape(-1),
+               batch["xy"].numpy().reshape(-1, 2))  # fmt: skip
 
 
 @torch.no_grad()
@@ -358,14 +366,10 @@ def threshold_sweep(
     thresholds: Sequence[float] = THRESHOLDS,
 ) -> dict[float, float]:
     """Validation F1 (input space, without the tracker) at each threshold, in one pass."""
-    model.eval()
-    loader = DataLoader(dataset, batch_size=options.batch_size, num_workers=options.workers)
     counts = {t: Counts() for t in thresholds}
-    for batch in loader:
-        pred = _heatmaps(model, batch, ctx, options)
-        heat = pred.cpu().numpy().reshape(-1, *pred.shape[2:])
-        truth_vis = batch["visibility"].numpy().reshape(-1)
-        truth_xy = batch["xy"].numpy().reshape(-1, 2)
+    for _batch, _pred, heat, truth_vis, truth_xy in _validation_batches(
+        model, dataset, ctx, options
+    ):
         for t in thresholds:
             found, xy = detect_batch(heat, t)
             counts[t] += evaluate(found, xy, truth_vis, truth_xy, tolerance=options.tolerance)
@@ -386,19 +390,13 @@ def validate(
     threshold: float,
 ) -> tuple[float, dict[str, float]]:
     """Mean loss and the metrics (input space at `options.tolerance`, and original space)."""
-    model.eval()
-    loader = DataLoader(dataset, batch_size=options.batch_size, num_workers=options.workers)
     counts_input = Counts()
     counts_original = Counts()
     loss_sum, n = 0.0, 0
-    for batch in loader:
-        pred = _heatmaps(model, batch, ctx, options)
+    for batch, pred, heat, truth_vis, truth_xy in _validation_batches(model, dataset, ctx, options):
         loss_sum += float(focal_bce(pred, batch["heatmap"].to(ctx.device))) * len(pred)
         n += len(pred)
-        heat = pred.cpu().numpy().reshape(-1, *pred.shape[2:])
         found, xy = detect_batch(heat, threshold)
-        truth_vis = batch["visibility"].numpy().reshape(-1)
-        truth_xy = batch["xy"].numpy().reshape(-1, 2)
         # Positions are at the network input; "original" scales them to the video first.
         counts_input += evaluate(found, xy, truth_vis, truth_xy, tolerance=options.tolerance)
         scale = _original_scale(dataset, batch)
