@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from .main_window import APP_TITLE, MainWindow
 from .resources import style_sheet
+from .ui_thread_gc import collect_on_ui_thread
 
 ORGANIZATION = "TrackNet"
 
@@ -53,6 +54,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
     app.setStyleSheet(style_sheet())
+    collect_on_ui_thread(app)
     return app
 
 
