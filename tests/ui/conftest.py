@@ -12,20 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from tracknet_studio.ui import project_controller
 from tracknet_studio.ui.main_window import MainWindow
-from tracknet_studio.ui.ui_thread_gc import collect_on_ui_thread
 from tracknet_studio.video.framecode import read_frame_number
 
 UI_CLIP_FRAMES = 40
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _garbage_collected_on_the_ui_thread(qapp) -> Iterator[None]:
-    """As in the app: cyclic garbage (a closed window's Qt objects among it) is collected on
-    the UI thread, never by a worker thread that happens to allocate (which deadlocked a
-    full run once). For the UI tests only: the others run no event loop to collect in."""
-    collector = collect_on_ui_thread(qapp)
-    yield
-    collector.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 from .main_window import APP_TITLE, MainWindow
 from .resources import style_sheet
-from .ui_thread_gc import collect_on_ui_thread
 
 ORGANIZATION = "TrackNet"
 
@@ -54,7 +53,6 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
     app.setStyleSheet(style_sheet())
-    collect_on_ui_thread(app)
     return app
 
 
