@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,19 @@ from tracknet_studio.ui.main_window import MainWindow
 from tracknet_studio.video.framecode import read_frame_number
 
 UI_CLIP_FRAMES = 40
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_collected_here(qtbot) -> None:
+    """Before each UI test, collect what earlier tests left on this (the UI) thread, then
+    freeze the survivors so later collections stay quick. Left for later, Python collects
+    it in whichever thread allocates next: twice a background task of a later test did,
+    destroying a closed window's menu on its worker thread while the UI thread was
+    deleting Qt objects, and both waited forever (gdb: the worker "Garbage-collecting" in
+    botocore's loader, the UI thread in QObject::~QObject on a Qt mutex)."""
+    qtbot.wait(0)  # the deleteLater()s of the last test's widgets first
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture
