@@ -125,6 +125,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     fit.add_argument("--hflip", type=float, default=0.5, help="probability of a flip")
     fit.add_argument("--jitter", type=float, default=0.8, help="probability of colour jitter")
     fit.add_argument("--mixup", type=float, default=0.0, help="probability of whole-clip mixup")
+    fit.add_argument(
+        "--still", type=float, default=0.0, help="probability of a window frozen on one frame"
+    )
     fit.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     fit.add_argument(
         "--print-metric-definitions",
@@ -177,7 +180,7 @@ def train_options(args: argparse.Namespace) -> TrainOptions:
         tolerance=args.tolerance,
         steps_per_epoch=args.steps_per_epoch,
         time_budget=args.time_budget,
-        augment=Augment(hflip=args.hflip, jitter=args.jitter, mixup=args.mixup),
+        augment=Augment(hflip=args.hflip, jitter=args.jitter, mixup=args.mixup, still=args.still),
         crop=args.crop,
         crop_ball=args.crop_ball,
         static_repeat=args.static_repeat,

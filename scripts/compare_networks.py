@@ -93,6 +93,11 @@ RECIPES["gpu-wide-static"] = Recipe(
     "as `gpu-wide`, with the training windows that end on a ball at rest listed 5 times "
     "(~17% of the windows instead of ~4%): the fast network missed resting balls",
 )
+RECIPES["gpu-wide-still"] = Recipe(
+    RECIPES["gpu-wide"].options | {"--still": "0.15"},
+    "as `gpu-wide`, with 15% of the training windows frozen on their newest frame (a ball "
+    "at rest wherever a ball is labelled): the fast network missed resting balls",
+)
 # Both networks are scored by torch with bf16 autocast (on the CPU TrackNetV2 measured
 # 1.6x faster than ONNX Runtime that way); the same runtime for both keeps it fair.
 SCORING = {"runtime": "torch", "bf16": True}

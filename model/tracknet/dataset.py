@@ -137,6 +137,10 @@ class Augment:
     hue: float = 0.03  # fraction of the hue circle, +-
     mixup: float = 0.0
     mixup_alpha: float = 1.0  # Beta(alpha, alpha) for the blend weight
+    # Probability that a window becomes its newest frame repeated, a ball frozen wherever it
+    # is: a resting ball has no motion to give it away, so this makes the network find
+    # balls by their look too, at every place a ball is labelled (not only where one rests).
+    still: float = 0.0
 
     @classmethod
     def none(cls) -> Augment:
@@ -257,6 +261,9 @@ class TrackNetDataset(Dataset):
                 cv2.resize(im, (width, height), interpolation=cv2.INTER_AREA) for im in images
             ]
         targets = self._target_frames(window.start)
+        if self.augment.still > 0 and rng.random() < self.augment.still:
+            images = [images[-1]] * len(images)
+            targets = np.full_like(targets, targets[-1])
         vis = clip.labels[targets, 0].astype(np.int64)
         xy = clip.labels[targets, 1:].copy()
         xy[:, 0] *= width / clip.frame_size[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,18 @@ def test_static_repeat_lists_windows_ending_on_a_ball_at_rest_again(data: Path) 
     assert len(repeated) == len(plain) + 2
     assert starts.count(3) == 3  # the window of frames 3, 4, 5
     assert all(starts.count(w.start) == 1 for w in plain.windows if w.start != 3)
+
+
+def test_still_windows_repeat_the_newest_frame_and_its_target(data: Path) -> None:
+    clips = load_clips(data)
+    plain_set = TrackNetDataset(clips, CONFIG)
+    index = _ball_index(plain_set)
+    plain = plain_set[index]
+    still = TrackNetDataset(clips, CONFIG, augment=replace(Augment.none(), still=1.0))[index]
+    newest = plain["frames"][6:].numpy()
+    for first_channel in (0, 3, 6):
+        np.testing.assert_array_equal(still["frames"][first_channel : first_channel + 3], newest)
+    for heat in still["heatmap"].numpy():
+        np.testing.assert_array_equal(heat, plain["heatmap"][-1].numpy())
+    assert (still["xy"].numpy() == plain["xy"][-1].numpy()).all()
+    assert not np.array_equal(plain["frames"][:3].numpy(), newest)  # the ball moved
