@@ -98,6 +98,11 @@ RECIPES["gpu-wide-still"] = Recipe(
     "as `gpu-wide`, with 15% of the training windows frozen on their newest frame (a ball "
     "at rest wherever a ball is labelled): the fast network missed resting balls",
 )
+RECIPES["cpu-still"] = Recipe(
+    RECIPES["cpu"].options | {"--still": "0.15"},
+    "as `cpu`, with 15% of the training windows frozen on their newest frame: "
+    "`gpu-wide-still` for both networks, at a cost TrackNetV2 can be given on the 2-core CPU",
+)
 # Both networks are scored by torch with bf16 autocast (on the CPU TrackNetV2 measured
 # 1.6x faster than ONNX Runtime that way); the same runtime for both keeps it fair.
 SCORING = {"runtime": "torch", "bf16": True}
@@ -266,6 +271,10 @@ def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
         runs = dict(recorded.get(recipe, {}))
         for cached in sorted((args.work / recipe).glob("*/held_out.json")):
             runs[cached.parent.name] = json.loads(cached.read_text())
+        # A run's NOTE.md (how it really ran) goes into its record: build/ does not last.
+        for note in sorted((args.work / recipe).glob("*/NOTE.md")):
+            if note.parent.name in runs:
+                runs[note.parent.name]["note"] = note.read_text().strip()
         if runs:
             # The networks first, then their variants.
             results[recipe] = dict(
@@ -305,11 +314,7 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
     counts = "\n".join(
         f"{name}:\n" + "\n".join(held_out_of(r).lines(TOLERANCE)) for name, r in runs.items()
     )
-    notes = [
-        f"- {name}: {(args.work / recipe / name / 'NOTE.md').read_text().strip()}"
-        for name in runs
-        if (args.work / recipe / name / "NOTE.md").is_file()
-    ]
+    notes = [f"- {name}: {r['note']}" for name, r in runs.items() if r.get("note")]
     return f"""## Recipe `{recipe}`: {RECIPES[recipe].about}
 
 `model/train.py --arch ARCH {" ".join(command_line(RECIPES[recipe].options))}`

@@ -60,6 +60,34 @@ def test_the_verdict_names_the_closest_variant_and_what_makes_it_one() -> None:
     assert "Closest variant: fasttracknet-wide" in line
 
 
+def _recorded(f1: float) -> dict:
+    counts = {"tp": 90, "fp1": 2, "fp2": 3, "fn": 5, "tn": 10, "f1": f1}
+    clips = {f"test{i:02d}": counts for i in range(8)}
+    return _result(f1) | {"input": counts, "original": counts, "per_clip": clips,
+                          "params": 2e5, "steps": 100, "train_minutes": 1.0, "best_epoch": 1,
+                          "val_f1": 0.9, "frames": 120, "score_seconds": 3.0}  # fmt: skip
+
+
+def test_a_runs_note_is_recorded_so_the_report_keeps_it_after_build_is_gone(
+    tmp_path: Path,
+) -> None:
+    work, docs = tmp_path / "work", tmp_path / "docs"
+    docs.mkdir()
+    recorded = {"gpu-wide": {"fasttracknet-old": _recorded(0.95) | {"note": "Ran on a GPU."}}}
+    (docs / "model-comparison.json").write_text(json.dumps(recorded))
+    run = work / "gpu-wide" / "fasttracknet-new"
+    run.mkdir(parents=True)
+    (run / "held_out.json").write_text(json.dumps(_recorded(0.96)))
+    (run / "NOTE.md").write_text("Ran on the 2-core CPU.\n")
+    args = argparse.Namespace(docs=docs, work=work, frames=15)
+    compare_networks.write_report(compare_networks.collect(args), args)
+    runs = json.loads((docs / "model-comparison.json").read_text())["gpu-wide"]
+    assert runs["fasttracknet-new"]["note"] == "Ran on the 2-core CPU."
+    report = (docs / "model-comparison.md").read_text()
+    assert "- fasttracknet-old: Ran on a GPU." in report
+    assert "- fasttracknet-new: Ran on the 2-core CPU." in report
+
+
 @pytest.mark.slow
 def test_score_only_scores_every_variant_in_parallel_and_reports_them(tmp_path: Path) -> None:
     work, docs = tmp_path / "work", tmp_path / "docs"
