@@ -126,7 +126,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     fit.add_argument("--jitter", type=float, default=0.8, help="probability of colour jitter")
     fit.add_argument("--mixup", type=float, default=0.0, help="probability of whole-clip mixup")
     fit.add_argument(
-        "--still", type=float, default=0.0, help="probability of a window frozen on one frame"
+        "--still",
+        type=float,
+        default=0.0,
+        help="probability of a window frozen on one frame (teaches resting balls; with crops "
+        "under ~144x256 it also teaches ball-coloured clutter: docs/model-variants.md)",
     )
     fit.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
     fit.add_argument(
