@@ -7,17 +7,20 @@
 For each recipe in RECIPES and each network, trains on the synthetic suite's training
 clips (featurized as for the shipped weights), keeps the best validated epoch, then
 predicts the held-out test clips with the shared streaming predictor (sliding window and
-tracker, both networks at the same threshold and runtime) and scores them with the shared
-metrics. A run whose model is already in WORK/<recipe>/<run> is not trained again, and its
-figures are cached beside it (held_out.json), so a long run can be made once and scored
-later, or made on a GPU machine and copied back. A run is named after its network, or
-`<arch>-<label>` for a variant of it (`--variant LABEL='{"base": 48}'`: network arguments
-as JSON), which the report lists beside the networks with its own distance to TrackNetV2.
+tracker, each network at the threshold its training chose, both at the same runtime) and
+scores them with the shared metrics. A run whose model is already in WORK/<recipe>/<run>
+is not trained again, and its figures are cached beside it (held_out.json), so a long run
+can be made once and scored later, or made on a GPU machine and copied back. A run is
+named after its network, or `<arch>-<label>` for a variant of it (`--variant
+LABEL='{"base": 48}'`: network arguments as JSON), which the report lists beside the
+networks with its own distance to TrackNetV2.
 With --parallel every run trains at once, and is scored at once.
 
 The report, docs/model-comparison.md (figures in docs/model-comparison.json, printed by
 bench/bench_model.py), has one section per recipe: from WORK where this machine has the
-run, else as recorded in that JSON by an earlier run, here or elsewhere.
+run, else as recorded in that JSON by an earlier run, here or elsewhere. A NOTE.md beside
+a run (how it really ran: machine, guards, what it showed) is copied into its record and
+printed under the section, so it outlives WORK.
 """
 
 from __future__ import annotations
