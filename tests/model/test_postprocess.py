@@ -43,8 +43,8 @@ def test_detect_batch_takes_the_largest_blob_per_map() -> None:
     assert xy[0].tolist() == [12.0, 12.0] and np.isnan(xy[1]).all()
 
 
-def _blob(x: float, y: float, area: int = 5) -> Blob:
-    return Blob(x=x, y=y, area=area, peak=0.9)
+def _blob(x: float, y: float, area: int = 5, peak: float = 0.9) -> Blob:
+    return Blob(x=x, y=y, area=area, peak=peak)
 
 
 def test_tracker_prefers_the_candidate_nearest_constant_acceleration() -> None:
@@ -76,3 +76,23 @@ def test_tracker_restarts_when_every_candidate_is_far_from_the_prediction() -> N
     assert tracker.update(3, [far_small, far_large]) is far_large
     assert tracker.expected(4) == pytest.approx((400, 200))
     assert tracker.update(5, []) is None
+
+
+def test_a_clearly_hotter_ball_takes_the_tracker_from_a_weak_slow_false_track() -> None:
+    # What held-out clip test00 showed: a ball-yellow shirt at heat 0.5 jittering in place,
+    # and the real ball 50 px away at 0.95, nearer the shirt's prediction than the gate.
+    tracker = BallTracker(gate=80, override=0.2)
+    for t, x in enumerate([250.0, 253.0, 249.0, 252.0]):
+        tracker.update(t, [_blob(x, 60, area=20, peak=0.5)])
+    shirt, ball = _blob(251, 61, area=20, peak=0.5), _blob(290, 95, area=18, peak=0.95)
+    assert tracker.update(4, [shirt, ball]) is ball
+    # The new history follows the ball, although the shirt is still there.
+    assert tracker.update(5, [_blob(251, 60, peak=0.5), _blob(289, 92, peak=0.95)]).x == 289
+
+
+def test_a_little_more_heat_does_not_take_the_tracker_off_a_ball_in_flight() -> None:
+    tracker = BallTracker(override=0.2)
+    for t in range(3):
+        tracker.update(t, [_blob(100 + 8 * t, 50, peak=0.6)])
+    ball, brighter_decoy = _blob(124, 50, peak=0.6), _blob(140, 80, peak=0.75)
+    assert tracker.update(3, [brighter_decoy, ball]) is ball
