@@ -44,6 +44,7 @@ from model_suite import ROOT, HeldOut, featurize, generate_suite, score_held_out
 from tracknet.metrics import Counts  # noqa: E402
 from tracknet.modelfile import load_model  # noqa: E402
 from tracknet.networks import count_parameters, default_arch_kwargs  # noqa: E402
+from tracknet.postprocess import BallTracker  # noqa: E402
 from train_shipped_weights import OPTIONS as SHIPPED  # noqa: E402
 from train_shipped_weights import TRAIN, command_line, run_streaming  # noqa: E402
 
@@ -52,6 +53,11 @@ from tracknet_studio.synthetic import benchmark_specs  # noqa: E402
 ARCHES = ("fasttracknet", "tracknetv2")
 REPORT = "model-comparison"  # .md for people, .json for bench_model and later runs
 TOLERANCE = 4.0
+# The tracker that chose each frame's ball when a run was scored. Runs scored before
+# 2026-12-06 have no "tracker" in their record: their tracker took the nearest candidate
+# alone. Gaps are only taken between runs scored with the same one.
+TRACKER = f"nearest, or hotter by {BallTracker().override}"
+EARLIER_TRACKER = "nearest"
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,7 @@ def score(recipe: str, run_dir: Path, args: argparse.Namespace, test_videos: lis
         "date": time.strftime("%Y-%m-%d"),
         "params": count_parameters(model),
         "threshold": config.threshold,
+        "tracker": TRACKER,
         "train_minutes": sum(e["seconds"] for e in history) / 60,
         "steps": len(history) * int(RECIPES[recipe].options["--steps-per-epoch"]),
         "best_epoch": best["epoch"] if best else None,
@@ -286,9 +293,16 @@ def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
     return results
 
 
+def tracker_of(result: dict) -> str:
+    return result.get("tracker", EARLIER_TRACKER)
+
+
 def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
-    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space)."""
+    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space); None
+    where either is missing or the two were scored with different trackers."""
     if "tracknetv2" not in runs or name not in runs:
+        return None
+    if tracker_of(runs["tracknetv2"]) != tracker_of(runs[name]):
         return None
     return 100 * (runs["tracknetv2"]["input"]["f1"] - runs[name]["input"]["f1"])
 
@@ -296,9 +310,9 @@ def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
     rows = [
         "| run | arguments beside the defaults | parameters | machine | training "
-        "| best epoch (val F1) | threshold | held-out F1, 4 px input "
+        "| best epoch (val F1) | threshold | tracker | held-out F1, 4 px input "
         "| held-out F1, 4 px original | precision | recall | TrackNetV2 minus this |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in runs.items():
         gap = gap_to_tracknetv2(runs, name)
@@ -308,7 +322,8 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
             f"| {name} | {changed_arguments(r)} | {r['params'] / 1e6:.2f} M | "
             f"{r.get('device', 'x86_64 CPU')} | "
             f"{r['steps']} steps, {r['train_minutes']:.1f} min | {r['best_epoch']} "
-            f"({r['val_f1']:.4f}) | {r.get('threshold', 0.5)} | **{r['input']['f1']:.4f}** | "
+            f"({r['val_f1']:.4f}) | {r.get('threshold', 0.5)} | {tracker_of(r)} | "
+            f"**{r['input']['f1']:.4f}** | "
             f"{r['original']['f1']:.4f} | "
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
             f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
@@ -337,15 +352,21 @@ def verdict_line(runs: dict[str, dict]) -> str:
     if "tracknetv2" not in runs:
         return ""
     gap = gap_to_tracknetv2(runs, "fasttracknet")
-    if gap is None:
+    if "fasttracknet" not in runs:
         line = "The fast network's current layout was not trained with this recipe."
+    elif gap is None:
+        line = "The fast network and TrackNetV2 were scored with different trackers."
     else:
         line = (
             f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input "
             f"space: the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point "
             "of TrackNetV2."
         )
-    variants = [name for name in runs if name.startswith("fasttracknet-")]
+    variants = [
+        name
+        for name in runs
+        if name.startswith("fasttracknet-") and gap_to_tracknetv2(runs, name) is not None
+    ]
     if variants:
         closest = min(variants, key=lambda name: gap_to_tracknetv2(runs, name))
         line += (
@@ -390,6 +411,12 @@ recorded before, the table's "threshold" column); then both predict the 8 held-o
 `benchmark_specs("test", frames={args.frames})` (other seeds, slower and faster balls,
 and grass tennis, which training never saw) through
 `tracknet.predict.Predictor` (sliding window, tracker; torch with bf16 autocast for both).
+The "tracker" column says how each frame's ball was chosen among the heatmap's blobs:
+`{EARLIER_TRACKER}` (runs scored before 2026-12-06) took the blob nearest the track's
+constant-acceleration prediction; `{TRACKER}` takes that blob unless
+another one's peak is higher by more than {BallTracker().override}, which keeps a weak,
+slow false track from holding on while the real ball passes. Gaps are only taken between
+runs scored with the same tracker.
 The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast
 network as it is now; `fasttracknet-first` is its first layout (no full-resolution stem, no
 blocks at 1/2: `full_res 0, full_res_stem false, half_blocks 0`), which the first shipped

@@ -60,6 +60,19 @@ def test_the_verdict_names_the_closest_variant_and_what_makes_it_one() -> None:
     assert "Closest variant: fasttracknet-wide" in line
 
 
+def test_gaps_are_only_taken_between_runs_scored_with_the_same_tracker() -> None:
+    now = {"tracker": compare_networks.TRACKER}
+    runs = {"tracknetv2": _result(0.98) | now, "fasttracknet": _result(0.97),
+            "fasttracknet-wide": _result(0.975, base=48) | now}  # fmt: skip
+    assert compare_networks.gap_to_tracknetv2(runs, "fasttracknet") is None
+    assert compare_networks.gap_to_tracknetv2(runs, "fasttracknet-wide") == pytest.approx(0.5)
+    line = compare_networks.verdict_line(runs)
+    assert line.startswith("The fast network and TrackNetV2 were scored with different")
+    assert "Closest variant: fasttracknet-wide (base 48), **+0.50**" in line
+    runs["fasttracknet"] |= now
+    assert "**+1.00** F1 points" in compare_networks.verdict_line(runs)
+
+
 def _recorded(f1: float) -> dict:
     counts = {"tp": 90, "fp1": 2, "fp2": 3, "fn": 5, "tn": 10, "f1": f1}
     clips = {f"test{i:02d}": counts for i in range(8)}
