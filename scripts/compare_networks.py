@@ -56,7 +56,8 @@ TOLERANCE = 4.0
 # The tracker that chose each frame's ball when a run was scored. Runs scored before
 # 2026-12-06 have no "tracker" in their record: their tracker took the nearest candidate
 # alone. Gaps are only taken between runs scored with the same one.
-TRACKER = f"nearest, or hotter by {BallTracker().override}"
+OVERRIDE = BallTracker().override
+TRACKER = f"nearest, or hotter by {OVERRIDE}"
 EARLIER_TRACKER = "nearest"
 
 
@@ -414,7 +415,7 @@ and grass tennis, which training never saw) through
 The "tracker" column says how each frame's ball was chosen among the heatmap's blobs:
 `{EARLIER_TRACKER}` (runs scored before 2026-12-06) took the blob nearest the track's
 constant-acceleration prediction; `{TRACKER}` takes that blob unless
-another one's peak is higher by more than {BallTracker().override}, which keeps a weak,
+another one's peak is higher by more than {OVERRIDE}, which keeps a weak,
 slow false track from holding on while the real ball passes. Gaps are only taken between
 runs scored with the same tracker.
 The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast

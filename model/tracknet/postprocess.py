@@ -93,7 +93,7 @@ class BallTracker:
 
     Nearness alone lets a weak, slow false track (a ball-coloured shirt, heat ~0.5) hold
     the tracker while the real ball flies past 60 px away at heat ~0.95: both networks'
-    synthetic held-out runs lost up to 70 frames that way. So a candidate whose peak beats
+    synthetic held-out runs lost about 40 frames that way. So a candidate whose peak beats
     the nearest one's by more than `override` wins instead and starts a new history.
     """
 
