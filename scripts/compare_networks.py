@@ -1,8 +1,8 @@
 """TrackNetV2 against the fast network: one recipe, one dataset, the same held-out clips.
 
     scripts/compare_networks [--recipe NAME ...] [--arch NAME ...] [--device cpu|cuda]
-                             [--variant LABEL=JSON ...] [--parallel] [--jobs N]
-                             [--score-only] [--work DIR]
+                             [--variant LABEL=JSON ...] [--seed N ...] [--parallel]
+                             [--jobs N] [--score-only] [--work DIR]
 
 For each recipe in RECIPES and each network, trains on the synthetic suite's training
 clips (featurized as for the shipped weights), keeps the best validated epoch, then
@@ -13,7 +13,9 @@ is not trained again, and its figures are cached beside it (held_out.json), so a
 can be made once and scored later, or made on a GPU machine and copied back. A run is
 named after its network, or `<arch>-<label>` for a variant of it (`--variant
 LABEL='{"base": 48}'`: network arguments as JSON), which the report lists beside the
-networks with its own distance to TrackNetV2.
+networks with its own distance to TrackNetV2. `--seed 1 2` trains each run again from
+other seeds (initial weights, window order, augmentation draws), named `<run>-seed<N>`;
+the report then adds the mean over the seeds, since one run says little below ~0.7 points.
 With --parallel every run trains at once, and is scored at once.
 
 The report, docs/model-comparison.md (figures in docs/model-comparison.json, printed by
@@ -132,6 +134,13 @@ def parse_args() -> argparse.Namespace:
         default=[],
         help="LABEL=JSON: a variant's network arguments; runs <arch>-<label>",
     )
+    p.add_argument(
+        "--seed",
+        nargs="+",
+        type=int,
+        default=[0],
+        help="train each run from these seeds; seed N>0 runs <run>-seed<N>",
+    )
     p.add_argument("--device", default="cpu", help="training and scoring device: cpu, cuda")
     p.add_argument("--frames", type=int, default=300, help="frames per synthetic clip")
     p.add_argument("--jobs", type=int, default=1, help="clips generated/featurized at once")
@@ -164,10 +173,12 @@ class Run:
     arch: str
     label: str = ""
     arch_kwargs: str = ""
+    seed: int = 0
 
     @property
     def name(self) -> str:
-        return f"{self.arch}-{self.label}" if self.label else self.arch
+        name = f"{self.arch}-{self.label}" if self.label else self.arch
+        return f"{name}-seed{self.seed}" if self.seed else name
 
     def folder(self, work: Path) -> Path:
         return work / self.recipe / self.name
@@ -176,10 +187,11 @@ class Run:
 def planned_runs(args: argparse.Namespace) -> list[Run]:
     variants = args.variant or [("", "")]
     return [
-        Run(recipe, arch, label, kwargs)
+        Run(recipe, arch, label, kwargs, seed)
         for recipe in args.recipe
         for arch in args.arch
         for label, kwargs in variants
+        for seed in getattr(args, "seed", [0])
     ]
 
 
@@ -189,6 +201,8 @@ def train_command(run: Run, args: argparse.Namespace) -> list[str]:
                *command_line(RECIPES[run.recipe].options)]  # fmt: skip
     if run.arch_kwargs:
         command += ["--arch-kwargs", run.arch_kwargs]
+    if run.seed:
+        command += ["--seed", str(run.seed)]
     if args.workers:  # what is trained does not depend on it: each item seeds its own draws
         command += ["--workers", args.workers]
     if args.threads:
@@ -229,8 +243,9 @@ def device_name(device: str) -> str:
     return f"{platform.machine()} CPU"
 
 
-def score(recipe: str, run_dir: Path, args: argparse.Namespace, test_videos: list[Path]) -> dict:
+def score(run: Run, args: argparse.Namespace, test_videos: list[Path]) -> dict:
     """Held-out figures of one run, cached beside it (TrackNetV2 takes ~20 min on a CPU)."""
+    recipe, run_dir = run.recipe, run.folder(args.work)
     cached = run_dir / "held_out.json"
     if cached.is_file():
         return json.loads(cached.read_text())
@@ -243,6 +258,7 @@ def score(recipe: str, run_dir: Path, args: argparse.Namespace, test_videos: lis
         "recipe": recipe,
         "arch": config.arch,
         "arch_kwargs": dict(config.arch_kwargs),
+        "seed": run.seed,
         "device": device_name(args.device),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
@@ -298,14 +314,51 @@ def tracker_of(result: dict) -> str:
     return result.get("tracker", EARLIER_TRACKER)
 
 
+def seed_of(result: dict) -> int:
+    return result.get("seed", 0)
+
+
 def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
-    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space); None
-    where either is missing or the two were scored with different trackers."""
-    if "tracknetv2" not in runs or name not in runs:
+    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space), against
+    TrackNetV2 trained from the same seed where it was; None where either is missing or
+    the two were scored with different trackers."""
+    if name not in runs:
         return None
-    if tracker_of(runs["tracknetv2"]) != tracker_of(runs[name]):
+    seed = seed_of(runs[name])
+    reference = runs.get(f"tracknetv2-seed{seed}" if seed else "tracknetv2", runs.get("tracknetv2"))
+    if reference is None or tracker_of(reference) != tracker_of(runs[name]):
         return None
-    return 100 * (runs["tracknetv2"]["input"]["f1"] - runs[name]["input"]["f1"])
+    return 100 * (reference["input"]["f1"] - runs[name]["input"]["f1"])
+
+
+def seeded_f1s(runs: dict[str, dict], arch: str, tracker: str) -> list[float]:
+    """Held-out F1 of `arch` as it is (no variant) from every seed scored with `tracker`."""
+    return [
+        r["input"]["f1"]
+        for name, r in runs.items()
+        if name.removesuffix(f"-seed{seed_of(r)}") == arch and tracker_of(r) == tracker
+    ]
+
+
+def seeds_summary(runs: dict[str, dict]) -> tuple[str, float] | None:
+    """Both networks' mean held-out F1 over their seeds and the gap between the means, in
+    points, when either network was trained from more than one seed."""
+    tracker = tracker_of(runs["fasttracknet"])
+    fast, slow = seeded_f1s(runs, "fasttracknet", tracker), seeded_f1s(runs, "tracknetv2", tracker)
+    if not slow or max(len(fast), len(slow)) < 2:
+        return None
+
+    def spread(f1s: list[float]) -> str:
+        return f"{sum(f1s) / len(f1s):.4f} over {len(f1s)} seed{'s' * (len(f1s) > 1)}" + (
+            f" ({min(f1s):.4f}-{max(f1s):.4f})" if len(f1s) > 1 else ""
+        )
+
+    gap = 100 * (sum(slow) / len(slow) - sum(fast) / len(fast))
+    text = (
+        f"Mean held-out F1: the fast network {spread(fast)}, TrackNetV2 {spread(slow)}; "
+        f"mean against mean **{gap:+.2f}**"
+    )
+    return text, gap
 
 
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
@@ -358,15 +411,21 @@ def verdict_line(runs: dict[str, dict]) -> str:
     elif gap is None:
         line = "The fast network and TrackNetV2 were scored with different trackers."
     else:
-        line = (
-            f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input "
-            f"space: the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point "
+        line = f"TrackNetV2 minus the fast network: **{gap:+.2f}** F1 points at 4 px in input space"
+        seeds = seeds_summary(runs)
+        if seeds:  # judged on the means: one run says little below ~0.7 points
+            line += f" from seed 0. {seeds[0]}"
+            gap = seeds[1]
+        line += (
+            f": the fast network is {'within' if gap <= 1.0 else 'NOT within'} one point "
             "of TrackNetV2."
         )
     variants = [
         name
-        for name in runs
-        if name.startswith("fasttracknet-") and gap_to_tracknetv2(runs, name) is not None
+        for name, r in runs.items()
+        if name.startswith("fasttracknet-")
+        and name != f"fasttracknet-seed{seed_of(r)}"
+        and gap_to_tracknetv2(runs, name) is not None
     ]
     if variants:
         closest = min(variants, key=lambda name: gap_to_tracknetv2(runs, name))
@@ -444,9 +503,7 @@ def main() -> int:
     with ProcessPoolExecutor(
         max(1, len(trained)) if args.parallel else 1, multiprocessing.get_context("spawn")
     ) as pool:
-        results = pool.map(score, [r.recipe for r in trained],
-                           [r.folder(args.work) for r in trained], [args] * len(trained),
-                           [test_videos] * len(trained))  # fmt: skip
+        results = pool.map(score, trained, [args] * len(trained), [test_videos] * len(trained))
         for run, result in zip(trained, results, strict=True):
             print("\n".join([f"{run.recipe}/{run.name}", *held_out_of(result).lines(TOLERANCE)]))
     write_report(collect(args), args)

@@ -40,6 +40,20 @@ def test_every_recipe_network_and_variant_is_one_run() -> None:
     assert [r.name for r in compare_networks.planned_runs(args)] == ["fasttracknet"] * 2
 
 
+def test_each_seed_is_a_run_of_its_own_trained_from_that_seed() -> None:
+    args = argparse.Namespace(recipe=["cpu-still"], arch=["fasttracknet"], variant=[],
+                              seed=[0, 2], suite=Path("suite"), work=Path("work"),
+                              device="cpu", workers=None, threads=None, cpu_bf16=False,
+                              time_budget=None)  # fmt: skip
+    plain, second = compare_networks.planned_runs(args)
+    assert (plain.name, second.name) == ("fasttracknet", "fasttracknet-seed2")
+    assert second.folder(args.work) == Path("work/cpu-still/fasttracknet-seed2")
+    command = compare_networks.train_command(second, args)
+    # The recipe's own --seed 0 comes first; the last one given is the one train.py keeps.
+    assert command[len(command) - 1 - command[::-1].index("--seed") + 1] == "2"
+    assert "--seed" not in compare_networks.train_command(plain, args)[-4:]
+
+
 def _result(f1: float, **arch_kwargs: object) -> dict:
     kwargs = default_arch_kwargs("fasttracknet") | arch_kwargs
     return {"arch": "fasttracknet", "arch_kwargs": kwargs, "input": {"f1": f1}}
@@ -135,3 +149,28 @@ def test_score_only_scores_every_variant_in_parallel_and_reports_them(tmp_path: 
     assert (
         "| fasttracknet-first | base 4, full_res 0, full_res_stem false, half_blocks 0 |" in report
     )
+
+
+def test_seeds_are_compared_seed_to_seed_and_judged_on_their_means() -> None:
+    now = {"tracker": compare_networks.TRACKER}
+    v2 = {"arch": "tracknetv2", "arch_kwargs": default_arch_kwargs("tracknetv2")} | now
+    runs = {"fasttracknet": _result(0.96) | now,
+            "fasttracknet-seed1": _result(0.95) | now | {"seed": 1},
+            "fasttracknet-seed2": _result(0.97) | now | {"seed": 2},
+            "tracknetv2": _result(0.974) | v2,
+            "tracknetv2-seed1": _result(0.964) | v2 | {"seed": 1},
+            "fasttracknet-wide": _result(0.972, base=48) | now}  # fmt: skip
+    gap = compare_networks.gap_to_tracknetv2
+    assert gap(runs, "fasttracknet-seed1") == pytest.approx(1.4)  # against tracknetv2-seed1
+    assert gap(runs, "fasttracknet-seed2") == pytest.approx(0.4)  # no seed 2: tracknetv2
+    line = compare_networks.verdict_line(runs)
+    assert "**+1.40** F1 points at 4 px in input space from seed 0." in line
+    assert "the fast network 0.9600 over 3 seeds (0.9500-0.9700)" in line
+    assert "TrackNetV2 0.9690 over 2 seeds (0.9640-0.9740)" in line
+    assert "mean against mean **+0.90**: the fast network is within one point" in line
+    # Seeds of the network as it is are not variants of it.
+    assert "Closest variant: fasttracknet-wide (base 48), **+0.20**" in line
+    runs["fasttracknet-seed2"]["input"]["f1"] = 0.94
+    assert "NOT within one point" in compare_networks.verdict_line(runs)
+    del runs["fasttracknet-seed1"], runs["fasttracknet-seed2"], runs["tracknetv2-seed1"]
+    assert "seed" not in compare_networks.verdict_line(runs)
