@@ -303,11 +303,15 @@ def collect(args: argparse.Namespace) -> dict[str, dict[str, dict]]:
             if note.parent.name in runs:
                 runs[note.parent.name]["note"] = note.read_text().strip()
         if runs:
-            # The networks first, then their variants.
-            results[recipe] = dict(
-                sorted(runs.items(), key=lambda kv: (kv[0] not in ARCHES, kv[0]))
-            )
+            results[recipe] = dict(sorted(runs.items(), key=report_order))
     return results
+
+
+def report_order(item: tuple[str, dict]) -> tuple[bool, str, int]:
+    """The networks first, then their variants; each run beside its other seeds."""
+    name, result = item
+    base = name.removesuffix(f"-seed{seed_of(result)}")
+    return base not in ARCHES, base, seed_of(result)
 
 
 def tracker_of(result: dict) -> str:

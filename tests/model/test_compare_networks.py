@@ -160,6 +160,9 @@ def test_seeds_are_compared_seed_to_seed_and_judged_on_their_means() -> None:
             "tracknetv2": _result(0.974) | v2,
             "tracknetv2-seed1": _result(0.964) | v2 | {"seed": 1},
             "fasttracknet-wide": _result(0.972, base=48) | now}  # fmt: skip
+    order = [name for name, _ in sorted(runs.items(), key=compare_networks.report_order)]
+    assert order == ["fasttracknet", "fasttracknet-seed1", "fasttracknet-seed2", "tracknetv2",
+                     "tracknetv2-seed1", "fasttracknet-wide"]  # fmt: skip
     gap = compare_networks.gap_to_tracknetv2
     assert gap(runs, "fasttracknet-seed1") == pytest.approx(1.4)  # against tracknetv2-seed1
     assert gap(runs, "fasttracknet-seed2") == pytest.approx(0.4)  # no seed 2: tracknetv2
