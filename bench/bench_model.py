@@ -38,6 +38,7 @@ from torch.utils.flop_counter import FlopCounterMode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from compare_networks import verdict_line  # noqa: E402
 from model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
 from tracknet.networks import build_network, count_parameters  # noqa: E402
@@ -274,9 +275,9 @@ def section_tracknetv2_training() -> None:
                 f"{r['original']['f1']:.4f} (original); {r['steps']} steps, "
                 f"{r['train_minutes']:.1f} min on {r.get('device', 'the CPU')}"
             )
-        if {"tracknetv2", "fasttracknet"} <= set(runs):
-            gap = 100 * (runs["tracknetv2"]["input"]["f1"] - runs["fasttracknet"]["input"]["f1"])
-            print(f"{recipe:>15}: TrackNetV2 - fast network {gap:+.2f} F1 points (goal: <= +1)")
+        verdict = verdict_line(runs).strip().replace("**", "")  # the report's own judgement
+        if verdict:
+            print(f"{recipe:>15}: {verdict}")
 
 
 def training_step_seconds(arch: str, bf16: bool, batch: int = 16) -> float:

@@ -323,16 +323,13 @@ def seed_of(result: dict) -> int:
 
 
 def gap_to_tracknetv2(runs: dict[str, dict], name: str) -> float | None:
-    """TrackNetV2's held-out F1 minus run `name`'s, in points (4 px, input space), against
-    TrackNetV2 trained from the same seed where it was; None where either is missing or
-    the two were scored with different trackers."""
-    if name not in runs:
+    """TrackNetV2's held-out F1 (its seed-0 run) minus run `name`'s, in points (4 px, input
+    space); None where either is missing or the two were scored with different trackers."""
+    if "tracknetv2" not in runs or name not in runs:
         return None
-    seed = seed_of(runs[name])
-    reference = runs.get(f"tracknetv2-seed{seed}" if seed else "tracknetv2", runs.get("tracknetv2"))
-    if reference is None or tracker_of(reference) != tracker_of(runs[name]):
+    if tracker_of(runs["tracknetv2"]) != tracker_of(runs[name]):
         return None
-    return 100 * (reference["input"]["f1"] - runs[name]["input"]["f1"])
+    return 100 * (runs["tracknetv2"]["input"]["f1"] - runs[name]["input"]["f1"])
 
 
 def seeded_f1s(runs: dict[str, dict], arch: str, tracker: str) -> list[float]:
@@ -345,8 +342,9 @@ def seeded_f1s(runs: dict[str, dict], arch: str, tracker: str) -> list[float]:
 
 
 def seeds_summary(runs: dict[str, dict]) -> tuple[str, float] | None:
-    """Both networks' mean held-out F1 over their seeds and the gap between the means, in
-    points, when either network was trained from more than one seed."""
+    """Both networks' mean held-out F1 over their seeds, when either network was trained
+    from more than one seed, and the gap to judge by, in points: the fast network's mean
+    against TrackNetV2's best seed, so that a poor TrackNetV2 run cannot flatter it."""
     tracker = tracker_of(runs["fasttracknet"])
     fast, slow = seeded_f1s(runs, "fasttracknet", tracker), seeded_f1s(runs, "tracknetv2", tracker)
     if not slow or max(len(fast), len(slow)) < 2:
@@ -357,12 +355,15 @@ def seeds_summary(runs: dict[str, dict]) -> tuple[str, float] | None:
             f" ({min(f1s):.4f}-{max(f1s):.4f})" if len(f1s) > 1 else ""
         )
 
-    gap = 100 * (sum(slow) / len(slow) - sum(fast) / len(fast))
+    fast_mean = sum(fast) / len(fast)
+    gap_of_means = 100 * (sum(slow) / len(slow) - fast_mean)
+    gap_to_best = 100 * (max(slow) - fast_mean)
     text = (
         f"Mean held-out F1: the fast network {spread(fast)}, TrackNetV2 {spread(slow)}; "
-        f"mean against mean **{gap:+.2f}**"
+        f"mean against mean {gap_of_means:+.2f}, the fast network's mean against TrackNetV2's "
+        f"best seed **{gap_to_best:+.2f}** (judged by this one)"
     )
-    return text, gap
+    return text, gap_to_best
 
 
 def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace) -> str:
@@ -384,7 +385,7 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
             f"**{r['input']['f1']:.4f}** | "
             f"{r['original']['f1']:.4f} | "
             f"{tp / max(tp + fp, 1):.4f} | {recall:.4f} | "
-            f"{'' if gap is None or name == 'tracknetv2' else f'{gap:+.2f}'} |"
+            f"{'' if gap is None or r['arch'] == 'tracknetv2' else f'{gap:+.2f}'} |"
         )
     verdict = verdict_line(runs)
     counts = "\n".join(
@@ -481,6 +482,10 @@ constant-acceleration prediction; `{TRACKER}` takes that blob unless
 another one's peak is higher by more than {OVERRIDE}, which keeps a weak,
 slow false track from holding on while the real ball passes. Gaps are only taken between
 runs scored with the same tracker.
+A run named `<run>-seed<N>` is that run trained again from seed N (initial weights, window
+order, augmentation draws): where a recipe has them, the fast network is judged by its mean
+over its seeds against TrackNetV2's best seed, since one run differs from the next by more
+than half a point and a poor TrackNetV2 run must not flatter it.
 The goal: the fast network within one F1 point of TrackNetV2. `fasttracknet` is the fast
 network as it is now; `fasttracknet-first` is its first layout (no full-resolution stem, no
 blocks at 1/2: `full_res 0, full_res_stem false, half_blocks 0`), which the first shipped
