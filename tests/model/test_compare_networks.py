@@ -32,7 +32,7 @@ def test_a_variant_is_a_label_and_a_json_object() -> None:
 
 def test_every_recipe_network_and_variant_is_one_run() -> None:
     args = argparse.Namespace(recipe=["gpu", "gpu-wide"], arch=["fasttracknet"],
-                              variant=[("a", "{}"), ("b", '{"base": 8}')])  # fmt: skip
+                              variant=[("a", "{}"), ("b", '{"base": 8}')], seed=[0])  # fmt: skip
     names = [f"{r.recipe}/{r.name}" for r in compare_networks.planned_runs(args)]
     assert names == ["gpu/fasttracknet-a", "gpu/fasttracknet-b",
                      "gpu-wide/fasttracknet-a", "gpu-wide/fasttracknet-b"]  # fmt: skip
@@ -49,7 +49,7 @@ def test_each_seed_is_a_run_of_its_own_trained_from_that_seed() -> None:
     assert (plain.name, second.name) == ("fasttracknet", "fasttracknet-seed2")
     assert second.folder(args.work) == Path("work/cpu-still/fasttracknet-seed2")
     command = compare_networks.train_command(second, args)
-    # The recipe's own --seed 0 comes first; the last one given is the one train.py keeps.
+    # The run's seed takes the place of the recipe's --seed 0.
     assert command[len(command) - 1 - command[::-1].index("--seed") + 1] == "2"
     assert "--seed" not in compare_networks.train_command(plain, args)[-4:]
 
