@@ -129,6 +129,8 @@ def score_held_out(
     from tracknet.predict import Predictor
 
     model, config = load_model(weights, device)
+    # The recorded synthetic comparisons were all scored with the per-frame nearest tracker.
+    predictor_options.setdefault("tracker", "nearest")
     predictor = Predictor(model, config, device=device, **predictor_options)
     total_input, total_original = Counts(), Counts()
     per_clip: dict[str, Counts] = {}

@@ -31,7 +31,10 @@ from torch import nn
 
 from tracknet.config import ModelConfig
 from tracknet.heatmap import scale_to_original
-from tracknet.postprocess import BallTracker, find_blobs
+from tracknet.postprocess import BallTracker, Blob, find_blobs
+from tracknet.tracking import Candidate, FrameCandidates, PhysicsTracker, fuse, without_candidates
+
+Tracker = Literal["physics", "nearest"]
 
 Runtime = Literal["auto", "torch", "onnx"]
 REQUEST_CONTENT_TYPE = "application/x-tracknet-frames"
@@ -50,6 +53,7 @@ class FramePrediction:
     y: float
     confidence: float
     visible: bool
+    trajectory: int = -1  # the flight the point belongs to (physics tracker), -1 without
 
 
 # ---------------------------------------------------------------------------- devices
@@ -215,6 +219,9 @@ class Predictor:
     machine measured: torch bf16 for TrackNetV2, ONNX Runtime for the fast network).
     batch_size: windows per forward pass; by default 1 on the CPU and 16 on accelerators.
     bf16: autocast for the torch runtime; None leaves it to TorchRunner (CPUs with AMX).
+    tracker: "physics" (tracknet.tracking, the one every method shares: trajectories, cuts,
+    "no ball" rather than a jump) or "nearest" (the per-frame BallTracker that the recorded
+    synthetic network comparisons were scored with).
     """
 
     def __init__(
@@ -226,6 +233,7 @@ class Predictor:
         batch_size: int | None = None,
         tracker_factory: Callable[[], BallTracker] = BallTracker,
         bf16: bool | None = None,
+        tracker: Tracker = "physics",
     ) -> None:
         self.config = config
         self.device = pick_device(device)
@@ -235,6 +243,7 @@ class Predictor:
         self.batch_size = batch_size or (1 if self.device.type == "cpu" else 16)
         self.runtime, self._run = self._make_runner(model, config, runtime, bf16)
         self._tracker_factory = tracker_factory
+        self.tracker = tracker
 
     def _make_runner(
         self, model: nn.Module, config: ModelConfig, runtime: Runtime, bf16: bool | None
@@ -257,13 +266,69 @@ class Predictor:
         return fastest, candidates[fastest]
 
     def predict_frames(
-        self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None = None
+        self,
+        frames: Iterable[np.ndarray],
+        original_size: tuple[int, int] | None = None,
+        fuse_motion: bool = False,
     ) -> Iterator[FramePrediction]:
         """One prediction per frame, in order, in the frames' own pixels.
 
         `original_size` (width, height) overrides the frames' size as the space of the
-        answers, for frames that were resized before they got here.
+        answers, for frames that were resized before they got here. `fuse_motion` adds
+        motion candidates (tracknet.motion) to the network's before tracking; without it
+        motion only tells the tracker where the shot cuts.
         """
+        if self.tracker == "nearest":
+            yield from self._predict_nearest(frames, original_size)
+            return
+        from tracknet.motion import MotionDetector
+
+        frames = iter(frames)
+        first = next(frames, None)
+        if first is None:
+            return
+        size = original_size or (first.shape[1], first.shape[0])
+        to_model, to_motion = itertools.tee(itertools.chain([first], frames))
+        motion = MotionDetector().detect(_rescaled(to_motion, size))
+        if not fuse_motion:
+            motion = without_candidates(motion)
+        stream = fuse(self.candidates(to_model, size), motion, frame_size=size)
+        for point in PhysicsTracker(size).track(stream):
+            yield FramePrediction(
+                point.index, point.x, point.y, point.confidence, point.visible, point.trajectory
+            )
+
+    def candidates(
+        self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None = None
+    ) -> Iterator[FrameCandidates]:
+        """The network's heatmap blobs of each frame, as tracker candidates in original
+        pixels (score: the blob's peak heat)."""
+        batch: list[_Window] = []
+        sizes: list[tuple[int, int]] = []
+        for window, size in self._windows(frames):
+            batch.append(window)
+            sizes.append(original_size or size)
+            if len(batch) == self.batch_size:
+                yield from self._candidates_of_batch(batch, sizes)
+                batch, sizes = [], []
+        if batch:
+            yield from self._candidates_of_batch(batch, sizes)
+
+    def _candidates_of_batch(
+        self, batch: Sequence[_Window], sizes: Sequence[tuple[int, int]]
+    ) -> Iterator[FrameCandidates]:
+        for index, heat, size in self._heatmaps(batch, sizes):
+            blobs = find_blobs(heat, self.config.threshold)
+            yield FrameCandidates(index, tuple(self._candidate(b, size) for b in blobs))
+
+    def _candidate(self, blob: Blob, size: tuple[int, int]) -> Candidate:
+        x, y = scale_to_original(blob.x, blob.y, self.config.input_size, size)
+        area = blob.area * (size[0] / self.config.width) * (size[1] / self.config.height)
+        return Candidate(x, y, blob.peak, area)
+
+    def _predict_nearest(
+        self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None
+    ) -> Iterator[FramePrediction]:
         tracker = self._tracker_factory()
         batch: list[_Window] = []
         sizes: list[tuple[int, int]] = []
@@ -306,14 +371,20 @@ class Predictor:
             return np.ascontiguousarray(frame, dtype=np.uint8)
         return cv2.resize(frame, self.config.input_size, interpolation=cv2.INTER_AREA)
 
-    def _predict_batch(
-        self, batch: Sequence[_Window], sizes: Sequence[tuple[int, int]], tracker: BallTracker
-    ) -> Iterator[FramePrediction]:
+    def _heatmaps(
+        self, batch: Sequence[_Window], sizes: Sequence[tuple[int, int]]
+    ) -> Iterator[tuple[int, np.ndarray, tuple[int, int]]]:
+        """(frame index, heatmap, original size) of every real output frame of a batch."""
         heatmaps = self._run(frames_to_input(np.stack([w.frames for w in batch])))
         for window, heat, size in zip(batch, heatmaps, sizes, strict=True):
             for offset in range(window.valid_outputs):
-                index = window.first_output + offset
-                yield self._frame_prediction(index, heat[offset], size, tracker)
+                yield window.first_output + offset, heat[offset], size
+
+    def _predict_batch(
+        self, batch: Sequence[_Window], sizes: Sequence[tuple[int, int]], tracker: BallTracker
+    ) -> Iterator[FramePrediction]:
+        for index, heat, size in self._heatmaps(batch, sizes):
+            yield self._frame_prediction(index, heat, size, tracker)
 
     def _frame_prediction(
         self, index: int, heat: np.ndarray, size: tuple[int, int], tracker: BallTracker
@@ -323,6 +394,15 @@ class Predictor:
             return FramePrediction(index, math.nan, math.nan, float(heat.max()), False)
         x, y = scale_to_original(chosen.x, chosen.y, self.config.input_size, size)
         return FramePrediction(index, x, y, chosen.peak, True)
+
+
+def _rescaled(frames: Iterable[np.ndarray], size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """Frames at `size` (width, height), so motion candidates land in the answers' pixels."""
+    for frame in frames:
+        if (frame.shape[1], frame.shape[0]) == size:
+            yield frame
+        else:
+            yield cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR)
 
 
 # ---------------------------------------------------------------------- request format

@@ -43,9 +43,12 @@ class EchoRed(torch.nn.Module):
 
 
 def _spot_frames(count: int, width: int = 256, height: int = 128) -> Iterator[np.ndarray]:
-    """Frame i has an 8x8 red square with its top-left corner at (8 + 16 i mod 224, 40)."""
+    """Frame i has an 8x8 red square with its top-left corner at (8 + 16 i mod 224, 40),
+    over a still background textured in green and blue (like a court, for the cut test)."""
+    background = np.random.default_rng(0).integers(0, 120, (height, width, 3), np.uint8)
+    background[..., 0] = 0
     for i in range(count):
-        frame = np.zeros((height, width, 3), np.uint8)
+        frame = background.copy()
         left = 8 + (16 * i) % 224
         frame[40:48, left : left + 8, 0] = 255
         yield frame
@@ -59,7 +62,9 @@ def _expected_x(i: int) -> float:
 
 @pytest.mark.parametrize("count", [0, 1, 3, 10, 11])
 def test_every_frame_gets_one_answer_in_original_pixels(count: int) -> None:
-    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", batch_size=2)
+    predictor = Predictor(
+        EchoRed(), CONFIG, device="cpu", runtime="torch", batch_size=2, tracker="nearest"
+    )
     out = list(predictor.predict_frames(_spot_frames(count)))
     assert [p.index for p in out] == list(range(count))
     for p in out:
@@ -70,7 +75,9 @@ def test_every_frame_gets_one_answer_in_original_pixels(count: int) -> None:
 
 def test_one_frame_out_windows_slide_by_one() -> None:
     config = CONFIG.with_changes(frames_out=1)
-    predictor = Predictor(EchoRed(frames_out=1), config, device="cpu", runtime="torch")
+    predictor = Predictor(
+        EchoRed(frames_out=1), config, device="cpu", runtime="torch", tracker="nearest"
+    )
     out = list(predictor.predict_frames(_spot_frames(7)))
     assert [p.index for p in out] == list(range(7))
     assert [p.x for p in out] == pytest.approx([_expected_x(i) for i in range(7)])
@@ -78,18 +85,36 @@ def test_one_frame_out_windows_slide_by_one() -> None:
 
 def test_frames_resized_beforehand_are_scaled_to_the_given_original_size() -> None:
     small = [f[::4, ::4].copy() for f in _spot_frames(3)]  # already 64x32
-    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", tracker="nearest")
     out = list(predictor.predict_frames(small, original_size=(1280, 640)))
     assert out[0].x == pytest.approx((8 / 4 + 0.5) * 20)  # 20x: 1280 / 64
     assert out[0].y == pytest.approx((40 / 4 + 0.5) * 20)
 
 
 def test_no_ball_gives_nan_and_the_heat_maximum() -> None:
-    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", tracker="nearest")
     dark = np.full((32, 64, 3), 60, np.uint8)
     (p,) = predictor.predict_frames([dark])
     assert not p.visible and np.isnan(p.x) and np.isnan(p.y)
     assert p.confidence == pytest.approx(60 / 255)
+
+
+def test_the_physics_tracker_follows_a_moving_ball_in_original_pixels() -> None:
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch", batch_size=2)
+    out = list(predictor.predict_frames(_spot_frames(12)))
+    assert [p.index for p in out] == list(range(12))
+    assert all(p.visible for p in out)
+    assert len({p.trajectory for p in out}) == 1
+    assert [p.x for p in out] == pytest.approx([_expected_x(i) for i in range(12)])
+
+
+def test_the_physics_tracker_says_no_ball_for_a_static_spot() -> None:
+    """A spot that never moves (a score overlay the network likes) is not the ball."""
+    still = [next(_spot_frames(1)) for _ in range(12)]
+    predictor = Predictor(EchoRed(), CONFIG, device="cpu", runtime="torch")
+    out = list(predictor.predict_frames(still))
+    assert len(out) == 12 and not any(p.visible for p in out)
+    assert all(p.confidence == pytest.approx(1.0) for p in out)  # it was seen, not believed
 
 
 def _peak_memory(count: int) -> int:
@@ -104,9 +129,10 @@ def _peak_memory(count: int) -> int:
 
 
 def test_memory_does_not_grow_with_the_number_of_frames() -> None:
-    short, long = _peak_memory(30), _peak_memory(300)
+    # The motion detector's running maps settle within the first ~200 frames; measured after.
+    short, long = _peak_memory(300), _peak_memory(900)
     frame_bytes = 256 * 128 * 3
-    # 270 more frames would add ~26 MB if any were kept; allow a couple of frames of noise.
+    # 600 more frames would add ~59 MB if any were kept; allow a couple of frames of noise.
     assert long < short + 2 * frame_bytes
 
 

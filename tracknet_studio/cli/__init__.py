@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": ".evaluate",
     "cloud": ".cloud",
     "export": ".export",
+    "sheet": ".sheet",
 }
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ..formats.csv_tracks import CsvForm, write_csv
 from ..inference import DEFAULT_WEIGHTS, LocalPredictor, clamp_range, predict_track
+from ..inference.base import Predictor
 from ..inference.local import SHIPPED_WEIGHTS, model_extra_installed
+from ..inference.motion import MotionPredictor
 from ..video import VideoError, VideoReader
 from ._common import ProgressBar, frame_range
 
@@ -37,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--device", default="auto", help="auto (CUDA > MPS > CPU), cpu, cuda, mps")
     p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto")
+    p.add_argument(
+        "--method",
+        choices=("motion", "model", "fused"),
+        default="fused",
+        help="motion: auto-track, no model; model: the network; fused: candidates of both "
+        "(default; motion when the model extra is missing)",
+    )
     p.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument(
@@ -49,13 +58,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def make_predictor(method: str, args: argparse.Namespace) -> Predictor:
+    if method == "motion":
+        return MotionPredictor()
+    return LocalPredictor(args.weights, args.device, runtime=args.runtime,
+                          batch_size=args.batch_size, fuse_motion=method == "fused")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
-    if not model_extra_installed():
-        print("error: the model extra is not installed (no torch)", file=sys.stderr)
-        return 2
-    if not args.weights.exists():
-        print(f"error: no weights at {args.weights}", file=sys.stderr)
-        return 2
+    method = args.method
+    if method == "fused" and not model_extra_installed():
+        method = "motion"
+    if method != "motion":
+        if not model_extra_installed():
+            print("error: the model extra is not installed (no torch)", file=sys.stderr)
+            return 2
+        if not args.weights.exists():
+            print(f"error: no weights at {args.weights}", file=sys.stderr)
+            return 2
     try:
         reader = VideoReader(args.video, cache_mb=READER_CACHE_MB)
     except VideoError as exc:
@@ -66,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if start >= stop:
             print(f"error: empty frame range {start}:{stop}", file=sys.stderr)
             return 2
-        predictor = LocalPredictor(args.weights, args.device, runtime=args.runtime,
-                                   batch_size=args.batch_size)  # fmt: skip
+        predictor = make_predictor(method, args)
         predictor.load()
         bar = ProgressBar(stop - start, not args.quiet)
         started = time.monotonic()

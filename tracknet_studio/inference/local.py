@@ -63,7 +63,9 @@ class LocalPredictor:
         *,
         runtime: str = "auto",
         batch_size: int | None = None,
+        fuse_motion: bool = False,
     ) -> None:
+        self.fuse_motion = fuse_motion
         self.weights = Path(weights) if weights is not None else DEFAULT_WEIGHTS
         self.device = device
         self.runtime = runtime
@@ -110,7 +112,10 @@ class LocalPredictor:
     ) -> Iterator[FramePrediction]:
         total = len(frames) if isinstance(frames, Sized) else 0
         for done, answer in enumerate(
-            self.engine.predict_frames(frames, original_size=original_size), start=1
+            self.engine.predict_frames(
+                frames, original_size=original_size, fuse_motion=self.fuse_motion
+            ),
+            start=1,
         ):
             yield FramePrediction(
                 frame=start + answer.index,

@@ -1,0 +1,242 @@
+"""Ball candidates from motion, without a model.
+
+On a broadcast rally shot the camera holds still and the ball is the small thing that moves
+fast. Three-frame differencing, min(|f_t - f_prev|, |f_next - f_t|), keeps what is at a
+new place in frame t and nowhere else (the ball's ghosts in the neighbouring frames cancel),
+so static score overlays, logos and lines vanish; components that grow large once nearby
+motion is merged are players, and are dropped.
+
+What real footage adds, and what is done about it:
+- frame-rate conversion repeats frames (a near-exact copy of the one before): a repeat is
+  skipped when looking for the neighbours, and gets the candidates of the frame it copies;
+- cuts to replays and close-ups: a frame too unlike the one before starts a new shot, and
+  no candidate is made across the cut (the tracker resets there);
+- pans and shakes: the global shift between neighbours is measured by phase correlation on
+  small frames and taken out before differencing; zooms are not compensated.
+
+Everything is streamed: three working frames are held, so memory does not grow with the
+video. Positions are returned in the original video's pixels.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .tracking import Candidate, FrameCandidates
+
+MIN_SHIFT_RESPONSE = 0.2  # phase-correlation peaks below this are not a camera move
+MAX_REPEATS = 8  # repeated frames answered together at most (nothing moves in them)
+WORK_LONG_SIDE = 960  # frames are worked on at most this wide (or tall): a ball stays 4-6 px
+
+
+@dataclass(frozen=True)
+class MotionSettings:
+    """What counts as a ball-sized moving thing, in fractions of the working frame's width
+    (so one setting serves 640x360 and 1920x1080 alike), and what counts as a cut."""
+
+    threshold: float = 14.0  # grey levels a pixel must change by, at least
+    noise_factor: float = 5.0  # ... or this many times the frame's median change
+    min_area: int = 2  # working pixels
+    max_ball_size: float = 0.035  # the merged component's longer side, of the width
+    merge_size: float = 0.006  # dilation that merges a player's fragments, of the width
+    max_candidates: int = 12  # strongest candidates kept per frame
+    repeat_change: float = 0.5  # changes below this share of `threshold` are a repeat's noise
+    cut_change: float = 28.0  # mean grey change (after the shift) that means a new shot
+    max_shift: float = 0.05  # a larger global shift is a cut or a whip pan, of the width
+    activity_factor: float = 3.0  # change must beat the place's usual change this many times
+    activity_memory: float = 0.1  # weight of the newest frame in the usual change
+
+
+def _answer(
+    waiting: list[int], found: tuple[Candidate, ...], cut: bool
+) -> Iterator[FrameCandidates]:
+    """The answers of a distinct frame and its repeats: the same candidates for each."""
+    for offset, index in enumerate(waiting):
+        yield FrameCandidates(index, found, cut and offset == 0)
+
+
+class _Work:
+    """A frame at working size: RGB for differencing, small grey for shift and cut tests."""
+
+    def __init__(self, index: int, rgb: np.ndarray) -> None:
+        self.index = index
+        self.rgb = rgb
+        small = cv2.resize(
+            rgb, (rgb.shape[1] // 4, rgb.shape[0] // 4), interpolation=cv2.INTER_AREA
+        )
+        self.grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+class MotionDetector:
+    """Turns a stream of RGB frames into per-frame motion candidates (`detect`)."""
+
+    def __init__(self, settings: MotionSettings | None = None) -> None:
+        self.settings = settings or MotionSettings()
+        # How much each place usually changes: a crowd, a flickering board or a player's
+        # shirt change all the time, a place the ball passes through changes once.
+        self._activity: np.ndarray | None = None
+
+    def detect(self, frames: Iterable[np.ndarray], start: int = 0) -> Iterator[FrameCandidates]:
+        """One FrameCandidates per frame, in order, numbered from `start`.
+
+        Answers lag the input by a frame or two (frame t needs frame t+1, and a repeated
+        frame waits for the next distinct one).
+        """
+        scale = 1.0
+        distinct: deque[_Work] = deque(maxlen=3)  # the last distinct frames of this shot
+        waiting: list[int] = []  # the newest distinct frame and its repeats, unanswered
+        cut = False  # whether the first frame in `waiting` starts a new shot
+        for index, frame in enumerate(frames, start=start):
+            if not distinct and not waiting:
+                scale = min(1.0, WORK_LONG_SIDE / max(frame.shape[:2]))
+            work = _Work(index, _resize(frame, scale))
+            if distinct and self._is_repeat(distinct[-1], work):
+                waiting.append(index)
+                if len(waiting) > MAX_REPEATS:
+                    # Nothing has moved for a while: answer now, so the frames feeding
+                    # this detector never pile up (another consumer may hold them).
+                    yield from _answer(waiting[:-1], (), cut)
+                    waiting, cut = waiting[-1:], False
+                continue
+            starts_shot = bool(distinct) and self._is_cut(distinct[-1], work)
+            if starts_shot:
+                # The frames before the cut are answered without looking across it.
+                yield from _answer(waiting, (), cut)
+                distinct.clear()
+                self._activity = None
+                waiting, cut = [], True
+            distinct.append(work)
+            if len(distinct) > 1:
+                found = ()
+                if len(distinct) == 3:
+                    found = tuple(self._candidates(*distinct, scale=scale))
+                yield from _answer(waiting, found, cut)
+                waiting, cut = [], False
+            waiting.append(index)
+        yield from _answer(waiting, (), cut)
+
+    # ------------------------------------------------------------------ per frame
+
+    def _candidates(
+        self, before: _Work, current: _Work, after: _Work, scale: float
+    ) -> list[Candidate]:
+        s = self.settings
+        previous = _aligned(before, current)
+        following = _aligned(after, current)
+        change = np.minimum(
+            cv2.absdiff(current.rgb, previous).max(axis=2),
+            cv2.absdiff(current.rgb, following).max(axis=2),
+        )
+        level = max(s.threshold, s.noise_factor * float(np.median(change)))
+        usual = self._usual_change(change)
+        mask = ((change > level) & (change > s.activity_factor * usual)).astype(np.uint8)
+        if not mask.any():
+            return []
+        width = current.rgb.shape[1]
+        reach = max(3, round(s.merge_size * width) | 1)
+        merged = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
+        max_side = s.max_ball_size * width
+        found = []
+        for k in range(1, count):
+            left, top, w, h, _ = stats[k]
+            if max(w, h) - reach + 1 > max_side:
+                continue  # a player, a racket swing, a moving banner
+            box = (slice(top, top + h), slice(left, left + w))
+            inside = (labels[box] == k) & (mask[box] > 0)
+            area = int(inside.sum())
+            if area < s.min_area:
+                continue
+            weights = np.where(inside, change[box].astype(np.float64) - level, 0.0)
+            total = weights.sum()
+            if total <= 0:
+                continue
+            ys, xs = np.indices(inside.shape)
+            x = left + float((weights * xs).sum() / total)
+            y = top + float((weights * ys).sum() / total)
+            peak = float(change[box][inside].max())
+            found.append(
+                Candidate(
+                    x=(x + 0.5) / scale - 0.5,
+                    y=(y + 0.5) / scale - 0.5,
+                    score=float(1.0 - np.exp(-(peak - level) / (2.0 * level))),
+                    area=area / scale**2,
+                )
+            )
+        found.sort(key=lambda c: c.score, reverse=True)
+        return found[: s.max_candidates]
+
+    def _usual_change(self, change: np.ndarray) -> np.ndarray:
+        """The running mean change around each place before this frame (then updated)."""
+        spread = cv2.blur(change.astype(np.float32), (9, 9))
+        if self._activity is None or self._activity.shape != spread.shape:
+            self._activity = spread
+            return np.zeros_like(spread)
+        usual = self._activity
+        self._activity = cv2.addWeighted(
+            usual, 1.0 - self.settings.activity_memory, spread, self.settings.activity_memory, 0
+        )
+        return usual
+
+    # ------------------------------------------------------------------ frame relations
+
+    def _is_repeat(self, last: _Work, work: _Work) -> bool:
+        """No pixel changed by more than a repeat's noise (frame-rate conversion copies)."""
+        limit = self.settings.repeat_change * self.settings.threshold
+        return float(cv2.absdiff(last.rgb, work.rgb).max()) <= limit
+
+    def _is_cut(self, last: _Work, work: _Work) -> bool:
+        """A new shot: the frame differs from the last even after taking out the camera's
+        shift, or the camera moved further than a pan between two frames can."""
+        shift = _camera_shift(last.grey, work.grey)
+        if np.hypot(*shift) > self.settings.max_shift * work.grey.shape[1]:
+            return True
+        moved = _translate(last.grey, shift)
+        margin = int(np.ceil(max(abs(shift[0]), abs(shift[1])))) + 1
+        inner = (slice(margin, -margin), slice(margin, -margin))
+        change = float(cv2.absdiff(moved[inner], work.grey[inner]).mean())
+        return change > self.settings.cut_change
+
+
+def _camera_shift(previous: np.ndarray, current: np.ndarray) -> tuple[float, float]:
+    """How far the picture moved from `previous` to `current` (grey, same size), by phase
+    correlation; (0, 0) when the peak is too weak to trust (a still, featureless frame, or
+    one small object moving over a plain background, which is not the camera)."""
+    shift, response = cv2.phaseCorrelate(previous, current)
+    if response < MIN_SHIFT_RESPONSE:
+        return 0.0, 0.0
+    return shift
+
+
+def _resize(frame: np.ndarray, scale: float) -> np.ndarray:
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"expected an RGB frame (H, W, 3), got shape {frame.shape}")
+    if scale == 1.0:
+        return np.ascontiguousarray(frame, dtype=np.uint8)
+    size = (round(frame.shape[1] * scale), round(frame.shape[0] * scale))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+def _aligned(other: _Work, current: _Work) -> np.ndarray:
+    """`other`'s RGB frame moved onto `current` when the camera moved between them.
+
+    The shift is measured on the quarter-size grey frames; below half a working pixel it
+    is noise of the measurement, and the frame is used as it is.
+    """
+    dx, dy = _camera_shift(other.grey, current.grey)
+    shift = (dx * 4.0, dy * 4.0)
+    if np.hypot(*shift) < 0.5:
+        return other.rgb
+    return _translate(other.rgb, shift)
+
+
+def _translate(image: np.ndarray, shift: tuple[float, float]) -> np.ndarray:
+    matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+    return cv2.warpAffine(
+        image, matrix, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE
+    )
