@@ -111,3 +111,16 @@ def test_interpolated_labels_have_their_own_colour_and_frames_outside_are_empty(
     assert overlay_items({LABELS: track}, 99) == []
     with pytest.raises(ValueError):
         OverlaySettings(trail_length=-1)
+
+
+def test_trail_breaks_at_a_jump_no_ball_can_make_given_the_frame_size():
+    track = _line_track()
+    # Frame 18 jumps 600 px to the score overlay and comes back: two impossible steps.
+    track.set_points([18], [600.0], [20.0])
+    settings = OverlaySettings(trail_length=5)
+    _, trails = _split(overlay_items({LABELS: track}, 20, settings, frame_size=(1280, 720)))
+    assert [t.frame for t in trails] == [16, 17, 20]
+    assert max(np.hypot(t.x1 - t.x0, t.y1 - t.y0) for t in trails) < 5
+    # Without the frame size nothing says what is possible: the old behaviour.
+    _, trails = _split(overlay_items({LABELS: track}, 20, settings))
+    assert [t.frame for t in trails] == [16, 17, 18, 19, 20]

@@ -229,7 +229,9 @@ class EditingMixin:
         n = self.displayed_frame
         if self._edit_project is None or n is None:
             return []
-        return overlay_items(self._edit_project, n, self.overlay_settings)
+        size = self.view.video_size()
+        frame_size = None if size.isEmpty() else (size.width(), size.height())
+        return overlay_items(self._edit_project, n, self.overlay_settings, frame_size)
 
     def _edit(self: MainWindow, frame: int, text: str, merge_key: Hashable | None = None,
               **values: Any) -> bool:  # fmt: skip

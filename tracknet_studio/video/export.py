@@ -217,7 +217,7 @@ def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progres
     for n, frame in _decoded_frames(plan):
         pts = int(frame.pts) - first_pts
         frame = frame.reformat(width=width, height=height, format="yuv420p")
-        items = overlay_items(plan.layers, n, overlay)
+        items = overlay_items(plan.layers, n, overlay, plan.src_size)
         info = _info_lines(plan, n) if plan.settings.info_box else None
         if items or info:
             # Copies the picture only if the decoder still holds it as a reference.

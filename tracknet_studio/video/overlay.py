@@ -7,7 +7,9 @@ the top-left corner of the top-left pixel), with colours as 8-bit RGB and opacit
 Per layer (the labels, then each prediction layer) a frame gets:
 - a trail: one segment between each pair of consecutive frames among the last
   `trail_length` frames that both hold a ball, fading from `trail_alpha` (newest) to nothing;
-  a frame without a ball breaks the trail rather than bridging the gap with a straight line;
+  a frame without a ball breaks the trail rather than bridging the gap with a straight line,
+  and so does a step longer than a ball can fly in a frame (core.physics), given the
+  frame size: a track that jumps from the ball to a player never draws a line across;
 - a marker at the current frame's position. Labels are rings coloured by where the label
   came from (human, imported, interpolated, accepted model); predictions are crosses in the
   layer's own colour with the model's confidence as opacity.
@@ -23,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from tracknet_studio.core import LABELS, Source, Track, Visibility
+from tracknet_studio.core.physics import plausible_steps
 
 RGB = tuple[int, int, int]
 
@@ -130,9 +133,11 @@ def overlay_items(
     layers: HasLayers | Mapping[str, Track],
     frame: int,
     settings: OverlaySettings | None = None,
+    frame_size: tuple[int, int] | None = None,
 ) -> list[Primitive]:
     """The primitives to draw on `frame`: trails first (under), then markers, labels last.
 
+    `frame_size` (width, height) of the video lets trails break at impossible jumps.
     `layers` is a project (anything with `labels` and `predictions`) or a mapping of layer
     name to track in which the name `LABELS` ("labels") marks the label layer.
     """
@@ -144,7 +149,7 @@ def overlay_items(
         if layer.name in settings.hidden_layers or not 0 <= frame < len(layer.track):
             continue
         if settings.show_trail and settings.trail_length > 0:
-            items.extend(_trail(layer, frame, settings))
+            items.extend(_trail(layer, frame, settings, frame_size))
         marker = _marker(layer, frame, settings)
         if marker is not None:
             markers.append(marker)
@@ -191,13 +196,18 @@ def _marker(layer: _Layer, frame: int, settings: OverlaySettings) -> Marker | No
     )
 
 
-def _trail(layer: _Layer, frame: int, settings: OverlaySettings) -> list[TrailSegment]:
+def _trail(
+    layer: _Layer, frame: int, settings: OverlaySettings, frame_size: tuple[int, int] | None
+) -> list[TrailSegment]:
     first = max(frame - settings.trail_length, 0)
     window = slice(first, frame + 1)
     track = layer.track
     xs, ys = track.x[window], track.y[window]
     ball = (track.visibility[window] > Visibility.NO_BALL) & np.isfinite(xs) & np.isfinite(ys)
-    joined = np.flatnonzero(ball[:-1] & ball[1:])  # segment i joins frames first+i, first+i+1
+    frames = np.arange(first, frame + 1)
+    possible = plausible_steps(frames, np.nan_to_num(xs), np.nan_to_num(ys), frame_size)
+    # Segment i joins frames first+i and first+i+1.
+    joined = np.flatnonzero(ball[:-1] & ball[1:] & possible)
     if layer.is_prediction:
         conf = track.confidence[window]
     segments = []
