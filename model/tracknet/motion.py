@@ -57,7 +57,7 @@ def _answer(
 ) -> Iterator[FrameCandidates]:
     """The answers of a distinct frame and its repeats: the same candidates for each."""
     for offset, index in enumerate(waiting):
-        yield FrameCandidates(index, found, cut and offset == 0)
+        yield FrameCandidates(index, found, cut and offset == 0, repeat=offset > 0)
 
 
 class _Work:

@@ -51,11 +51,13 @@ class Candidate:
 
 @dataclass(frozen=True)
 class FrameCandidates:
-    """The candidates of one frame, and whether a new shot starts at it (a cut)."""
+    """The candidates of one frame; whether a new shot starts at it (a cut); whether it
+    repeats the frame before (frame-rate conversion), so the ball has not moved."""
 
     index: int
     candidates: tuple[Candidate, ...]
     cut: bool = False
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class TrackerSettings:
     gate: float = 0.012  # how far from the prediction a candidate may lie, at rest
     gate_per_speed: float = 0.3  # ... plus this share of the distance covered per frame
     max_gap: int = 4  # frames a trajectory may go without a detection before it ends
-    min_hits: int = 4  # detections before a trajectory can be the ball
+    min_hits: int = 5  # detections before a trajectory can be the ball
+    min_density: float = 0.6  # detections per frame of its span (a swinging arm flickers)
     min_travel: float = 0.02  # how far apart its points must lie (static spots do not)
     lag: int = 12  # frames seen after a frame before it is decided
     fit_points: int = 4  # detections the constant-acceleration fit uses
@@ -164,8 +167,11 @@ class PhysicsTracker:
         self.diagonal = float(np.hypot(*frame_size))
         self._open: list[_Trajectory] = []
         self._recent: list[_Trajectory] = []  # ended ones that may still cover undecided frames
-        # Frames seen, not yet decided, with their strongest candidate's score.
-        self._pending: deque[tuple[int, float]] = deque()
+        # Frames seen, not yet decided: (frame, clock, strongest candidate's score). The
+        # clock counts distinct frames: a repeated frame shows the same moment as the one
+        # before, and the physics runs on moments, not on frame numbers.
+        self._pending: deque[tuple[int, int, float]] = deque()
+        self._clock = -1
         self._next_id = 0
 
     def track(self, frames: Iterable[FrameCandidates]) -> Iterator[TrackedPoint]:
@@ -178,12 +184,14 @@ class PhysicsTracker:
         """Take one frame's candidates; answer the frames that are now decided."""
         if frame.cut:
             self._end_all()
-        self._link(frame.index, frame.candidates)
+        if not frame.repeat or self._clock < 0:
+            self._clock += 1
+            self._link(self._clock, frame.candidates)
         strongest = max((c.score for c in frame.candidates), default=0.0)
-        self._pending.append((frame.index, strongest))
+        self._pending.append((frame.index, self._clock, strongest))
         while self._pending and self._pending[0][0] <= frame.index - self.settings.lag:
             yield self._decide(*self._pending.popleft())
-        self._forget_before(self._pending[0][0] if self._pending else frame.index + 1)
+        self._forget_before(self._pending[0][1] if self._pending else self._clock + 1)
 
     def finish(self) -> Iterator[TrackedPoint]:
         """Decide the frames still waiting (at the end of the stream)."""
@@ -250,23 +258,26 @@ class PhysicsTracker:
 
     def _is_ball(self, trajectory: _Trajectory) -> bool:
         s = self.settings
+        hits = len(trajectory.frames)
+        span = trajectory.last - trajectory.frames[0] + 1
         return (
-            len(trajectory.frames) >= s.min_hits
+            hits >= s.min_hits
+            and hits >= s.min_density * span
             and trajectory.extent() >= s.min_travel * self.diagonal
         )
 
-    def _decide(self, index: int, strongest: float) -> TrackedPoint:
-        """The ball at `index`; without one, the confidence is the strongest candidate's
-        score (how close the frame came to showing a ball)."""
+    def _decide(self, index: int, clock: int, strongest: float) -> TrackedPoint:
+        """The ball at frame `index` (moment `clock`); without one, the confidence is the
+        strongest candidate's score (how close the frame came to showing a ball)."""
         alive = [
             t
             for t in (*self._recent, *self._open)
-            if t.frames[0] <= index <= t.last and self._is_ball(t)
+            if t.frames[0] <= clock <= t.last and self._is_ball(t)
         ]
         if not alive:
             return TrackedPoint(index, math.nan, math.nan, strongest)
         best = max(alive, key=lambda t: t.path / self.diagonal + 0.05 * len(t.frames))
-        x, y, score, filled = best.position_at(index, self.settings.fit_points)
+        x, y, score, filled = best.position_at(clock, self.settings.fit_points)
         return TrackedPoint(index, x, y, score, best.ident, filled)
 
 
@@ -301,10 +312,11 @@ def fuse(
                     kept = merged[match]
                     score = min(1.0, kept.score + candidate.score)
                     merged[match] = Candidate(kept.x, kept.y, score, kept.area)
-        yield FrameCandidates(frames[0].index, tuple(merged), any(f.cut for f in frames))
+        cut, repeat = any(f.cut for f in frames), any(f.repeat for f in frames)
+        yield FrameCandidates(frames[0].index, tuple(merged), cut, repeat)
 
 
 def without_candidates(frames: Iterable[FrameCandidates]) -> Iterator[FrameCandidates]:
     """The same frames with only their cut marks: a stream that tells where shots cut."""
     for frame in frames:
-        yield FrameCandidates(frame.index, (), frame.cut)
+        yield FrameCandidates(frame.index, (), frame.cut, frame.repeat)
