@@ -30,6 +30,7 @@ import numpy as np
 from .tracking import Candidate, FrameCandidates
 
 MIN_SHIFT_RESPONSE = 0.2  # phase-correlation peaks below this are not a camera move
+REPEAT_NOISE_PIXELS = 2  # new pixels a re-encoded copy of a frame may still show
 MAX_REPEATS = 8  # repeated frames answered together at most (nothing moves in them)
 WORK_LONG_SIDE = 960  # frames are worked on at most this wide (or tall): a ball stays 4-6 px
 
@@ -45,7 +46,6 @@ class MotionSettings:
     max_ball_size: float = 0.035  # the merged component's longer side, of the width
     merge_size: float = 0.006  # dilation that merges a player's fragments, of the width
     max_candidates: int = 12  # strongest candidates kept per frame
-    repeat_change: float = 0.5  # changes below this share of `threshold` are a repeat's noise
     cut_change: float = 28.0  # mean grey change (after the shift) that means a new shot
     max_shift: float = 0.05  # a larger global shift is a cut or a whip pan, of the width
     activity_factor: float = 3.0  # change must beat the place's usual change this many times
@@ -128,10 +128,7 @@ class MotionDetector:
         s = self.settings
         previous = _aligned(before, current)
         following = _aligned(after, current)
-        change = np.minimum(
-            cv2.absdiff(current.rgb, previous).max(axis=2),
-            cv2.absdiff(current.rgb, following).max(axis=2),
-        )
+        change = np.minimum(_news(current.rgb, previous), _news(current.rgb, following))
         level = max(s.threshold, s.noise_factor * float(np.median(change)))
         usual = self._usual_change(change)
         mask = ((change > level) & (change > s.activity_factor * usual)).astype(np.uint8)
@@ -186,9 +183,10 @@ class MotionDetector:
     # ------------------------------------------------------------------ frame relations
 
     def _is_repeat(self, last: _Work, work: _Work) -> bool:
-        """No pixel changed by more than a repeat's noise (frame-rate conversion copies)."""
-        limit = self.settings.repeat_change * self.settings.threshold
-        return float(cv2.absdiff(last.rgb, work.rgb).max()) <= limit
+        """Nothing new in `work` (frame-rate conversion copies, re-encoded: a few pixels of
+        noise differ, but none lies outside its neighbourhood's range in the last frame)."""
+        news = _news(work.rgb, last.rgb)
+        return np.count_nonzero(news > self.settings.threshold) <= REPEAT_NOISE_PIXELS
 
     def _is_cut(self, last: _Work, work: _Work) -> bool:
         """A new shot: the frame differs from the last even after taking out the camera's
@@ -211,6 +209,19 @@ def _camera_shift(previous: np.ndarray, current: np.ndarray) -> tuple[float, flo
     if response < MIN_SHIFT_RESPONSE:
         return 0.0, 0.0
     return shift
+
+
+def _news(current: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """How far each pixel of `current` lies outside the range of `other` around it.
+
+    The range is the min and max of a 5x5 neighbourhood, per channel, so an edge that moved
+    by a pixel or two (a camera that pans or zooms a little, a residue of the alignment)
+    changes nothing, while a ball that moved away from where it was stands out in full.
+    """
+    near = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    brighter = cv2.subtract(current, cv2.dilate(other, near))
+    darker = cv2.subtract(cv2.erode(other, near), current)
+    return cv2.max(brighter, darker).max(axis=2)
 
 
 def _resize(frame: np.ndarray, scale: float) -> np.ndarray:

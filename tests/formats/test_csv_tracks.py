@@ -243,3 +243,11 @@ def test_fast_parser_declines_what_it_cannot_read_exactly() -> None:
         "1,2\n\n3,4\n",
     ]:
         assert parse_numeric_body(body, 2) is None, body
+
+
+def test_the_label_table_form_reads_all_four_visibility_classes():
+    """The model's label tables (featurize, tests/data/real) use `Frame,Visibility,X,Y` with
+    TrackNet's four classes; a code outside them is still refused."""
+    track, _ = parse("Frame,Visibility,X,Y\n0,0,0,0\n1,1,5,5\n2,2,6,6\n3,3,7,7\n", n_frames=4)
+    assert track.visibility.tolist() == [0, 1, 2, 3]
+    assert track.x[1:].tolist() == [5.0, 6.0, 7.0]

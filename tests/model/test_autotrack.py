@@ -9,7 +9,6 @@ import math
 import cv2
 import numpy as np
 import pytest
-
 from tracknet.motion import MotionDetector
 from tracknet.tracking import PhysicsTracker, TrackedPoint, TrackerSettings
 

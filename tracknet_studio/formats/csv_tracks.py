@@ -1,7 +1,9 @@
 """The TrackNet family's ball-position CSV files: detect the form by its header, read, write.
 
 Forms (see docs/formats.md):
-- badminton  `Frame,Visibility,X,Y` (0 no ball, 1 ball; `0,0` when no ball)
+- badminton  `Frame,Visibility,X,Y` (0 no ball, 1 ball; `0,0` when no ball); read with the
+  TrackNet classes 2 hard and 3 occluded too, since the model's label tables (featurize,
+  the synthetic clips, tests/data/real) use this header with all four
 - tennis-a   `file name,visibility,x-coordinate,y-coordinate,status` (0-3; status 0/1/2)
 - tennis-b   `File Name,Visibility Class,X,Y,Trajectory Pattern` (as tennis-a)
 - prediction `Frame,Visibility,X,Y,Time` (the seed sample's output; read as model values)
@@ -292,7 +294,8 @@ class _Reader:
             )
         if state:
             return np.where(codes == 0, Visibility.VISIBLE, Visibility.NO_BALL).astype(np.int8)
-        allowed = (0, 1, 2, 3) if self.form in _TENNIS else (0, 1)
+        four_classes = (*_TENNIS, CsvForm.BADMINTON)
+        allowed = (0, 1, 2, 3) if self.form in four_classes else (0, 1)
         bad = ~np.isin(codes, allowed)
         if bad.any():
             i = int(np.argmax(bad))
