@@ -4,6 +4,7 @@ a camera cut, repeated frames, a panning camera, a clip without a ball."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import cv2
@@ -27,7 +28,7 @@ def _background(seed: int, shift: float = 0.0) -> np.ndarray:
     spacing = int(rng.integers(60, 120))
     for x in range(0, width, spacing):
         cv2.line(base, (x, 0), (x + 40, height), (230, 230, 230), 2)
-    left = int(round(100 + shift))
+    left = round(100 + shift)
     return base[:, left : left + SIZE[0]].copy()
 
 
@@ -55,7 +56,7 @@ def _frame(
     cv2.rectangle(frame, OVERLAY[:2], OVERLAY[2:], (250, 250, 250), -1)
     cv2.putText(frame, "15" if t < 20 else "30", (40, 52), 0, 1.0, (0, 0, 0), 2)
     if ball is not None:
-        cv2.circle(frame, (int(round(ball[0] * 4)), int(round(ball[1] * 4))), 12,
+        cv2.circle(frame, (round(ball[0] * 4), round(ball[1] * 4)), 12,
                    (235, 240, 80), -1, cv2.LINE_AA, shift=2)  # fmt: skip
     if noise is not None:  # compression-like noise
         frame = cv2.add(frame, noise.integers(0, 6, frame.shape, np.uint8))
@@ -143,7 +144,7 @@ def test_no_step_inside_a_trajectory_breaks_the_gate() -> None:
         frames.append(frame)
     points = [p for p in _auto_track(frames) if p.visible]
     limit = TrackerSettings().max_step * math.hypot(*SIZE)
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         if a.trajectory == b.trajectory:
             assert math.dist((a.x, a.y), (b.x, b.y)) <= limit * (b.index - a.index)
     assert all(math.dist((p.x, p.y), (600, 330)) > 20 for p in points)
