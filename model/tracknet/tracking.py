@@ -73,6 +73,10 @@ class TrackerSettings:
     min_travel: float = 0.02  # how far apart its points must lie (static spots do not)
     lag: int = 12  # frames seen after a frame before it is decided
     fit_points: int = 4  # detections the constant-acceleration fit uses
+    min_speed: float = 0.0
+    min_belief: float = 0.005
+    score: str = "fit"
+    misfit_scale: float = 0.002
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class _Trajectory:
     points: list[tuple[float, float]] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     path: float = 0.0  # summed step lengths, in pixels
+    misfit: float = 0.0  # summed distances between each detection and where the fit put it
     low: np.ndarray = field(default_factory=lambda: np.full(2, np.inf))
     high: np.ndarray = field(default_factory=lambda: np.full(2, -np.inf))
 
@@ -212,6 +217,9 @@ class PhysicsTracker:
                 break
             chosen = self._nearest_in_gate(trajectory, index, free)
             if chosen is not None:
+                if len(trajectory.frames) >= 3:
+                    expected = trajectory.predict(index, self.settings.fit_points)
+                    trajectory.misfit += math.dist(expected, (chosen.x, chosen.y))
                 trajectory.add(index, chosen)
                 free.remove(chosen)
         for candidate in free:
@@ -264,7 +272,25 @@ class PhysicsTracker:
             hits >= s.min_hits
             and hits >= s.min_density * span
             and trajectory.extent() >= s.min_travel * self.diagonal
+            and trajectory.path / max(span - 1, 1) >= s.min_speed * self.diagonal
         )
+
+    def _belief(self, t: _Trajectory) -> float:
+        mode = self.settings.score
+        hits = len(t.frames)
+        span = t.last - t.frames[0] + 1
+        speed = t.path / max(span - 1, 1) / self.diagonal
+        fitted = max(hits - 3, 1)
+        misfit = t.misfit / fitted / self.diagonal
+        if mode == "path":
+            return t.path / self.diagonal + 0.05 * hits
+        if mode == "speed":
+            return speed * hits**0.5
+        if mode == "fit":
+            return speed * hits**0.5 / (1 + misfit / self.settings.misfit_scale)
+        if mode == "fitonly":
+            return hits**0.5 / (1 + misfit / self.settings.misfit_scale)
+        raise ValueError(mode)
 
     def _decide(self, index: int, clock: int, strongest: float) -> TrackedPoint:
         """The ball at frame `index` (moment `clock`); without one, the confidence is the
@@ -276,7 +302,9 @@ class PhysicsTracker:
         ]
         if not alive:
             return TrackedPoint(index, math.nan, math.nan, strongest)
-        best = max(alive, key=lambda t: t.path / self.diagonal + 0.05 * len(t.frames))
+        best = max(alive, key=self._belief)
+        if self._belief(best) < self.settings.min_belief:
+            return TrackedPoint(index, math.nan, math.nan, strongest)
         x, y, score, filled = best.position_at(clock, self.settings.fit_points)
         return TrackedPoint(index, x, y, score, best.ident, filled)
 
