@@ -221,7 +221,13 @@ def _news(current: np.ndarray, other: np.ndarray) -> np.ndarray:
     near = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
     brighter = cv2.subtract(current, cv2.dilate(other, near))
     darker = cv2.subtract(cv2.erode(other, near), current)
-    return cv2.max(brighter, darker).max(axis=2)
+    return _channel_max(cv2.max(brighter, darker))
+
+
+def _channel_max(image: np.ndarray) -> np.ndarray:
+    """The largest channel of each pixel (ten times numpy's `max(axis=2)` here)."""
+    red, green, blue = cv2.split(image)
+    return cv2.max(cv2.max(red, green), blue)
 
 
 def _resize(frame: np.ndarray, scale: float) -> np.ndarray:
@@ -230,7 +236,10 @@ def _resize(frame: np.ndarray, scale: float) -> np.ndarray:
     if scale == 1.0:
         return np.ascontiguousarray(frame, dtype=np.uint8)
     size = (round(frame.shape[1] * scale), round(frame.shape[0] * scale))
-    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    # Area averaging is the right filter but slow at non-integer factors (720p to 960:
+    # 4 ms a frame); bilinear keeps a 4-6 px ball and costs a quarter of that.
+    interpolation = cv2.INTER_AREA if (1 / scale).is_integer() else cv2.INTER_LINEAR
+    return cv2.resize(frame, size, interpolation=interpolation)
 
 
 def _aligned(other: _Work, current: _Work) -> np.ndarray:
