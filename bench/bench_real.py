@@ -37,12 +37,10 @@ from tracknet.metrics import Counts, evaluate
 
 from tracknet_studio.core import LABELS, Track
 from tracknet_studio.core.physics import max_ball_step
-from tracknet_studio.inference import LocalPredictor, predict_track
-from tracknet_studio.inference.motion import MotionPredictor
+from tracknet_studio.inference import predict_track
 from tracknet_studio.video import VideoReader
 from tracknet_studio.video.overlay import OverlaySettings, TrailSegment, overlay_items
 
-METHODS = ("motion", "model", "fused")
 TOLERANCE = 4.0
 # Overall F1 (input space) below which the run fails: what the method scored on the whole
 # set when it was last improved, less a margin for decoder and library differences.
@@ -66,11 +64,9 @@ class Result:
         self.frames = self.clip.stop - self.clip.start
 
 
-def make_predictor(method: str):
-    if method == "motion":
-        return MotionPredictor()
-    predictor = LocalPredictor(fuse_motion=method == "fused", device="cpu")
-    predictor.load()
+def prepared_predictor(method: str):
+    predictor = make_predictor(method, device="cpu")
+    predictor.load()  # torch and the weights load before the clock starts
     return predictor
 
 
@@ -194,7 +190,7 @@ def main() -> int:
         clips = [c for c in clips if c.name in args.clips]
     results = []
     for method in args.methods:
-        predictor = make_predictor(method)
+        predictor = prepared_predictor(method)
         for clip in clips:
             results.append(run_clip(clip, method, predictor))
     print_table(results)

@@ -110,3 +110,35 @@ def test_train_command_runs_the_training_script(tmp_path: Path) -> None:
     assert config["arch_kwargs"]["base"] == 4 and config["arch_kwargs"]["half_blocks"] == 2
     assert (tmp_path / "run" / "model" / "model.safetensors").is_file()
     assert (tmp_path / "run" / "model" / "code" / "inference.py").is_file()
+
+
+def test_predict_motion_needs_no_model_and_says_no_ball_across_a_cut(tmp_path: Path) -> None:
+    from model.scenes import cut_clip_frames, write_clip
+
+    frames, truth = cut_clip_frames()
+    video = write_clip(tmp_path / "cut.mp4", frames)
+    rows = [f"{t},1,{x:.3f},{y:.3f}" for t, (x, y) in truth.items()]
+    gt = _write(tmp_path / "gt.csv", "Frame,Visibility,X,Y\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "auto.csv"
+    run = _cli("predict", str(video), "-o", str(out), "--method", "motion", "--quiet",
+               "--weights", str(tmp_path / "no-such-weights"))  # fmt: skip
+    assert "motion, no model" in run.stdout
+    predicted = {int(r[0]): r for r in list(csv.reader(out.open()))[1:]}
+    assert predicted[19][1] == "0" and predicted[20][1] == "0"  # no ball bridges the cut
+    run = _cli("evaluate", str(out), str(gt), "--json", "--tolerance", "3")
+    result = json.loads(run.stdout)
+    assert result["fp1"] == 0 and result["fp2"] == 0 and result["tp"] >= 30, result
+
+
+def test_sheet_draws_one_tile_per_frame(clip: Path, tmp_path: Path) -> None:
+    import cv2
+
+    out = tmp_path / "sheet.png"
+    run = _cli("sheet", str(clip), "--track", str(clip.with_suffix(".csv")), "--frames",
+               "3:9", "--crop", "40", "--zoom", "2", "--columns", "3", "-o", str(out))  # fmt: skip
+    assert "6 frames" in run.stdout
+    sheet = cv2.imread(str(out))
+    # 2 rows x 3 columns of 80x80 tiles under an 18 px caption, 2 px apart.
+    assert sheet.shape[:2] == (2 * (80 + 18 + 2), 3 * (80 + 2))
+    missing = _cli("sheet", str(tmp_path / "none.mp4"), "-o", str(out), check=False)
+    assert missing.returncode == 1 and "none.mp4" in missing.stderr

@@ -1,8 +1,9 @@
-"""`tracknet-studio predict VIDEO -o TRACK.csv`: the ball in every frame, from a trained model.
+"""`tracknet-studio predict VIDEO -o TRACK.csv [--method motion|model|fused]`: the ball in
+every frame, from the auto-track (no model), a trained model, or both fused.
 
 Frames are decoded in order by the app's frame-exact VideoReader (so frame numbers match
-the app's), fed to the shared streaming predictor (tracknet.predict.Predictor: sliding
-window, batches, best device, tracker) and written through tracknet_studio.formats in the
+the app's), fed to the method's predictor (tracknet_studio.inference.methods: motion
+candidates and/or the network's, one physics tracker) and written through tracknet_studio.formats in the
 seed's prediction form `Frame,Visibility,X,Y,Time` unless --form says otherwise. Memory
 does not grow with the video's length. The default weights are the shipped ones, trained
 on synthetic clips only (resources/weights/*/README.md).
@@ -16,10 +17,9 @@ import time
 from pathlib import Path
 
 from ..formats.csv_tracks import CsvForm, write_csv
-from ..inference import DEFAULT_WEIGHTS, LocalPredictor, clamp_range, predict_track
-from ..inference.base import Predictor
+from ..inference import DEFAULT_WEIGHTS, clamp_range, predict_track
 from ..inference.local import SHIPPED_WEIGHTS, model_extra_installed
-from ..inference.motion import MotionPredictor
+from ..inference.methods import METHODS, default_method, make_predictor
 from ..video import VideoError, VideoReader
 from ._common import ProgressBar, frame_range
 
@@ -28,23 +28,25 @@ READER_CACHE_MB = 16  # frames are read once, in order: a big cache would only c
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("predict", help="predict the ball track of a video with a model")
+    p = subparsers.add_parser(
+        "predict", help="predict the ball track of a video (auto-track or model)"
+    )
     p.add_argument("video", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="track CSV to write")
     p.add_argument(
         "--weights",
         type=Path,
-        default=DEFAULT_WEIGHTS,
+        default=None,
         help="model folder, model.tar.gz, .safetensors or checkpoint (default: shipped)",
     )
     p.add_argument("--device", default="auto", help="auto (CUDA > MPS > CPU), cpu, cuda, mps")
     p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto")
     p.add_argument(
         "--method",
-        choices=("motion", "model", "fused"),
-        default="fused",
+        choices=METHODS,
+        default=None,
         help="motion: auto-track, no model; model: the network; fused: candidates of both "
-        "(default; motion when the model extra is missing)",
+        "(default; motion when no model can run and no --weights were given)",
     )
     p.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     p.add_argument("--batch-size", type=int, default=4)
@@ -58,17 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def make_predictor(method: str, args: argparse.Namespace) -> Predictor:
-    if method == "motion":
-        return MotionPredictor()
-    return LocalPredictor(args.weights, args.device, runtime=args.runtime,
-                          batch_size=args.batch_size, fuse_motion=method == "fused")  # fmt: skip
-
-
 def run(args: argparse.Namespace) -> int:
-    method = args.method
-    if method == "fused" and not model_extra_installed():
-        method = "motion"
+    # Weights asked for by name must be used; the shipped ones only where they can run.
+    method = args.method or ("fused" if args.weights else default_method())
+    args.weights = args.weights or DEFAULT_WEIGHTS
     if method != "motion":
         if not model_extra_installed():
             print("error: the model extra is not installed (no torch)", file=sys.stderr)
@@ -86,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         if start >= stop:
             print(f"error: empty frame range {start}:{stop}", file=sys.stderr)
             return 2
-        predictor = make_predictor(method, args)
+        predictor = make_predictor(method, args.weights, args.device, args.runtime,
+                                   args.batch_size)  # fmt: skip
         predictor.load()
         bar = ProgressBar(stop - start, not args.quiet)
         started = time.monotonic()

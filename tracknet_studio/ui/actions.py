@@ -161,6 +161,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
     ActionSpec("model.run", "&Run Model…", "Model", "run_model_dialog", ("Ctrl+R",),
                "Predict the ball with a model into a new prediction layer"),
+    ActionSpec("model.autotrack", "&Auto-track (No Model)", "Model", "auto_track",
+               ("Ctrl+Shift+R",),
+               "Find the ball by how it moves, without a model, into a new layer "
+               "(the in-out range if set, else the whole video)"),
     ActionSpec("model.metrics", "&Metrics Panel", "Model", "toggle_metrics_panel",
                ("Ctrl+M",), "Precision, recall and F1 of a prediction layer against the labels"),
 

@@ -17,7 +17,14 @@ from PySide6.QtWidgets import QDockWidget
 from tracknet_studio.core import Project
 
 from .metrics_panel import MetricsPanel
-from .prediction import in_out_range, run_model_dialog
+from .prediction import (
+    AUTO_TRACK_LAYER,
+    RunSettings,
+    in_out_range,
+    run_model,
+    run_model_dialog,
+    unique_layer_name,
+)
 from .tasks import BackgroundTask
 
 if TYPE_CHECKING:
@@ -69,6 +76,19 @@ class PredictionMixin:
     # ----- handlers named in the action table --------------------------------------------
     def run_model_dialog(self: MainWindow) -> BackgroundTask | None:
         task = run_model_dialog(self)
+        if task is not None:
+            task.succeeded.connect(lambda _track: self.show_metrics_panel(True))
+        return task
+
+    def auto_track(self: MainWindow) -> BackgroundTask | None:
+        """The auto-track over the in-out range (or the whole video), no dialog."""
+        project = self.project
+        if project is None or self.source is None:
+            self.show_error("Auto-track", "Open a video or a project first.")
+            return None
+        start, stop = in_out_range(self) or (0, project.n_frames)
+        layer = unique_layer_name(project, AUTO_TRACK_LAYER)
+        task = run_model(self, RunSettings(None, "cpu", start, stop, layer, method="motion"))
         if task is not None:
             task.succeeded.connect(lambda _track: self.show_metrics_panel(True))
         return task

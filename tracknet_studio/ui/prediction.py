@@ -1,5 +1,6 @@
 """Model > Run Model…: a predictor over the video (or the in/out range) in the background,
-its result added to the project as a prediction layer in one undoable step.
+its result added to the project as a prediction layer in one undoable step. The method is
+the auto-track (no model), the model, or both fused (tracknet_studio.inference.methods).
 
 The work reads frames with a VideoReader of its own (the window's reader belongs to
 playback) and goes through `tracknet_studio.inference.predict_track`, the function the
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracknet_studio.core import Project, Track
-from tracknet_studio.inference import DEFAULT_WEIGHTS, LocalPredictor, Predictor, predict_track
+from tracknet_studio.inference import DEFAULT_WEIGHTS, Predictor, methods, predict_track
 from tracknet_studio.inference.local import available_devices, describe_weights
 from tracknet_studio.video import VideoReader
 
@@ -45,24 +46,27 @@ if TYPE_CHECKING:
 
 WEIGHTS_KEY = "model/last_weights"
 DEFAULT_LAYER = "model"
+AUTO_TRACK_LAYER = "auto-track"
 MODEL_FILTER = "Model files (*.tar.gz *.tgz *.safetensors *.pt *.pth *.ckpt);;All files (*)"
 READER_CACHE_MB = 16  # frames are read once, in order
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What the Run Model dialog asks: weights (None: shipped), device, frames, layer."""
+    """What the Run Model dialog asks: weights (None: shipped), device, frames, layer,
+    method (motion, model or fused)."""
 
     weights: Path | None
     device: str
     start: int
     stop: int  # exclusive
     layer: str
+    method: str = "fused"
 
 
 def make_predictor(settings: RunSettings) -> Predictor:
     """The predictor a run uses (tests replace this with a deterministic one)."""
-    return LocalPredictor(settings.weights, settings.device)
+    return methods.make_predictor(settings.method, settings.weights, settings.device)
 
 
 def unique_layer_name(project: Project | None, base: str = DEFAULT_LAYER) -> str:
@@ -114,13 +118,24 @@ class RunModelDialog(QDialog):
         self.setObjectName("runModelDialog")
         self.n_frames, self.in_out = project.n_frames, in_out
         form = QFormLayout()
+        self.method = QComboBox()
+        self.method.setObjectName("methodCombo")
+        for name in methods.METHODS:
+            self.method.addItem(methods.METHOD_LABELS[name], name)
+        self.method.setCurrentIndex(methods.METHODS.index(methods.default_method()))
+        self.method.setToolTip(
+            "Auto-track: what moves like a ball, no model, best on a still camera.\n"
+            "Model: a trained network. Fused: both, through one physics tracker."
+        )
+        form.addRow("Method:", self.method)
         form.addRow("Weights:", self._weights_row(last_weights))
         self.device = QComboBox()
         self.device.setObjectName("deviceCombo")
         self.device.addItems(available_devices())
         form.addRow("Device:", self.device)
         form.addRow("Frames:", self._range_row())
-        self.layer = QLineEdit(unique_layer_name(project))
+        self.project = project
+        self.layer = QLineEdit(unique_layer_name(project, self._default_layer()))
         self.layer.setObjectName("layerName")
         form.addRow("Layer name:", self.layer)
         self.problem = QLabel()
@@ -135,10 +150,22 @@ class RunModelDialog(QDialog):
         self.layer.textChanged.connect(self._check)
         self.weights_path.textChanged.connect(self._check)
         self.weights_choice.currentIndexChanged.connect(self._check)
+        self.method.currentIndexChanged.connect(self._method_changed)
         column = QVBoxLayout(self)
         column.addLayout(form)
         column.addWidget(self.problem)
         column.addWidget(self.buttons)
+        self._check()
+
+    def _default_layer(self) -> str:
+        return AUTO_TRACK_LAYER if self.method.currentData() == "motion" else DEFAULT_LAYER
+
+    def _method_changed(self) -> None:
+        # A name the user left as proposed follows the method; a typed one stays.
+        if self.layer.text().strip() in {
+            unique_layer_name(self.project, n) for n in (DEFAULT_LAYER, AUTO_TRACK_LAYER)
+        }:
+            self.layer.setText(unique_layer_name(self.project, self._default_layer()))
         self._check()
 
     def _weights_row(self, last_weights: str) -> QWidget:
@@ -204,7 +231,8 @@ class RunModelDialog(QDialog):
     def problem_text(self) -> str:
         """Why Run is disabled, or "" when the choices can run."""
         name = self.layer.text().strip()
-        use_file = self.weights_choice.currentData() == "file"
+        use_model = self.method.currentData() != "motion"
+        use_file = use_model and self.weights_choice.currentData() == "file"
         weights = self._weights()
         if not name or name == "labels":
             return "Give the layer a name (not 'labels')."
@@ -212,16 +240,22 @@ class RunModelDialog(QDialog):
             return f"A layer named '{name}' exists already."
         if use_file and (weights is None or not weights.exists()):
             return "Choose a model file or folder."
-        if not use_file and not DEFAULT_WEIGHTS.exists():
+        if use_model and not use_file and not DEFAULT_WEIGHTS.exists():
             return "No shipped weights in this installation: choose a model file."
         return ""
 
     def _check(self) -> None:
-        self.weights_path.setEnabled(self.weights_choice.currentData() == "file")
+        use_model = self.method.currentData() != "motion"
+        self.weights_choice.setEnabled(use_model)
+        self.device.setEnabled(use_model)
+        self.weights_path.setEnabled(use_model and self.weights_choice.currentData() == "file")
         problem = self.problem_text()
         weights = self._weights()
         # A problem in red; else what kind of model file was chosen, as a confirmation.
-        note = problem or (describe_weights(weights) if weights is not None else "")
+        if not use_model:
+            note = problem or "No model: the ball is found by how it moves (a still camera)."
+        else:
+            note = problem or (describe_weights(weights) if weights is not None else "")
         self.problem.setStyleSheet("color: #e74c3c" if problem else "")
         self.problem.setText(note)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
@@ -236,6 +270,7 @@ class RunModelDialog(QDialog):
             start=start,
             stop=stop,
             layer=self.layer.text().strip(),
+            method=self.method.currentData(),
         )
 
 
