@@ -38,6 +38,7 @@ from tracknet.metrics import Counts, evaluate
 from tracknet_studio.core import LABELS, Track
 from tracknet_studio.core.physics import max_ball_step
 from tracknet_studio.inference import predict_track
+from tracknet_studio.inference.methods import METHODS, make_predictor
 from tracknet_studio.video import VideoReader
 from tracknet_studio.video.overlay import OverlaySettings, TrailSegment, overlay_items
 
