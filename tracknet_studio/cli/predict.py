@@ -5,8 +5,8 @@ Frames are decoded in order by the app's frame-exact VideoReader (so frame numbe
 the app's), fed to the method's predictor (tracknet_studio.inference.methods: motion
 candidates and/or the network's, one physics tracker) and written through
 tracknet_studio.formats in the seed's prediction form `Frame,Visibility,X,Y,Time` unless
---form says otherwise. Memory does not grow with the video's length. The default weights are the shipped ones, trained
-on synthetic clips only (resources/weights/*/README.md).
+--form says otherwise. Memory does not grow with the video's length. The default weights
+are the shipped ones, trained on synthetic clips only (resources/weights/*/README.md).
 """
 
 from __future__ import annotations
