@@ -66,10 +66,14 @@ class _Work:
     def __init__(self, index: int, rgb: np.ndarray) -> None:
         self.index = index
         self.rgb = rgb
-        small = cv2.resize(
-            rgb, (rgb.shape[1] // 4, rgb.shape[0] // 4), interpolation=cv2.INTER_AREA
-        )
+        # About a quarter of the size, in multiples of 16: OpenCV's phase correlation
+        # reports a false half-pixel shift when its transform size is odd (135 rows), which
+        # here became a 2 px "camera move" on every frame of a still camera.
+        height, width = rgb.shape[:2]
+        size = (max(16, round(width / 64) * 16), max(16, round(height / 64) * 16))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         self.grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        self.grey_scale = (width / size[0], height / size[1])  # working px per grey px
 
 
 class MotionDetector:
@@ -80,6 +84,14 @@ class MotionDetector:
         # How much each place usually changes: a crowd, a flickering board or a player's
         # shirt change all the time, a place the ball passes through changes once.
         self._activity: np.ndarray | None = None
+        self.frames_judged = 0  # distinct frames differenced with both neighbours
+        self.frames_camera_moved = 0  # ... of which the camera had moved (a pan, a shake)
+
+    @property
+    def camera_moving_share(self) -> float:
+        """The share of judged frames with a moving camera: above ~0.3 the clip is beyond
+        what differencing can do well (a handheld phone, a broadcast that follows play)."""
+        return self.frames_camera_moved / self.frames_judged if self.frames_judged else 0.0
 
     def detect(self, frames: Iterable[np.ndarray], start: int = 0) -> Iterator[FrameCandidates]:
         """One FrameCandidates per frame, in order, numbered from `start`.
@@ -126,8 +138,10 @@ class MotionDetector:
         self, before: _Work, current: _Work, after: _Work, scale: float
     ) -> list[Candidate]:
         s = self.settings
-        previous = _aligned(before, current)
-        following = _aligned(after, current)
+        previous, moved = _aligned(before, current)
+        following, _ = _aligned(after, current)
+        self.frames_judged += 1
+        self.frames_camera_moved += moved
         change = np.minimum(_news(current.rgb, previous), _news(current.rgb, following))
         level = max(s.threshold, s.noise_factor * float(np.median(change)))
         usual = self._usual_change(change)
@@ -242,17 +256,19 @@ def _resize(frame: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(frame, size, interpolation=interpolation)
 
 
-def _aligned(other: _Work, current: _Work) -> np.ndarray:
+def _aligned(other: _Work, current: _Work) -> tuple[np.ndarray, bool]:
     """`other`'s RGB frame moved onto `current` when the camera moved between them.
 
     The shift is measured on the quarter-size grey frames; below half a working pixel it
-    is noise of the measurement, and the frame is used as it is.
+    is noise of the measurement, and the frame is used as it is. Also says whether the
+    camera moved more than a working pixel.
     """
     dx, dy = _camera_shift(other.grey, current.grey)
-    shift = (dx * 4.0, dy * 4.0)
-    if np.hypot(*shift) < 0.5:
-        return other.rgb
-    return _translate(other.rgb, shift)
+    shift = (dx * current.grey_scale[0], dy * current.grey_scale[1])
+    distance = float(np.hypot(*shift))
+    if distance < 0.5:
+        return other.rgb, False
+    return _translate(other.rgb, shift), distance > 1.0
 
 
 def _translate(image: np.ndarray, shift: tuple[float, float]) -> np.ndarray:

@@ -107,3 +107,16 @@ def test_no_step_inside_a_trajectory_breaks_the_gate() -> None:
 def test_very_short_streams_answer_every_frame(count: int) -> None:
     frames = [scene_frame(t, ball_at(t)) for t in range(count)]
     assert [p.index for p in _auto_track(frames)] == list(range(count))
+
+
+def test_a_camera_that_moves_all_the_time_is_said_plainly() -> None:
+    from tracknet_studio.inference.motion import MotionPredictor
+
+    # A handheld camera: the whole picture (score box included) drifts 4 px a frame.
+    frames = [np.roll(scene_frame(t, ball_at(t), player=False), 4 * t, axis=1) for t in range(30)]
+    predictor = MotionPredictor()
+    list(predictor.predict(frames, start=0, original_size=SIZE))
+    assert predictor.notes and "camera moves" in predictor.notes[0]
+    still = [scene_frame(t, ball_at(t), player=False) for t in range(30)]
+    list(predictor.predict(still, start=0, original_size=SIZE))
+    assert predictor.notes == []

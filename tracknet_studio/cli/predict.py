@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         bar.finish(stop - start)
         write_csv(track, args.output, args.form, fps=reader.fps or None,
                   image_size=(reader.width, reader.height))  # fmt: skip
+    for note in getattr(predictor, "notes", []):
+        print(f"warning: {note}", file=sys.stderr)
     found = int(track.has_ball.sum())
     print(
         f"{stop - start} frames in {seconds:.1f} s ({(stop - start) / seconds:.1f} fps, "

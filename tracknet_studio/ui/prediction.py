@@ -316,9 +316,9 @@ def run_model(
         name = unique_layer_name(project, settings.layer)
         window.undo_stack.push(AddPredictionCommand(project, name, track))
         found = int(track.has_ball[settings.start : settings.stop].sum())
-        window.statusBar().showMessage(
-            f"Layer '{name}': ball in {found} of {settings.stop - settings.start} frames", 8000
-        )
+        message = f"Layer '{name}': ball in {found} of {settings.stop - settings.start} frames"
+        notes = getattr(predictor, "notes", [])
+        window.statusBar().showMessage("; ".join([message, *notes]), 15000 if notes else 8000)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
