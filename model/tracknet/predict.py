@@ -303,15 +303,7 @@ class Predictor:
     ) -> Iterator[FrameCandidates]:
         """The network's heatmap blobs of each frame, as tracker candidates in original
         pixels (score: the blob's peak heat)."""
-        batch: list[_Window] = []
-        sizes: list[tuple[int, int]] = []
-        for window, size in self._windows(frames):
-            batch.append(window)
-            sizes.append(original_size or size)
-            if len(batch) == self.batch_size:
-                yield from self._candidates_of_batch(batch, sizes)
-                batch, sizes = [], []
-        if batch:
+        for batch, sizes in self._batches(frames, original_size):
             yield from self._candidates_of_batch(batch, sizes)
 
     def _candidates_of_batch(
@@ -330,16 +322,23 @@ class Predictor:
         self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None
     ) -> Iterator[FramePrediction]:
         tracker = self._tracker_factory()
+        for batch, sizes in self._batches(frames, original_size):
+            yield from self._predict_batch(batch, sizes, tracker)
+
+    def _batches(
+        self, frames: Iterable[np.ndarray], original_size: tuple[int, int] | None
+    ) -> Iterator[tuple[list[_Window], list[tuple[int, int]]]]:
+        """Windows in batches of `batch_size`, with the size each window's answers are in."""
         batch: list[_Window] = []
         sizes: list[tuple[int, int]] = []
         for window, size in self._windows(frames):
             batch.append(window)
             sizes.append(original_size or size)
             if len(batch) == self.batch_size:
-                yield from self._predict_batch(batch, sizes, tracker)
+                yield batch, sizes
                 batch, sizes = [], []
         if batch:
-            yield from self._predict_batch(batch, sizes, tracker)
+            yield batch, sizes
 
     def _windows(self, frames: Iterable[np.ndarray]) -> Iterator[tuple[_Window, tuple[int, int]]]:
         """Windows of resized frames, with the original (width, height) of their frames."""

@@ -56,6 +56,16 @@ class Predictor(Protocol):
         ...
 
 
+def reported(
+    answers: Iterable[FramePrediction], total: int, progress: Progress | None
+) -> Iterator[FramePrediction]:
+    """The answers, calling `progress(done, total)` after each (a predictor's loop)."""
+    for done, answer in enumerate(answers, start=1):
+        yield answer
+        if progress is not None:
+            progress(done, total)
+
+
 class FrameSource(Protocol):
     """What `predict_track` needs of a video reader (tracknet_studio.video.VideoReader)."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import FramePrediction, Progress
+from .base import FramePrediction, Progress, reported
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
 DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet-synthetic"
@@ -111,18 +111,12 @@ class LocalPredictor:
         progress: Progress | None = None,
     ) -> Iterator[FramePrediction]:
         total = len(frames) if isinstance(frames, Sized) else 0
-        for done, answer in enumerate(
-            self.engine.predict_frames(
-                frames, original_size=original_size, fuse_motion=self.fuse_motion
-            ),
-            start=1,
-        ):
-            yield FramePrediction(
-                frame=start + answer.index,
-                x=float(answer.x),
-                y=float(answer.y),
-                confidence=float(answer.confidence),
-                visible=bool(answer.visible),
-            )
-            if progress is not None:
-                progress(done, total)
+        engine = self.engine.predict_frames(
+            frames, original_size=original_size, fuse_motion=self.fuse_motion
+        )
+        answers = (
+            FramePrediction(start + a.index, float(a.x), float(a.y), float(a.confidence),
+                            bool(a.visible))
+            for a in engine
+        )  # fmt: skip
+        yield from reported(answers, total, progress)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sized
 
 import numpy as np
 
-from .base import FramePrediction, Progress
+from .base import FramePrediction, Progress, reported
 
 AUTO_TRACK_NAME = "auto-track"
 # Above this share of frames with a moving camera, differencing sees the whole picture move
@@ -48,16 +48,8 @@ class MotionPredictor:
         detector = MotionDetector()
         self.notes = []
         points = PhysicsTracker(original_size).track(detector.detect(frames, start=start))
-        for done, point in enumerate(points, start=1):
-            yield FramePrediction(
-                frame=point.index,
-                x=point.x,
-                y=point.y,
-                confidence=point.confidence,
-                visible=point.visible,
-            )
-            if progress is not None:
-                progress(done, total)
+        answers = (FramePrediction(p.index, p.x, p.y, p.confidence, p.visible) for p in points)
+        yield from reported(answers, total, progress)
         if detector.camera_moving_share > MOVING_CAMERA_SHARE:
             self.notes.append(
                 f"the camera moves in {detector.camera_moving_share:.0%} of the frames: the "
