@@ -1,9 +1,11 @@
 """Ball candidates from motion, without a model.
 
 On a broadcast rally shot the camera holds still and the ball is the small thing that moves
-fast. Three-frame differencing, min(|f_t - f_prev|, |f_next - f_t|), keeps what is at a
-new place in frame t and nowhere else (the ball's ghosts in the neighbouring frames cancel),
-so static score overlays, logos and lines vanish; components that grow large once nearby
+fast. Three-frame differencing, min(news(f_t, f_prev), news(f_t, f_next)), keeps what is at
+a new place in frame t and nowhere else (the ball's ghosts in the neighbouring frames
+cancel), so static score overlays, logos and lines vanish. `news` measures how far a pixel
+lies outside the range of the other frame's 5x5 neighbourhood, so edges that moved by a
+pixel or two (a camera that drifts) stay quiet. Components that grow large once nearby
 motion is merged are players, and are dropped.
 
 What real footage adds, and what is done about it:
@@ -48,8 +50,6 @@ class MotionSettings:
     max_candidates: int = 12  # strongest candidates kept per frame
     cut_change: float = 28.0  # mean grey change (after the shift) that means a new shot
     max_shift: float = 0.05  # a larger global shift is a cut or a whip pan, of the width
-    activity_factor: float = 3.0  # change must beat the place's usual change this many times
-    activity_memory: float = 0.1  # weight of the newest frame in the usual change
 
 
 def _answer(
@@ -81,9 +81,6 @@ class MotionDetector:
 
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
-        # How much each place usually changes: a crowd, a flickering board or a player's
-        # shirt change all the time, a place the ball passes through changes once.
-        self._activity: np.ndarray | None = None
         self.frames_judged = 0  # distinct frames differenced with both neighbours
         self.frames_camera_moved = 0  # ... of which the camera had moved (a pan, a shake)
 
@@ -120,7 +117,6 @@ class MotionDetector:
                 # The frames before the cut are answered without looking across it.
                 yield from _answer(waiting, (), cut)
                 distinct.clear()
-                self._activity = None
                 waiting, cut = [], True
             distinct.append(work)
             if len(distinct) > 1:
@@ -144,8 +140,7 @@ class MotionDetector:
         self.frames_camera_moved += moved
         change = np.minimum(_news(current.rgb, previous), _news(current.rgb, following))
         level = max(s.threshold, s.noise_factor * float(np.median(change)))
-        usual = self._usual_change(change)
-        mask = ((change > level) & (change > s.activity_factor * usual)).astype(np.uint8)
+        mask = (change > level).astype(np.uint8)
         if not mask.any():
             return []
         width = current.rgb.shape[1]
@@ -160,39 +155,10 @@ class MotionDetector:
                 continue  # a player, a racket swing, a moving banner
             box = (slice(top, top + h), slice(left, left + w))
             inside = (labels[box] == k) & (mask[box] > 0)
-            area = int(inside.sum())
-            if area < s.min_area:
-                continue
-            weights = np.where(inside, change[box].astype(np.float64) - level, 0.0)
-            total = weights.sum()
-            if total <= 0:
-                continue
-            ys, xs = np.indices(inside.shape)
-            x = left + float((weights * xs).sum() / total)
-            y = top + float((weights * ys).sum() / total)
-            peak = float(change[box][inside].max())
-            found.append(
-                Candidate(
-                    x=(x + 0.5) / scale - 0.5,
-                    y=(y + 0.5) / scale - 0.5,
-                    score=float(1.0 - np.exp(-(peak - level) / (2.0 * level))),
-                    area=area / scale**2,
-                )
-            )
+            if inside.sum() >= s.min_area:
+                found.append(_candidate(change[box], inside, level, (left, top), scale))
         found.sort(key=lambda c: c.score, reverse=True)
         return found[: s.max_candidates]
-
-    def _usual_change(self, change: np.ndarray) -> np.ndarray:
-        """The running mean change around each place before this frame (then updated)."""
-        spread = cv2.blur(change.astype(np.float32), (9, 9))
-        if self._activity is None or self._activity.shape != spread.shape:
-            self._activity = spread
-            return np.zeros_like(spread)
-        usual = self._activity
-        self._activity = cv2.addWeighted(
-            usual, 1.0 - self.settings.activity_memory, spread, self.settings.activity_memory, 0
-        )
-        return usual
 
     # ------------------------------------------------------------------ frame relations
 
@@ -223,6 +189,25 @@ def _camera_shift(previous: np.ndarray, current: np.ndarray) -> tuple[float, flo
     if response < MIN_SHIFT_RESPONSE:
         return 0.0, 0.0
     return shift
+
+
+def _candidate(
+    change: np.ndarray, inside: np.ndarray, level: float, corner: tuple[int, int], scale: float
+) -> Candidate:
+    """One component as a candidate in original pixels: the centroid of its change above
+    the level (sub-pixel), scored by how far its strongest change rises above the level."""
+    weights = np.where(inside, change.astype(np.float64) - level, 0.0)
+    ys, xs = np.indices(inside.shape)
+    total = max(weights.sum(), 1e-9)
+    x = corner[0] + float((weights * xs).sum() / total)
+    y = corner[1] + float((weights * ys).sum() / total)
+    peak = float(change[inside].max())
+    return Candidate(
+        x=(x + 0.5) / scale - 0.5,
+        y=(y + 0.5) / scale - 0.5,
+        score=float(1.0 - np.exp(-(peak - level) / (2.0 * level))),
+        area=int(inside.sum()) / scale**2,
+    )
 
 
 def _news(current: np.ndarray, other: np.ndarray) -> np.ndarray:
