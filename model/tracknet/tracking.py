@@ -102,7 +102,13 @@ class TrackedPoint:
 
 @dataclass
 class _Trajectory:
+    """One flight: its recent detections (older ones are dropped once every frame they
+    could answer is decided, so a trajectory never grows with the video) and running
+    figures over all of them."""
+
     ident: int
+    first: int = -1  # moment of the first detection
+    hits: int = 0  # detections in all
     frames: list[int] = field(default_factory=list)
     points: list[tuple[float, float]] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
@@ -115,6 +121,9 @@ class _Trajectory:
         point = (candidate.x, candidate.y)
         if self.points:
             self.path += math.dist(point, self.points[-1])
+        else:
+            self.first = frame
+        self.hits += 1
         self.frames.append(frame)
         self.points.append(point)
         self.scores.append(candidate.score)
@@ -124,6 +133,12 @@ class _Trajectory:
     @property
     def last(self) -> int:
         return self.frames[-1]
+
+    def forget_before(self, frame: int, keep: int) -> None:
+        """Drop detections before `frame`, but the last `keep` before it (for fits)."""
+        cut = max(0, int(np.searchsorted(self.frames, frame)) - keep)
+        if cut:
+            del self.frames[:cut], self.points[:cut], self.scores[:cut]
 
     def extent(self) -> float:
         return float(np.hypot(*(self.high - self.low)))
@@ -213,12 +228,12 @@ class PhysicsTracker:
             self._close(trajectory)
         free = list(candidates)
         # Established trajectories choose first, so a newcomer cannot steal their point.
-        for trajectory in sorted(self._open, key=lambda t: len(t.frames), reverse=True):
+        for trajectory in sorted(self._open, key=lambda t: t.hits, reverse=True):
             if not free:
                 break
             chosen = self._nearest_in_gate(trajectory, index, free)
             if chosen is not None:
-                if len(trajectory.frames) >= 3:
+                if trajectory.hits >= 3:
                     expected = trajectory.predict(index, self.settings.fit_points)
                     trajectory.misfit += math.dist(expected, (chosen.x, chosen.y))
                 trajectory.add(index, chosen)
@@ -236,7 +251,7 @@ class PhysicsTracker:
         frames = index - trajectory.last
         last = trajectory.points[-1]
         expected = trajectory.predict(index, s.fit_points)
-        if len(trajectory.frames) == 1:
+        if trajectory.hits == 1:
             gate = s.max_step * self.diagonal * frames
         else:
             gate = s.gate * self.diagonal + s.gate_per_speed * trajectory.speed() * frames
@@ -259,16 +274,19 @@ class PhysicsTracker:
         for trajectory in list(self._open):
             self._close(trajectory)
 
-    def _forget_before(self, frame: int) -> None:
-        self._recent = [t for t in self._recent if t.last >= frame]
-        # Young trajectories that never became ball-like hold nothing worth keeping.
+    def _forget_before(self, clock: int) -> None:
+        """Forget what no undecided frame (from moment `clock` on) can need any more."""
+        self._recent = [t for t in self._recent if t.last >= clock]
+        keep = self.settings.fit_points + 2  # fits and gap fills reach this far back
+        for trajectory in (*self._recent, *self._open):
+            trajectory.forget_before(clock, keep)
 
     # ------------------------------------------------------------------ judging
 
     def _is_ball(self, trajectory: _Trajectory) -> bool:
         s = self.settings
-        hits = len(trajectory.frames)
-        span = trajectory.last - trajectory.frames[0] + 1
+        hits = trajectory.hits
+        span = trajectory.last - trajectory.first + 1
         return (
             hits >= s.min_hits
             and hits >= s.min_density * span
@@ -280,8 +298,8 @@ class PhysicsTracker:
         """How much a trajectory looks like the ball: fast (of the diagonal per frame), long
         (the square root of its detections) and true to free flight (its misfit: how far,
         on average, each detection lay from where the fit of the ones before put it)."""
-        hits = len(t.frames)
-        speed = t.path / max(t.last - t.frames[0], 1) / self.diagonal
+        hits = t.hits
+        speed = t.path / max(t.last - t.first, 1) / self.diagonal
         misfit = t.misfit / max(hits - 3, 1) / self.diagonal
         return speed * hits**0.5 / (1 + misfit / self.settings.misfit_scale)
 
@@ -291,7 +309,7 @@ class PhysicsTracker:
         alive = [
             t
             for t in (*self._recent, *self._open)
-            if t.frames[0] <= clock <= t.last and self._is_ball(t)
+            if t.first <= clock <= t.last and self._is_ball(t)
         ]
         if not alive:
             return TrackedPoint(index, math.nan, math.nan, strongest)

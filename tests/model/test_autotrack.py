@@ -11,7 +11,13 @@ import cv2
 import numpy as np
 import pytest
 from tracknet.motion import MotionDetector
-from tracknet.tracking import PhysicsTracker, TrackedPoint, TrackerSettings
+from tracknet.tracking import (
+    Candidate,
+    FrameCandidates,
+    PhysicsTracker,
+    TrackedPoint,
+    TrackerSettings,
+)
 
 from .scenes import SIZE, ball_at, cut_clip_frames, scene_frame
 
@@ -120,3 +126,17 @@ def test_a_camera_that_moves_all_the_time_is_said_plainly() -> None:
     still = [scene_frame(t, ball_at(t), player=False) for t in range(30)]
     list(predictor.predict(still, start=0, original_size=SIZE))
     assert predictor.notes == []
+
+
+def test_memory_stays_flat_on_a_long_trajectory() -> None:
+    """A trajectory that never ends (a model's candidate on a ball that keeps moving) keeps
+    only its recent detections: the tracker does not grow with the video."""
+    tracker = PhysicsTracker(SIZE)
+    for t in range(3000):
+        x = 100 + 200 * math.sin(t / 30)
+        frame = FrameCandidates(t, (Candidate(x, 100 + t % 7, 0.9, 9.0),))
+        for _ in tracker.update(frame):
+            pass
+    (trajectory,) = [t for t in tracker._open if t.hits > 100]
+    assert trajectory.hits == 3000
+    assert len(trajectory.frames) <= TrackerSettings().lag + TrackerSettings().fit_points + 4
