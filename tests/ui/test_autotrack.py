@@ -68,6 +68,7 @@ def test_the_dialog_offers_the_auto_track_without_weights(
     dialog = RunModelDialog(window, window.project, None)
     dialog.method.setCurrentIndex(dialog.method.findData("motion"))
     assert not dialog.weights_choice.isEnabled() and not dialog.device.isEnabled()
+    assert not any(button.isEnabled() for button in dialog.browse_buttons)
     assert dialog.layer.text() == "auto-track"
     assert dialog.problem_text() == ""
     settings = dialog.settings()

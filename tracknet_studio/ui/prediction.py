@@ -180,6 +180,7 @@ class RunModelDialog(QDialog):
         file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
         file_button.clicked.connect(self._browse_file)
         folder_button.clicked.connect(self._browse_folder)
+        self.browse_buttons = (file_button, folder_button)
         if last_weights or not DEFAULT_WEIGHTS.exists():
             self.weights_choice.setCurrentIndex(1)
         row = QWidget()
@@ -246,8 +247,8 @@ class RunModelDialog(QDialog):
 
     def _check(self) -> None:
         use_model = self.method.currentData() != "motion"
-        self.weights_choice.setEnabled(use_model)
-        self.device.setEnabled(use_model)
+        for widget in (self.weights_choice, self.device, *self.browse_buttons):
+            widget.setEnabled(use_model)
         self.weights_path.setEnabled(use_model and self.weights_choice.currentData() == "file")
         problem = self.problem_text()
         weights = self._weights()
