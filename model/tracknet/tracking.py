@@ -320,15 +320,6 @@ class PhysicsTracker:
         return TrackedPoint(index, x, y, score, best.ident, filled)
 
 
-def track_candidates(
-    frames: Iterable[FrameCandidates],
-    frame_size: tuple[int, int],
-    settings: TrackerSettings | None = None,
-) -> Iterator[TrackedPoint]:
-    """Convenience: a fresh PhysicsTracker over a stream of candidate frames."""
-    return PhysicsTracker(frame_size, settings).track(frames)
-
-
 def fuse(
     *streams: Iterable[FrameCandidates], frame_size: tuple[int, int], radius: float = 0.008
 ) -> Iterator[FrameCandidates]:
