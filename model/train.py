@@ -13,10 +13,16 @@ SageMaker (hyperparameters arrive as command-line arguments):
            training): the newest checkpoint there is loaded and training goes on at the
            next epoch
 
+  init     SM_CHANNEL_INIT (optional): a model to start from (a model folder, model.tar.gz
+           or checkpoint in the channel), as --init does locally
+
 Locally:
   python model/train.py --data DIR --out DIR [--arch fasttracknet] [--epochs N] [--tar]
+      [--init MODEL|shipped]
   writes the model to DIR/model (and DIR/model.tar.gz with --tar), checkpoints to
-  DIR/checkpoints (or --checkpoint-dir), history to DIR/output.
+  DIR/checkpoints (or --checkpoint-dir), history to DIR/output. --init starts from a
+  trained model's weights (fine-tuning): its architecture and input size are kept, and an
+  --arch, --height, --width or --frames-in that contradicts them is refused.
 """
 
 from __future__ import annotations
@@ -35,10 +41,18 @@ import torch
 import tracknet
 from tracknet.config import ModelConfig
 from tracknet.dataset import Augment, ClipData, load_clips
+from tracknet.modelfile import ModelFileError, load_model
 from tracknet.networks import NETWORKS, default_arch_kwargs
 from tracknet.training import METRIC_DEFINITIONS, TrainOptions, setup_distributed, train
 
 HERE = Path(__file__).resolve().parent
+# `--init shipped`: the weights the application ships, where this script runs from a checkout.
+SHIPPED_WEIGHTS = HERE.parent / "resources" / "weights" / "fasttracknet-synthetic"
+# What the network's shape is made of, as the argument that sets each: with --init these
+# come from the initial model, and one given on the command line must agree with it.
+SHAPE_ARGUMENTS = {"arch": "--arch", "frames_in": "--frames-in", "height": "--height",
+                   "width": "--width"}  # fmt: skip
+SHAPE_DEFAULTS = {"arch": "fasttracknet", "frames_in": 3, "height": 288, "width": 512}
 SAGEMAKER_CHECKPOINTS = Path("/opt/ml/checkpoints")
 DEFAULT_PORT = 29500
 
@@ -66,7 +80,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     data.add_argument("--tar", action="store_true", help="also write model.tar.gz beside the model")
 
     model = p.add_argument_group("model")
-    model.add_argument("--arch", choices=sorted(NETWORKS), default="fasttracknet")
+    model.add_argument(
+        "--init",
+        default=env("SM_CHANNEL_INIT"),
+        help="start from this model's weights (folder, model.tar.gz, checkpoint or 'shipped')",
+    )
+    model.add_argument("--arch", choices=sorted(NETWORKS), default=None, help="fasttracknet")
     model.add_argument(
         "--width-mult",
         type=float,
@@ -79,10 +98,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default={},
         help="extra network arguments as JSON, e.g. '{\"quarter_blocks\": 3}'",
     )
-    model.add_argument("--frames-in", type=int, default=3)
+    model.add_argument("--frames-in", type=int, default=None, help="default 3")
     model.add_argument("--frames-out", type=int, default=None, help="default: frames-in")
-    model.add_argument("--height", type=int, default=288)
-    model.add_argument("--width", type=int, default=512)
+    model.add_argument("--height", type=int, default=None, help="default 288")
+    model.add_argument("--width", type=int, default=None, help="default 512")
     model.add_argument(
         "--threshold",
         type=float,
@@ -151,21 +170,55 @@ def _crop_size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def model_config(args: argparse.Namespace) -> ModelConfig:
+def model_config(args: argparse.Namespace, initial: ModelConfig | None = None) -> ModelConfig:
     """The configuration, with every network argument spelled out: a model file must not
-    depend on defaults that a later version of the code may change."""
-    kwargs = {**default_arch_kwargs(args.arch), **args.arch_kwargs}
+    depend on defaults that a later version of the code may change. With an `initial`
+    model, its shape is kept (a contradicting shape argument is refused)."""
+    if initial is not None:
+        _check_shape(args, initial)
+        threshold = initial.threshold if args.threshold is None else args.threshold
+        return initial.with_changes(threshold=threshold)
+    shape = {k: getattr(args, k) or SHAPE_DEFAULTS[k] for k in SHAPE_ARGUMENTS}
+    kwargs = {**default_arch_kwargs(shape["arch"]), **args.arch_kwargs}
     if args.width_mult != 1.0:
         kwargs["base"] = max(1, round(kwargs["base"] * args.width_mult))
     return ModelConfig(
-        arch=args.arch,
-        frames_in=args.frames_in,
-        frames_out=args.frames_out or args.frames_in,
-        height=args.height,
-        width=args.width,
+        arch=shape["arch"],
+        frames_in=shape["frames_in"],
+        frames_out=args.frames_out or shape["frames_in"],
+        height=shape["height"],
+        width=shape["width"],
         threshold=0.5 if args.threshold is None else args.threshold,
         arch_kwargs=kwargs,
     )
+
+
+def _check_shape(args: argparse.Namespace, initial: ModelConfig) -> None:
+    for name, flag in SHAPE_ARGUMENTS.items():
+        wanted, have = getattr(args, name), getattr(initial, name)
+        if wanted is not None and wanted != have:
+            raise SystemExit(
+                f"--init {args.init}: the model is {initial.arch} at "
+                f"{initial.height}x{initial.width}, {initial.frames_in} frames in; "
+                f"{flag} {wanted} asks for another network: leave {flag} out to fine-tune it"
+            )
+    if args.arch_kwargs or args.width_mult != 1.0:
+        raise SystemExit(f"--init {args.init}: --arch-kwargs and --width-mult change the "
+                         "network's layers; they cannot apply to a model that exists")  # fmt: skip
+
+
+def initial_model(args: argparse.Namespace) -> tuple[dict, ModelConfig] | None:
+    """The weights and configuration --init names (None without --init)."""
+    if not args.init:
+        return None
+    path = SHIPPED_WEIGHTS if args.init == "shipped" else Path(args.init)
+    if path.is_dir() and (path / "model.tar.gz").is_file():  # a SageMaker input channel
+        path = path / "model.tar.gz"
+    try:
+        model, config = load_model(path)
+    except (FileNotFoundError, ModelFileError) as error:
+        raise SystemExit(f"--init {args.init}: cannot load a model from {path}: {error}") from None
+    return model.state_dict(), config
 
 
 def train_options(args: argparse.Namespace) -> TrainOptions:
@@ -256,12 +309,14 @@ def run_worker(local_rank: int, args: argparse.Namespace, per_host: int, node: i
     ctx = setup_distributed(args.device)
     paths = resolve_paths(args)
     train_clips, val_clips = load_data(args)
-    config = model_config(args)
+    initial = initial_model(args)
+    config = model_config(args, initial[1] if initial else None)
     result = train(
         config,
         train_clips,
         val_clips,
         train_options(args),
+        initial_state=initial[0] if initial else None,
         model_dir=paths["model"],
         checkpoint_dir=paths["checkpoints"],
         output_dir=paths["output"],

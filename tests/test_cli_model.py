@@ -142,3 +142,16 @@ def test_sheet_draws_one_tile_per_frame(clip: Path, tmp_path: Path) -> None:
     assert sheet.shape[:2] == (2 * (80 + 18 + 2), 3 * (80 + 2))
     missing = _cli("sheet", str(tmp_path / "none.mp4"), "-o", str(out), check=False)
     assert missing.returncode == 1 and "none.mp4" in missing.stderr
+
+
+def test_train_passes_init_and_names_the_shipped_weights_by_place(tmp_path: Path) -> None:
+    from tracknet_studio.cli import _build_parser
+    from tracknet_studio.cli.train import command_line
+
+    args = _build_parser("train").parse_args(
+        ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--init", "shipped"]
+    )
+    command = command_line(args)
+    assert command[command.index("--init") + 1] == str(DEFAULT_WEIGHTS)
+    args.init = str(tmp_path / "m.tar.gz")
+    assert command_line(args)[-1] == str(tmp_path / "m.tar.gz")

@@ -435,8 +435,12 @@ def train(
     output_dir: Path | None = None,
     ctx: DistContext | None = None,
     log: Callable[[str], None] = print,
+    initial_state: dict[str, torch.Tensor] | None = None,
 ) -> TrainResult:
-    """Train, validate, checkpoint; rank 0 writes the best model into `model_dir`."""
+    """Train, validate, checkpoint; rank 0 writes the best model into `model_dir`.
+
+    `initial_state` (weights of a model of the same `config`) starts from a trained model
+    instead of random weights: fine-tuning. A checkpoint to resume from still wins."""
     ctx = ctx or setup_distributed()
     if options.threads:
         # On a shared or small CPU, fewer threads than cores avoid OpenMP oversubscription,
@@ -460,7 +464,10 @@ def train(
     loader = _loader(train_set, options, ctx, train=True)
     steps = options.steps_per_epoch or len(loader)
 
-    model = build_network(config).to(ctx.device)
+    model = build_network(config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
+    model = model.to(ctx.device)
     if ctx.distributed:
         if ctx.device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)

@@ -127,3 +127,66 @@ def test_two_ranks_train_under_ddp_on_the_cpu(tmp_path: Path, data: Path) -> Non
     assert "epoch=" not in outputs[1]  # only rank 0 reports and writes
     assert (tmp_path / "r0" / "model" / "model.safetensors").is_file()
     assert not (tmp_path / "r1" / "model").exists()
+
+
+def _local_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SM_")}
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
+    """A tiny trained model (one epoch) to start other runs from."""
+    out = tmp_path_factory.mktemp("tiny")
+    _run(["--data", str(data), "--out", str(out), "--epochs", "1", "--tar",
+          "--threshold", "0.4", *TINY_ARGS], _local_env())  # fmt: skip
+    return out / "model"
+
+
+def _weights(path: Path) -> dict:
+    model, config = load_model(path)
+    return {"config": config, **{k: v.clone() for k, v in model.state_dict().items()}}
+
+
+@pytest.mark.parametrize("form", ["folder", "archive"])
+def test_init_starts_exactly_from_the_model(tmp_path: Path, data: Path, tiny_model: Path,
+                                            form: str) -> None:  # fmt: skip
+    """A run of zero epochs from --init writes the initial model back unchanged: the
+    weights are loaded exactly, from a folder or a model.tar.gz, shape taken from it."""
+    init = tiny_model if form == "folder" else tiny_model.parent / "model.tar.gz"
+    shape_free = [a for a in TINY_ARGS if a not in ("--height", "96", "--width", "160",
+                                                    "--arch-kwargs", '{"base": 4}')]  # fmt: skip
+    # The same threshold: without one, even a zero-epoch run calibrates it on validation.
+    _run(["--data", str(data), "--out", str(tmp_path), "--epochs", "0", "--init", str(init),
+          "--threshold", "0.4", *shape_free], _local_env())  # fmt: skip
+    before, after = _weights(tiny_model), _weights(tmp_path / "model")
+    assert after["config"] == before["config"]  # 96x160, base 4, threshold 0.4 kept
+    for name, tensor in before.items():
+        if name != "config":
+            assert (after[name] == tensor).all(), name
+
+
+def test_init_refuses_another_network_with_a_clear_message(
+    tmp_path: Path, data: Path, tiny_model: Path
+) -> None:
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--data", str(data), "--out", str(tmp_path),
+         "--init", str(tiny_model), "--arch", "tracknetv2", "--epochs", "0"],
+        env=_local_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "fasttracknet at 96x160" in run.stderr and "--arch tracknetv2" in run.stderr
+    missing = subprocess.run(
+        [sys.executable, str(SCRIPT), "--data", str(data), "--out", str(tmp_path),
+         "--init", str(tmp_path / "nothing"), "--epochs", "0"],
+        env=_local_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode != 0 and "cannot load a model" in missing.stderr
+    assert "Traceback" not in missing.stderr + run.stderr
+
+
+def test_fine_tuning_from_init_trains_on(tmp_path: Path, data: Path, tiny_model: Path) -> None:
+    out = _run(["--data", str(data), "--out", str(tmp_path), "--epochs", "1",
+                "--init", str(tiny_model), "--batch-size", "2", "--steps-per-epoch", "2",
+                "--workers", "0", "--threads", "1"], _local_env())  # fmt: skip
+    assert "epoch=1 " in out
+    assert _weights(tmp_path / "model")["config"].height == 96

@@ -14,6 +14,7 @@ from pathlib import Path
 
 # Options passed on to model/train.py unchanged: (flag, type, help).
 _PASSED: tuple[tuple[str, type, str], ...] = (
+    ("--init", str, "start from a model: folder, model.tar.gz, checkpoint or 'shipped'"),
     ("--arch", str, "network: fasttracknet (default) or tracknetv2"),
     ("--arch-kwargs", str, "network arguments as JSON, e.g. '{\"base\": 48}'"),
     ("--epochs", int, "epochs (default 30)"),
@@ -61,6 +62,10 @@ def command_line(args: argparse.Namespace) -> list[str]:
     ]
     for flag, _kind, _text in _PASSED:
         value = getattr(args, flag[2:].replace("-", "_"))
+        if flag == "--init" and value == "shipped":
+            from ..inference.local import DEFAULT_WEIGHTS
+
+            value = DEFAULT_WEIGHTS  # where this installation keeps them
         if value is not None:
             command += [flag, str(value)]
     if args.tar:
