@@ -46,8 +46,10 @@ class RealClip:
         return shared / self.video
 
     def labels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(frames, visibility, xy) of the labelled range; xy NaN where there is no ball."""
+        """(frames, visibility, xy) of the labelled range (start..stop-1); xy NaN where
+        there is no ball."""
         table = np.loadtxt(self.labels_path, delimiter=",", skiprows=1, ndmin=2)
+        table = table[(table[:, 0] >= self.start) & (table[:, 0] < self.stop)]
         frames = table[:, 0].astype(int)
         visibility = table[:, 1].astype(int)
         xy = np.where(visibility[:, None] > 0, table[:, 2:4], np.nan)

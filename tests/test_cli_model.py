@@ -155,3 +155,31 @@ def test_train_passes_init_and_names_the_shipped_weights_by_place(tmp_path: Path
     assert command[command.index("--init") + 1] == str(DEFAULT_WEIGHTS)
     args.init = str(tmp_path / "m.tar.gz")
     assert command_line(args)[-1] == str(tmp_path / "m.tar.gz")
+
+
+@pytest.mark.slow
+def test_finetune_runs_the_whole_loop_with_a_time_split(clip: Path, tmp_path: Path) -> None:
+    """featurize (train and held-out by time), train from --init, F1 before and after, the
+    model folder; the held-out frames never reach training."""
+    weights = tmp_path / "tiny"
+    config = ModelConfig(arch="fasttracknet", height=96, width=160, arch_kwargs={"base": 4})
+    save_model(weights, build_network(config), config)
+    out, work = tmp_path / "tuned", tmp_path / "work"
+    run = _cli("finetune", str(clip), str(clip.with_suffix(".csv")), "-o", str(out),
+               "--init", str(weights), "--frames", "0:20", "--minutes", "0.05",
+               "--device", "cpu", "--threads", "1", "--work", str(work))  # fmt: skip
+    assert "held-out F1 before:" in run.stdout and "held-out F1 after:" in run.stdout
+    assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()
+    assert json.loads((out / "config.json").read_text())["height"] == 96  # the init's shape
+    train_rows = (work / "input-train" / "clip.csv").read_text().splitlines()[1:]
+    heldout_rows = (work / "input-heldout" / "clip.csv").read_text().splitlines()[1:]
+    train_frames = [int(r.split(",")[0]) for r in train_rows]
+    heldout_frames = [int(r.split(",")[0]) for r in heldout_rows]
+    assert max(train_frames) < min(heldout_frames) and max(heldout_frames) < 20
+    assert len(heldout_frames) == 4  # the last 20 % of 20 labelled frames
+
+
+def test_finetune_refuses_too_few_labels(clip: Path, tmp_path: Path) -> None:
+    run = _cli("finetune", str(clip), str(clip.with_suffix(".csv")), "-o", str(tmp_path / "m"),
+               "--frames", "0:5", check=False)  # fmt: skip
+    assert run.returncode == 1 and "fine-tuning needs 20+" in run.stderr

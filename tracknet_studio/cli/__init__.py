@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "interpolate": ".interpolate",
     "convert": ".convert",
     "train": ".train",
+    "finetune": ".finetune",
     "predict": ".predict",
     "evaluate": ".evaluate",
     "cloud": ".cloud",
