@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         print("error: give VIDEO LABELS pairs", file=sys.stderr)
         return 2
     try:
-        clips = [_clip(Path(v), Path(lab), args) for v, lab in zip(*[iter(args.pairs)] * 2)]
+        pairs = zip(args.pairs[::2], args.pairs[1::2], strict=True)
+        clips = [_clip(Path(video), Path(labels), args) for video, labels in pairs]
     except (FormatError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -118,7 +119,7 @@ def _clip(video: Path, labels_path: Path, args: argparse.Namespace) -> LabelledC
     labelled = labelled[(labelled >= (start or 0)) & (labelled < (stop or len(labels)))]
     if len(labelled) < 20:
         raise ValueError(f"{labels_path}: {len(labelled)} labelled frames; fine-tuning needs 20+")
-    cut = int(round(len(labelled) * (1 - args.holdout)))
+    cut = round(len(labelled) * (1 - args.holdout))
     return LabelledClip(video.stem, video, labels, labelled[:cut], labelled[cut:])
 
 
