@@ -81,7 +81,9 @@ def test_evaluate_counts_a_case_worked_by_hand(tmp_path: Path) -> None:
     pred = _write(tmp_path / "pred.csv", "Frame,Visibility,X,Y,Time\n"
                   "0,1,103,100,0\n1,1,110,100,0\n2,1,5,5,0\n3,0,0,0,0\n4,0,0,0,0\n"
                   "5,1,80,81,0\n")  # fmt: skip
-    result = json.loads(_cli("evaluate", str(pred), str(gt), "--json").stdout)
+    result = json.loads(
+        _cli("evaluate", str(pred), str(gt), "--json", "--space", "original").stdout
+    )
     assert [result[k] for k in ("tp", "fp1", "fp2", "fn", "tn")] == [2, 1, 1, 1, 1]
     assert result["precision"] == pytest.approx(2 / 4) and result["recall"] == pytest.approx(2 / 3)
     # Occluded balls left out; 10 px at 1024x576 is 5 px at 512x288: still outside 4 px.
@@ -89,14 +91,14 @@ def test_evaluate_counts_a_case_worked_by_hand(tmp_path: Path) -> None:
                              "--space", "input", "--size", "1024x576").stdout)  # fmt: skip
     assert [result[k] for k in ("tp", "fp1", "fp2", "fn", "tn")] == [1, 1, 1, 1, 1]
     assert "input space" in result["protocol"]
-    text = _cli("evaluate", str(pred), str(gt), "--tolerance", "12").stdout
-    assert "TP 3" in text and "f1" in text
+    text = _cli("evaluate", str(pred), str(gt), "--tolerance", "12", "--size", "512x288").stdout
+    assert "TP 3" in text and "f1" in text and "input space" in text  # the default, said
 
 
 def test_evaluate_input_space_needs_a_size(tmp_path: Path) -> None:
     gt = _write(tmp_path / "gt.csv", "Frame,Visibility,X,Y\n0,1,1,1\n")
-    run = _cli("evaluate", str(gt), str(gt), "--space", "input", check=False)
-    assert run.returncode == 2 and "--size" in run.stderr
+    run = _cli("evaluate", str(gt), str(gt), check=False)  # input space is the default
+    assert run.returncode == 2 and "--size" in run.stderr and "--space original" in run.stderr
 
 
 @pytest.mark.slow
@@ -125,7 +127,7 @@ def test_predict_motion_needs_no_model_and_says_no_ball_across_a_cut(tmp_path: P
     assert "motion, no model" in run.stdout
     predicted = {int(r[0]): r for r in list(csv.reader(out.open()))[1:]}
     assert predicted[19][1] == "0" and predicted[20][1] == "0"  # no ball bridges the cut
-    run = _cli("evaluate", str(out), str(gt), "--json", "--tolerance", "3")
+    run = _cli("evaluate", str(out), str(gt), "--json", "--tolerance", "3", "--space", "original")
     result = json.loads(run.stdout)
     assert result["fp1"] == 0 and result["fp2"] == 0 and result["tp"] >= 30, result
 

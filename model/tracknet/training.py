@@ -542,6 +542,8 @@ def train(
             model_path = save_model(model_dir, final, config)
             best_line = f"best epoch {best['epoch']}, val_f1 {best['f1']}"
             say(f"saved {config.arch} ({best_line}) to {model_dir}")
+        if len(val_set) and history and not best["f1"]:
+            say(NOTHING_LEARNED)
     if ctx.is_main and output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "history.json").write_text(json.dumps([asdict(r) for r in history], indent=1))
@@ -549,6 +551,13 @@ def train(
             record = {"threshold": config.threshold, "validation_f1": sweep}
             (output_dir / "threshold.json").write_text(json.dumps(record, indent=1))
     return TrainResult(history, best["epoch"], best["f1"], model_path, config.threshold, sweep)
+
+
+NOTHING_LEARNED = (
+    "WARNING: the model learned nothing: it finds no ball in the validation frames "
+    "(val_f1 0.0). Train longer, start from trained weights (--init), check that the labels "
+    "match the video, or use larger crops placed on the ball (--crop, --crop-ball)."
+)
 
 
 def _out_of_time(options: TrainOptions, started: float) -> bool:

@@ -190,3 +190,12 @@ def test_fine_tuning_from_init_trains_on(tmp_path: Path, data: Path, tiny_model:
                 "--workers", "0", "--threads", "1"], _local_env())  # fmt: skip
     assert "epoch=1 " in out
     assert _weights(tmp_path / "model")["config"].height == 96
+
+
+def test_a_model_that_learned_nothing_is_said_loudly(tmp_path: Path, data: Path) -> None:
+    out = _run(["--data", str(data), "--out", str(tmp_path), "--epochs", "1",
+                "--threshold", "0.99", *TINY_ARGS], _local_env())  # fmt: skip
+    # One epoch of a tiny network at a threshold of 0.99 finds nothing; the run still ends
+    # well (exit 0, a model written) but says so in words, not only "val_f1 0.0".
+    assert "val_f1 0.0" in out and "WARNING: the model learned nothing" in out
+    assert (tmp_path / "model" / "model.safetensors").is_file()

@@ -30,8 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--space",
         choices=("input", "original"),
-        default="original",
-        help="measure the tolerance in the video's pixels (default) or at the 512x288 input",
+        default="input",
+        help="measure the tolerance at the 512x288 network input (default: the field's "
+        "protocol, and training's val_f1) or in the video's own pixels",
     )
     p.add_argument(
         "--size", type=image_size, metavar="WxH", help="the video's size (for --space input)"
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     if args.space == "input" and size is None:
         if args.video is None:
             print(
-                "error: --space input needs the video's size: --size WxH or --video",
+                "error: the tolerance is measured at the 512x288 input (the field's protocol), "
+                "which needs the video's size: give --video or --size WxH, or --space original",
                 file=sys.stderr,
             )
             return 2
