@@ -185,3 +185,36 @@ def test_finetune_refuses_too_few_labels(clip: Path, tmp_path: Path) -> None:
     run = _cli("finetune", str(clip), str(clip.with_suffix(".csv")), "-o", str(tmp_path / "m"),
                "--frames", "0:5", check=False)  # fmt: skip
     assert run.returncode == 1 and "fine-tuning needs 20+" in run.stderr
+
+
+def test_train_offers_every_option_of_the_training_script_and_passes_them_as_written(
+    tmp_path: Path,
+) -> None:
+    import argparse
+
+    from tracknet.train_options import add_training_arguments
+
+    from tracknet_studio.cli import _build_parser
+    from tracknet_studio.cli.train import command_line
+
+    script = argparse.ArgumentParser()
+    add_training_arguments(script)
+    cli_help = _build_parser("train").format_help()
+    flags = [f for a in script._actions for f in a.option_strings if f.startswith("--")]
+    assert set(flags) >= {"--threads", "--crop-ball", "--still", "--static-repeat", "--hflip",
+                          "--jitter", "--cpu-bf16", "--val-every", "--init"}  # fmt: skip
+    sub = _build_parser("train")._subparsers._group_actions[0].choices["train"]
+    assert all(f in sub.format_help() for f in flags), cli_help
+    given = ["--crop", "64x128", "--still", "0.2", "--cpu-bf16", "--arch-kwargs", '{"base": 4}',
+             "--threads", "1", "--validation", str(tmp_path / "val")]  # fmt: skip
+    args = _build_parser("train").parse_args(
+        ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), *given]
+    )
+    command = command_line(args)
+    for flag, value in (("--crop", "64x128"), ("--still", "0.2"), ("--threads", "1"),
+                        ("--arch-kwargs", '{"base": 4}')):  # fmt: skip
+        assert command[command.index(flag) + 1] == value
+    assert "--cpu-bf16" in command and "--epochs" not in command  # only what was given
+    bad = _cli("train", "--data", str(tmp_path), "--out", str(tmp_path), "--crop", "60x100",
+               check=False)  # fmt: skip
+    assert bad.returncode == 2 and "multiples of 8" in bad.stderr

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional
 
 from tracknet.config import ModelConfig
+from tracknet.train_options import ARCHITECTURES
 
 # The heads start out predicting 1% ball everywhere (the focal-loss prior of RetinaNet),
 # close to the true share of ball pixels, instead of 50%. Measured on the tiny synthetic
@@ -192,6 +193,8 @@ NETWORKS: dict[str, Callable[..., nn.Module]] = {
     "tracknetv2": TrackNetV2,
     "fasttracknet": FastTrackNet,
 }
+# The training options name them without importing torch.
+assert set(NETWORKS) == set(ARCHITECTURES), "tracknet.train_options.ARCHITECTURES is stale"
 
 
 def default_arch_kwargs(arch: str) -> dict[str, Any]:
