@@ -141,8 +141,9 @@ def write_clip(folder: Path, name: str, frames: int, seed: int) -> None:
 
 
 @pytest.mark.slow
-def test_featurize_train_predict_locally(tmp_path: Path) -> None:
+def test_featurize_train_predict_locally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch", reason="the model extra is not installed")
+    monkeypatch.chdir(tmp_path)  # the clips are named relative to here, as a user types them
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(2):
@@ -150,7 +151,7 @@ def test_featurize_train_predict_locally(tmp_path: Path) -> None:
     backend = LocalBackend(JobStore(tmp_path / "jobs.json"), tmp_path / "work", sys.executable)
 
     featurize = backend.start_processing(
-        clips, arguments={"height": 96, "width": 160, "val-fraction": 0.5}
+        Path("clips"), arguments={"height": 96, "width": 160, "val-fraction": 0.5}
     )
     featurized = backend.wait(featurize.name, timeout=120, poll_s=0.2)
     assert featurized.status == "Completed", featurized.failure_reason

@@ -212,8 +212,9 @@ class LocalBackend:
         """Featurize the videos and CSVs under `dataset` (model/featurize.py)."""
         name = name or job_name("featurize")
         folder = self.work_dir / name
-        out = Path(output) if output else folder / "output"
-        cmd = [str(model_source_dir() / "featurize.py"), "--input", str(dataset)]
+        out = Path(output).resolve() if output else folder / "output"
+        # Absolute paths: the job runs in its own folder, where a relative one means nothing.
+        cmd = [str(model_source_dir() / "featurize.py"), "--input", str(Path(dataset).resolve())]
         cmd += ["--output", str(out), *hyperparameter_args(arguments or {})]
         record = JobRecord(name, "local-featurize", self.name, artifact=str(out))
         return self._launch(record, folder, cmd, env={})
@@ -233,8 +234,13 @@ class LocalBackend:
             "SM_MODEL_DIR": str(folder / "model"),
             "SM_OUTPUT_DATA_DIR": str(folder / "output"),
         }
+        data = Path(data).resolve()  # the job runs in its own folder
         if validation:
-            env |= {"SM_CHANNEL_TRAIN": str(data), "SM_CHANNEL_VALIDATION": str(validation)}
+            channels = {
+                "SM_CHANNEL_TRAIN": data,
+                "SM_CHANNEL_VALIDATION": Path(validation).resolve(),
+            }
+            env |= {k: str(v) for k, v in channels.items()}
         else:
             env["SM_CHANNEL_DATASET"] = str(data)
         hps = {"checkpoint-dir": str(folder / "checkpoints"), **(hyperparameters or {})}
