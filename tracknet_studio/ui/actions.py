@@ -165,6 +165,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("Ctrl+Shift+R",),
                "Find the ball by how it moves, without a model, into a new layer "
                "(the in-out range if set, else the whole video)"),
+    ActionSpec("model.finetune", "&Fine-tune on Labels…", "Model", "finetune_on_labels", (),
+               "Adapt a model to this video from its labels, in the background; the new "
+               "model becomes Run Model's choice"),
     ActionSpec("model.metrics", "&Metrics Panel", "Model", "toggle_metrics_panel",
                ("Ctrl+M",), "Precision, recall and F1 of a prediction layer against the labels"),
 

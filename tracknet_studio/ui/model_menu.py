@@ -93,6 +93,11 @@ class PredictionMixin:
             task.succeeded.connect(lambda _track: self.show_metrics_panel(True))
         return task
 
+    def finetune_on_labels(self: MainWindow) -> BackgroundTask | None:
+        from .finetune_dialog import finetune_dialog
+
+        return finetune_dialog(self)
+
     def toggle_metrics_panel(self: MainWindow) -> None:
         self.show_metrics_panel(self.action_by_id["model.metrics"].isChecked())
 
