@@ -65,6 +65,7 @@ class FinetuneDialog(QDialog):
         form = QFormLayout()
         self.init = QLineEdit(str(DEFAULT_WEIGHTS))
         self.init.setObjectName("finetuneInit")
+        self.init.setMinimumWidth(420)  # model paths are long; they should be readable
         browse = QPushButton("Folder…")
         browse.clicked.connect(self._browse)
         row = QWidget()
