@@ -102,9 +102,10 @@ def finetune(
         say(f"held-out F1 before: {before:.3f} ({init})")
         started = time.monotonic()
         _train(clips, init, folder, minutes, device, threads, say, progress)
+        trained = (time.monotonic() - started) / 60
         after = heldout_f1(clips, folder / "run" / "model", device)
         shutil.copytree(folder / "run" / "model", output, dirs_exist_ok=True)
-    result = FinetuneResult(before, after, (time.monotonic() - started) / 60, output)
+    result = FinetuneResult(before, after, trained, output)
     say(f"held-out F1 after: {after:.3f} ({result.minutes:.1f} min of training); "
         f"wrote {output}")  # fmt: skip
     return result
