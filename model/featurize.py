@@ -20,7 +20,9 @@ Output:
     <out>/manifest.json                      clips, split, frame counts, original sizes, config
 
 The split is by clip, never by frame: neighbouring frames are nearly identical, so a
-frame-level split would leak the validation set into training.
+frame-level split would leak the validation set into training. A single clip is split in
+time instead (its last `val_fraction` of labelled frames validate; the clip's frames are
+written under both splits, each with only its own labels), so one clip still validates.
 """
 
 from __future__ import annotations
@@ -193,11 +195,18 @@ def write_label_table(path: Path, labels: np.ndarray, sx: float, sy: float) -> N
 
 
 def featurize_clip(
-    clip: ClipSource, split: str, output: Path, config: FeaturizeConfig
+    clip: ClipSource,
+    split: str,
+    output: Path,
+    config: FeaturizeConfig,
+    keep: tuple[float, float] | None = None,
 ) -> ClipRecord:
-    """Write one clip's frames and label table; returns its manifest entry."""
+    """Write one clip's frames and label table; returns its manifest entry. `keep` (a, b):
+    only the labelled frames from share a to share b of them (in time) stay labelled."""
     n_frames, width, height, fps = count_frames(clip.video)
     labels = read_labels(clip.labels, n_frames)
+    if keep is not None:
+        labels = _labels_between(labels, *keep)
     clip_dir = output / split / clip.name
     frames_dir = clip_dir / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
@@ -225,6 +234,17 @@ def featurize_clip(
     )
 
 
+def _labels_between(labels: np.ndarray, first: float, last: float) -> np.ndarray:
+    """The labels with all but the labelled frames from share `first` to `last` (in time)
+    of them set unlabelled."""
+    labelled = np.flatnonzero(labels[:, 0] != UNLABELLED)
+    a, b = round(len(labelled) * first), round(len(labelled) * last)
+    kept = labels.copy()
+    dropped = np.setdiff1d(labelled, labelled[a:b])
+    kept[dropped] = (UNLABELLED, np.nan, np.nan)
+    return kept
+
+
 def featurize(
     input_dir: Path, output_dir: Path, config: FeaturizeConfig, shard: Shard = Shard()
 ) -> dict:
@@ -238,12 +258,20 @@ def featurize(
     output_dir.mkdir(parents=True, exist_ok=True)
     records: list[ClipRecord] = []
     started = time.monotonic()
-    for i, clip in enumerate(mine, 1):
-        record = featurize_clip(clip, splits[clip.name], output_dir, config)
+    # One clip alone cannot be split by clip: split it in time instead.
+    by_time = len(clips) == 1 and config.val_fraction > 0
+    jobs = [(clip, splits[clip.name], None) for clip in mine]
+    if by_time and mine:
+        cut = 1 - config.val_fraction
+        jobs = [(mine[0], "train", (0.0, cut)), (mine[0], "val", (cut, 1.0))]
+        print(f"featurize: one clip: its last {config.val_fraction:.0%} of labelled frames "
+              "validate")  # fmt: skip
+    for i, (clip, split, keep) in enumerate(jobs, 1):
+        record = featurize_clip(clip, split, output_dir, config, keep)
         records.append(record)
         per_frame = record.bytes / max(record.frames, 1)
         print(
-            f"[{i}/{len(mine)}] {clip.name}: {record.frames} frames -> {record.split}, "
+            f"[{i}/{len(jobs)}] {clip.name}: {record.frames} frames -> {record.split}, "
             f"{per_frame / 1024:.1f} KiB/frame, {time.monotonic() - started:.0f} s",
             flush=True,
         )

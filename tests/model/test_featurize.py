@@ -137,3 +137,18 @@ def test_runs_as_a_script_and_prints_progress(clips_dir, tmp_path: Path) -> None
         check=True,
     )
     assert "[4/4]" in run.stdout and "KiB/frame" in run.stdout
+
+
+def test_a_single_clip_is_split_in_time(tmp_path: Path) -> None:
+    """One clip cannot be split by clip: its last 20 % of labelled frames validate, and no
+    labelled frame is in both splits."""
+    folder = tmp_path / "one"
+    make_clips(folder, 1, frames=10)
+    out = tmp_path / "out"
+    assert featurize.main(["--input", str(folder), "--output", str(out)]) == 0
+    train, val = load_clips(out, "train"), load_clips(out, "val")
+    assert len(train) == len(val) == 1
+    labelled_train = np.flatnonzero(train[0].labels[:, 0] >= 0)
+    labelled_val = np.flatnonzero(val[0].labels[:, 0] >= 0)
+    assert labelled_train.tolist() == list(range(8)) and labelled_val.tolist() == [8, 9]
+    assert train[0].n_frames == val[0].n_frames == 10  # windows still see their neighbours
