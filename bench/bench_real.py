@@ -168,12 +168,13 @@ def summarise(results: list[Result]) -> dict[str, dict[str, float]]:
     return summary
 
 
-def check(summary: dict[str, dict[str, float]], realtime_fps: float) -> list[str]:
+def check(summary: dict[str, dict[str, float]], realtime_fps: float, whole_set: bool) -> list[str]:
+    """What fails the run; the F1 floors hold for the whole set only (not one split)."""
     failures = []
     for method, s in summary.items():
         if s["drawn"]:
             failures.append(f"{method}: {s['drawn']} trail segments across impossible jumps")
-        if method in FLOORS and s["f1"] < FLOORS[method]:
+        if whole_set and method in FLOORS and s["f1"] < FLOORS[method]:
             failures.append(f"{method}: F1 {s['f1']:.3f} below its floor {FLOORS[method]}")
     if "motion" in summary and summary["motion"]["fps"] < realtime_fps:
         failures.append(f"motion: {summary['motion']['fps']:.1f} frames/s, below real time")
@@ -195,7 +196,7 @@ def finetuned(clip: RealClip, minutes: float, labels: int, work: Path) -> list[R
     print(f"{clip.name}: fine-tuned on frames {clip.start}:{cut} in "
           f"{(time.perf_counter() - started) / 60:.1f} min")  # fmt: skip
     rest = RealClip(**{**clip.__dict__, "start": cut})
-    results = []
+    results = [run_clip(rest, "ft-before", prepared_predictor("model"))]  # the shipped weights
     for method in ("model", "fused"):
         predictor = make_predictor(method, model, device="cpu")
         predictor.load()
@@ -230,7 +231,8 @@ def main() -> int:
             results += finetuned(clip, args.finetune, args.labels, args.work)
     print_table(results)
     summary = summarise(results)
-    failures = check(summary, realtime_fps=30.0)
+    whole_set = not args.clips and {"dev", "test"} <= set(args.split)
+    failures = check(summary, realtime_fps=30.0, whole_set=whole_set)
     for failure in failures:
         print(f"FAIL {failure}")
     return 1 if failures else 0
