@@ -192,3 +192,20 @@ def _local_predictor(model_dir: Path):
     except ImportError:  # the local predictor is optional here; tracknet.predict is the core
         pytest.skip("tracknet_studio.inference.local is not available")
     return LocalPredictor(model_dir, device="cpu")
+
+
+def test_local_training_gets_the_init_channel_as_sagemaker_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = LocalBackend(JobStore(tmp_path / "jobs.json"), tmp_path / "work", sys.executable)
+    launched = {}
+
+    def launch(record, folder, cmd, env):
+        launched.update(env)
+        return record
+
+    monkeypatch.setattr(backend, "_launch", launch)
+    monkeypatch.chdir(tmp_path)
+    backend.start_training(Path("data"), init=Path("models") / "shipped")
+    assert launched["SM_CHANNEL_INIT"] == str(tmp_path / "models" / "shipped")
+    assert launched["SM_CHANNEL_DATASET"] == str(tmp_path / "data")

@@ -348,3 +348,15 @@ def test_stopping_a_training_job(backend: SageMakerBackend, moto_sagemaker: Any)
         backend.stop(record.name)
         stub.assert_no_pending_responses()
     assert backend.store.get(record.name).status == "Stopping"
+
+
+def test_a_model_to_fine_tune_from_arrives_as_the_init_channel(backend: SageMakerBackend) -> None:
+    sent = capture(backend, "CreateTrainingJob")
+    backend.start_training("s3://b/t", init="s3://b/models/shipped/model.tar.gz")
+    (request,) = sent
+    channels = {c["ChannelName"]: c for c in request["InputDataConfig"]}
+    assert set(channels) == {"dataset", "init"}
+    source = channels["init"]["DataSource"]["S3DataSource"]
+    assert source["S3Uri"] == "s3://b/models/shipped/model.tar.gz"
+    with pytest.raises(ValueError, match=r"model\.tar\.gz in S3"):
+        backend.start_training("s3://b/t", init="/home/me/model")

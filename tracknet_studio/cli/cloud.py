@@ -70,6 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a = actions.add_parser("train", parents=[common], help="train on a featurized dataset")
     a.add_argument("data", help="featurized dataset: folder (local) or s3:// (sagemaker)")
     a.add_argument("--validation", help="separate validation dataset")
+    a.add_argument("--init", help="model to fine-tune from: a folder or model.tar.gz (local), "
+                   "a model.tar.gz in s3:// (sagemaker)")  # fmt: skip
     a.add_argument(
         "--hp",
         action="append",
@@ -229,7 +231,8 @@ def run_train(args: argparse.Namespace) -> int:
         validation = _ensure_s3(backend.settings, args.validation) if args.validation else None
     else:
         data, validation = args.data, args.validation
-    record = backend.start_training(data, validation=validation, hyperparameters=hyperparameters)
+    record = backend.start_training(data, validation=validation, hyperparameters=hyperparameters,
+                                    init=args.init)  # fmt: skip
     return _started(args, backend, record)
 
 

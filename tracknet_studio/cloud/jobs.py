@@ -226,8 +226,10 @@ class LocalBackend:
         validation: str | Path | None = None,
         name: str | None = None,
         hyperparameters: Mapping[str, Any] | None = None,
+        init: str | Path | None = None,
     ) -> JobRecord:
-        """Train on a featurized dataset (model/train.py) with SageMaker's variables."""
+        """Train on a featurized dataset (model/train.py) with SageMaker's variables; `init`
+        (a model folder or model.tar.gz) comes in as the init channel, as on SageMaker."""
         name = name or job_name("train")
         folder = self.work_dir / name
         env = {
@@ -243,6 +245,8 @@ class LocalBackend:
             env |= {k: str(v) for k, v in channels.items()}
         else:
             env["SM_CHANNEL_DATASET"] = str(data)
+        if init:
+            env["SM_CHANNEL_INIT"] = str(Path(init).resolve())
         hps = {"checkpoint-dir": str(folder / "checkpoints"), **(hyperparameters or {})}
         cmd = [str(model_source_dir() / "train.py"), *hyperparameter_args(hps)]
         record = JobRecord(name, "local-train", self.name, artifact=str(folder / "model"))

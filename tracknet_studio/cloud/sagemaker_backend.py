@@ -246,13 +246,19 @@ class SageMakerBackend:
         name: str | None = None,
         hyperparameters: Mapping[str, Any] | None = None,
         instance_count: int = 1,
+        init: str | None = None,
     ) -> JobRecord:
         """Train on a featurized dataset in S3 (one channel with both splits, or train and
-        validation channels)."""
+        validation channels); `init`, a model.tar.gz in S3, arrives as the "init" channel
+        that model/train.py fine-tunes from (SM_CHANNEL_INIT)."""
         name = name or job_name("train")
         channels = (
             {"train": data_s3, "validation": validation} if validation else {"dataset": data_s3}
         )
+        if init:
+            if not init.startswith("s3://"):
+                raise ValueError(f"--init for SageMaker must be a model.tar.gz in S3, got {init}")
+            channels["init"] = init
         request = self.training_request(
             name, channels, self.upload_source_bundle(), hyperparameters, instance_count
         )
