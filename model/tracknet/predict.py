@@ -289,7 +289,8 @@ class Predictor:
             return
         size = original_size or (first.shape[1], first.shape[0])
         to_model, to_motion = itertools.tee(itertools.chain([first], frames))
-        motion = MotionDetector().detect(_rescaled(to_motion, size))
+        scale = (size[0] / first.shape[1], size[1] / first.shape[0])
+        motion = _in_answer_pixels(MotionDetector().detect(to_motion), scale)
         if not fuse_motion:
             motion = without_candidates(motion)
         stream = fuse(self.candidates(to_model, size), motion, frame_size=size)
@@ -395,13 +396,22 @@ class Predictor:
         return FramePrediction(index, x, y, chosen.peak, True)
 
 
-def _rescaled(frames: Iterable[np.ndarray], size: tuple[int, int]) -> Iterator[np.ndarray]:
-    """Frames at `size` (width, height), so motion candidates land in the answers' pixels."""
+def _in_answer_pixels(
+    frames: Iterable[FrameCandidates], scale: tuple[float, float]
+) -> Iterator[FrameCandidates]:
+    """Motion candidates found in the frames as given, moved into the answers' pixels (an
+    endpoint gets frames already resized to the network input: upscaling them back for the
+    detector would only cost time)."""
+    if scale == (1.0, 1.0):
+        yield from frames
+        return
+    sx, sy = scale
     for frame in frames:
-        if (frame.shape[1], frame.shape[0]) == size:
-            yield frame
-        else:
-            yield cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR)
+        moved = tuple(
+            Candidate((c.x + 0.5) * sx - 0.5, (c.y + 0.5) * sy - 0.5, c.score, c.area * sx * sy)
+            for c in frame.candidates
+        )
+        yield FrameCandidates(frame.index, moved, frame.cut, frame.repeat)
 
 
 # ---------------------------------------------------------------------- request format
