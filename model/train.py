@@ -58,6 +58,12 @@ SAGEMAKER_CHECKPOINTS = Path("/opt/ml/checkpoints")
 DEFAULT_PORT = 29500
 
 
+def _channel(variable: str) -> list[Path] | None:
+    """A SageMaker input channel as a list of one folder (None when it is not set)."""
+    value = os.environ.get(variable)
+    return [Path(value)] if value else None
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Train a TrackNet model on a featurized dataset.")
     env = os.environ.get
@@ -68,8 +74,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=env("SM_CHANNEL_DATASET"),
         help="one featurized dataset with train and val splits",
     )
-    data.add_argument("--train", type=Path, default=env("SM_CHANNEL_TRAIN"))
-    data.add_argument("--validation", type=Path, default=env("SM_CHANNEL_VALIDATION"))
+    # Several folders are one dataset: their clips together (e.g. synthetic and real ones).
+    data.add_argument("--train", type=Path, nargs="+", default=_channel("SM_CHANNEL_TRAIN"))
+    data.add_argument(
+        "--validation", type=Path, nargs="+", default=_channel("SM_CHANNEL_VALIDATION")
+    )
     data.add_argument("--out", type=Path, help="local output folder (model, checkpoints, logs)")
     data.add_argument("--model-dir", type=Path, default=env("SM_MODEL_DIR"))
     data.add_argument("--output-data-dir", type=Path, default=env("SM_OUTPUT_DATA_DIR"))
@@ -182,15 +191,18 @@ def resolve_paths(args: argparse.Namespace) -> dict[str, Path | None]:
 
 
 def load_data(args: argparse.Namespace) -> tuple[list[ClipData], list[ClipData]]:
-    """Training and validation clips from --data, or --train and --validation."""
-    train_root = args.train or args.data
-    val_root = args.validation or args.data or args.train
-    if train_root is None:
+    """Training and validation clips from --data, or --train and --validation (each folder
+    gives its "train" or "val" split; a folder without that split, given as --train or
+    --validation, gives all its clips)."""
+    train_roots = args.train or ([args.data] if args.data else None)
+    if train_roots is None:
         raise SystemExit("no data: give --data DIR (or set SM_CHANNEL_TRAIN / SM_CHANNEL_DATASET)")
-    train_clips = load_clips(train_root, "train") or load_clips(train_root)
-    val_clips = load_clips(val_root, "val")
-    if not val_clips and args.validation:
-        val_clips = load_clips(val_root)
+    val_roots = args.validation or ([args.data] if args.data else train_roots)
+    train_clips = [c for root in train_roots for c in load_clips(root, "train") or load_clips(root)]
+    val_clips = []
+    for root in val_roots:
+        own = load_clips(root, "val")
+        val_clips += own or (load_clips(root) if args.validation else [])
     return train_clips, val_clips
 
 

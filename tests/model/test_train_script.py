@@ -96,6 +96,26 @@ def test_metric_definitions_are_printable_for_the_cloud() -> None:
     assert {"train:loss", "validation:f1"} <= names
 
 
+def test_several_folders_are_one_dataset(tmp_path: Path, data: Path) -> None:
+    """--train and --validation take several featurized folders (the shipped weights train
+    on synthetic and real datasets together); each gives its own split, or all its clips
+    where it has no such split."""
+    train = load_script("train")
+    other = make_dataset(tmp_path, 2, frames=8, val_fraction=0.0)  # all "train"
+    args = train.parse_args(["--train", str(data), str(other), "--validation", str(data),
+                             str(other), "--out", str(tmp_path / "out")])  # fmt: skip
+    train_clips, val_clips = train.load_data(args)
+    ours = {c.name: c.split for c in train.load_clips(data)}
+    assert sorted(c.root for c in train_clips) == sorted(
+        [*(data / "train" / n for n, s in ours.items() if s == "train"),
+         *(other / "train" / n for n in ("clip0", "clip1"))]
+    )  # fmt: skip
+    assert {c.root.parent.parent for c in val_clips} == {data, other}
+    assert [c.name for c in val_clips if c.root.parent.parent == data] == [
+        n for n, s in ours.items() if s == "val"
+    ]
+
+
 def test_distributed_plan_from_sagemaker_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     train = load_script("train")
     monkeypatch.setenv("SM_HOSTS", '["algo-1", "algo-2"]')

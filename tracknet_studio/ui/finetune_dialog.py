@@ -1,15 +1,18 @@
 """Model > Fine-tune on Labels…: adapt a model to this video from the labels of the open
-project, in the background (tracknet_studio.inference.finetune, the loop the command line
-runs), with a progress bar over the training time and Cancel. At the end the held-out F1
-before and after is shown, and the new model becomes Run Model's choice.
+project (and of other projects the user adds), in the background
+(tracknet_studio.inference.finetune, the loop the command line runs). A progress window
+plots the training loss and the held-out F1 epoch by epoch, with Cancel; at the end it
+shows the held-out F1 before and after, and the new model becomes Run Model's choice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,18 +23,25 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from tracknet_studio.cloud.jobs import parse_metrics
 from tracknet_studio.core.paths import data_dir
+from tracknet_studio.formats import FormatError
+from tracknet_studio.formats.project_file import SUFFIX, load_project
 from tracknet_studio.inference.local import DEFAULT_WEIGHTS, available_devices
 
 from .prediction import WEIGHTS_KEY, in_out_range
-from .tasks import BackgroundTask, Cancelled, Report, run_in_background
+from .tasks import BackgroundTask, Cancelled, Report
 
 if TYPE_CHECKING:
+    from tracknet_studio.inference.finetune import LabelledClip
+
     from .main_window import MainWindow
 
 
@@ -42,6 +52,7 @@ class FinetuneSettings:
     minutes: float
     device: str
     frames: tuple[int, int] | None  # labels of these frames only; None: all
+    projects: list[Path] = field(default_factory=list)  # other projects to learn from too
 
 
 def default_output(video: Path) -> Path:
@@ -90,6 +101,22 @@ class FinetuneDialog(QDialog):
         self.note = QLabel(f"{labelled} labelled frames in {scope}; the last 20 % (in time) "
                            "are held out to measure the model before and after.")  # fmt: skip
         self.note.setWordWrap(True)
+        self.projects = QListWidget()
+        self.projects.setObjectName("finetuneProjects")
+        self.projects.setMaximumHeight(90)
+        add, remove = QPushButton("Add Project…"), QPushButton("Remove")
+        add.clicked.connect(self._add_project)
+        remove.clicked.connect(lambda: self.projects.takeItem(self.projects.currentRow()))
+        project_buttons = QVBoxLayout()
+        project_buttons.addWidget(add)
+        project_buttons.addWidget(remove)
+        project_buttons.addStretch()
+        project_row = QWidget()
+        project_layout = QHBoxLayout(project_row)
+        project_layout.setContentsMargins(0, 0, 0, 0)
+        project_layout.addWidget(self.projects, 1)
+        project_layout.addLayout(project_buttons)
+        form.addRow("Also learn from:", project_row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -106,13 +133,135 @@ class FinetuneDialog(QDialog):
         if path:
             self.init.setText(path)
 
+    def _add_project(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Projects to learn from", "", f"Projects (*{SUFFIX})"
+        )
+        for path in paths:
+            self.projects.addItem(path)
+
     def settings(self) -> FinetuneSettings:
+        projects = [Path(self.projects.item(i).text()) for i in range(self.projects.count())]
         return FinetuneSettings(Path(self.init.text().strip()), Path(self.output.text().strip()),
                                 self.minutes.value(), self.device.currentText(),
-                                self.in_out)  # fmt: skip
+                                self.in_out, projects)  # fmt: skip
 
 
-def finetune_dialog(window: MainWindow) -> BackgroundTask | None:
+class _Lines(QObject):
+    """Carries the training's log lines from the worker thread to the window's."""
+
+    line = Signal(str)
+
+
+class FinetuneRun(QDialog):
+    """The run's window: what it is doing, time trained, the loss and held-out F1 per
+    epoch as model/train.py reports them, Cancel, and the before/after F1 at the end."""
+
+    def __init__(self, parent: QWidget | None, minutes: float) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Fine-tuning")
+        self.setObjectName("finetuneRun")
+        self.setModal(False)
+        self.resize(640, 380)
+        self.lines: list[str] = []
+        self.stage = QLabel("Preparing the labelled frames…")
+        self.stage.setObjectName("finetuneStage")
+        self.stage.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, max(1, round(minutes * 60)))
+        self.bar.setFormat("%v of %m s trained")
+        self.plots = pg.GraphicsLayoutWidget()
+        self.loss_plot = self.plots.addPlot(row=0, col=0, title="Training loss")
+        self.f1_plot = self.plots.addPlot(row=0, col=1, title="Held-out F1")
+        for plot in (self.loss_plot, self.f1_plot):
+            plot.setLabel("bottom", "epoch")
+            plot.showGrid(x=True, y=True, alpha=0.3)
+        self.f1_plot.setYRange(0, 1)
+        self.loss_plot.getAxis("left").setWidth(56)  # room for ticks like 0.0035
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#4aa3df", width=2))
+        self.f1_curve = self.f1_plot.plot(pen=pg.mkPen("#2ecc71", width=2), symbol="o",
+                                          symbolSize=5, symbolBrush="#2ecc71")  # fmt: skip
+        self.before_line = pg.InfiniteLine(
+            angle=0, pen=pg.mkPen("#e67e22", style=Qt.PenStyle.DashLine)
+        )
+        self.before_line.hide()
+        self.f1_plot.addItem(self.before_line)
+        self.before_label = pg.TextItem(color="#e67e22", anchor=(0, 1))
+        self.f1_plot.addItem(self.before_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addWidget(self.stage)
+        column.addWidget(self.bar)
+        column.addWidget(self.plots, 1)
+        column.addWidget(self.buttons)
+        self.task: BackgroundTask | None = None
+        self._ended = False
+        self._carrier = _Lines(self)
+        self._carrier.line.connect(self.add_line, Qt.ConnectionType.QueuedConnection)
+
+    def say(self, line: str) -> None:
+        """Thread-safe: a line of the run's output."""
+        self._carrier.line.emit(line)
+
+    def add_line(self, line: str) -> None:
+        self.lines.append(line)
+        if line.startswith("held-out F1 before"):
+            before = float(line.split(":")[1].split()[0])
+            self.before_line.setValue(before)
+            self.before_line.show()
+            self.before_label.setText(f"before {before:.3f}")
+            self.before_label.setPos(0, before)
+            self.stage.setText(f"Held-out F1 before: {before:.3f}. Training…")
+        self.plot(parse_metrics(self.lines))
+
+    def plot(self, rows: list[dict[str, float]]) -> None:
+        for curve, key in ((self.loss_curve, "train:loss"), (self.f1_curve, "validation:f1")):
+            points = [(row.get("epoch", i), row[key]) for i, row in enumerate(rows) if key in row]
+            curve.setData([p[0] for p in points], [p[1] for p in points])
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(min(done, total))
+
+    def finish(self, text: str) -> None:
+        """The run ended: say how, and let the user close the window."""
+        self.stage.setText(text)
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+
+    def reject(self) -> None:
+        if (
+            self.task is not None
+            and not self.task.cancelled
+            and self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        ):
+            self.task.cancel()
+            self.stage.setText("Cancelling…")
+            return
+        super().reject()
+
+
+def project_clips(paths: list[Path]) -> list[LabelledClip]:
+    """The labelled clips of other projects (their own videos, all their labels); a
+    project's video path may be relative to the project file."""
+    from tracknet_studio.inference.finetune import FinetuneError, labelled_clip
+
+    clips = []
+    for path in paths:
+        try:
+            project = load_project(path).project
+        except FormatError as exc:
+            raise FinetuneError(str(exc)) from None
+        video = Path(project.video_path or "")
+        if not video.is_absolute():
+            video = path.parent / video
+        if not video.is_file():
+            raise FinetuneError(f"{path.name}: its video {video} is not there")
+        clips.append(labelled_clip(video, project.labels, None, 0.2))
+    return clips
+
+
+def finetune_dialog(window: MainWindow) -> FinetuneRun | None:
     project, info = window.project, window.source.info if window.source else None
     if project is None or info is None:
         window.show_error("Fine-tune", "Open a video and label some frames first.")
@@ -127,38 +276,53 @@ def finetune_dialog(window: MainWindow) -> BackgroundTask | None:
     return run_finetune(window, dialog.settings())
 
 
-def run_finetune(window: MainWindow, settings: FinetuneSettings) -> BackgroundTask | None:
-    """Fine-tune in the background on the project's labels; on success the new model is
-    Run Model's choice and the before/after F1 is shown."""
+def run_finetune(window: MainWindow, settings: FinetuneSettings) -> FinetuneRun | None:
+    """Fine-tune in the background on the project's labels (and the other projects');
+    on success the new model is Run Model's choice and the before/after F1 is shown."""
     from tracknet_studio.inference.finetune import FinetuneError, finetune, labelled_clip
 
     project, info = window.project, window.source.info if window.source else None
     if project is None or info is None:
         return None
     try:
-        clip = labelled_clip(Path(info.path), project.labels.copy(), settings.frames, 0.2)
+        clips = [labelled_clip(Path(info.path), project.labels.copy(), settings.frames, 0.2)]
+        clips += project_clips(settings.projects)
     except FinetuneError as exc:
         window.show_error("Cannot fine-tune", str(exc))
         return None
+    run = FinetuneRun(window, settings.minutes)
 
     def work(report: Report):
         def progress(done: float, total: float) -> None:
             report(int(done), int(total))
 
-        return finetune([clip], settings.init, settings.output, minutes=settings.minutes,
-                        device=settings.device, say=lambda _line: None,
-                        progress=progress)  # fmt: skip
+        return finetune(clips, settings.init, settings.output, minutes=settings.minutes,
+                        device=settings.device, say=run.say, progress=progress)  # fmt: skip
 
     def done(result) -> None:
         window.settings.setValue(WEIGHTS_KEY, str(result.model))
         message = (f"Held-out F1 {result.before:.3f} before, {result.after:.3f} after "
                    f"({result.minutes:.1f} min); Run Model now offers {result.model}")  # fmt: skip
+        if result.after <= result.before:
+            message += ": no better than before; label more frames (whole rallies) or train longer"
+        run.finish(message)
         window.statusBar().showMessage(message, 60000)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
+            run.finish("Cancelled; no model was written.")
             window.statusBar().showMessage("Fine-tuning cancelled; no model was written", 5000)
         else:
+            run.finish(f"Failed: {exc}")
             window.show_error("Fine-tuning failed", str(exc))
 
-    return run_in_background(window, "Fine-tuning", work, on_success=done, on_failure=failed)
+    task = BackgroundTask(work, window)
+    queued = Qt.ConnectionType.QueuedConnection
+    task.progressed.connect(run.show_progress, queued)
+    task.succeeded.connect(done, queued)
+    task.failed.connect(failed, queued)
+    task.ended.connect(task.deleteLater, queued)
+    run.task = task
+    run.show()
+    task.start()
+    return run

@@ -170,6 +170,7 @@ class JobsPanel(QDockWidget):
             plot.setLabel("bottom", "epoch")
             plot.showGrid(x=True, y=True, alpha=0.3)
         self.f1_plot.setYRange(0, 1)
+        self.loss_plot.getAxis("left").setWidth(56)  # losses like 0.0035 lost their ticks
         self.loss_curve = self.loss_plot.plot(
             pen=pg.mkPen("#4aa3df", width=2), symbol="o", symbolSize=5, symbolBrush="#4aa3df"
         )
