@@ -16,9 +16,13 @@ candidate sources, one tracker), predict the labelled range through the app's ow
 
     .venv/bin/python bench/bench_real.py [--methods motion model fused] [--split dev test]
 
+--weights MODEL scores another model in place of the shipped weights (methods model, fused).
+
 With --finetune MINUTES, each test clip is also fine-tuned (`tracknet-studio finetune`, from
-the shipped weights) on its first 60 % of frames (at most --labels labelled frames) and
-scored on the rest, the protocol of the fine-tuning goal (F1 >= 0.9 within 15 minutes).
+the shipped weights or --weights) on its first frames, at most 60 % of the clip and at most
+N labelled frames for each N of --labels (default 200), and scored on the clip's last 40 %,
+the protocol of the fine-tuning goal (F1 >= 0.9 within 15 minutes); a table of F1 against
+the number of labels follows.
 
 Exits 1 when a check fails: a drawn impossible segment, the auto-track slower than real
 time, or its overall F1 below the floor measured when it was last improved (FLOORS).
@@ -69,8 +73,8 @@ class Result:
         self.frames = self.clip.stop - self.clip.start
 
 
-def prepared_predictor(method: str):
-    predictor = make_predictor(method, device="cpu")
+def prepared_predictor(method: str, weights: Path | None = None):
+    predictor = make_predictor(method, weights, device="cpu")
     predictor.load()  # torch and the weights load before the clock starts
     return predictor
 
@@ -181,28 +185,48 @@ def check(summary: dict[str, dict[str, float]], realtime_fps: float, whole_set: 
     return failures
 
 
-def finetuned(clip: RealClip, minutes: float, labels: int, work: Path) -> list[Result]:
-    """Fine-tune on the clip's first 60 % (at most `labels` frames), score the rest."""
+def finetuned(
+    clip: RealClip, minutes: float, labels: int, work: Path, init: Path | None
+) -> list[Result]:
+    """Fine-tune on the clip's first frames (at most 60 % of it, at most `labels`), score
+    its last 40 % with the initial model and the fine-tuned one."""
     from tracknet_studio.cli import main as cli
 
-    cut = clip.start + min(int(0.6 * (clip.stop - clip.start)), labels)
-    model = work / clip.name / "model"
+    test_start = clip.start + int(0.6 * (clip.stop - clip.start))
+    cut = clip.start + min(test_start - clip.start, labels)
+    folder = work / f"{clip.name}-{labels}"
+    model = folder / "model"
     command = ["finetune", str(clip.video_path()), str(clip.labels_path), "-o", str(model),
                "--frames", f"{clip.start}:{cut}", "--minutes", str(minutes), "--device", "cpu",
-               "--threads", "2", "--work", str(work / clip.name / "work")]  # fmt: skip
+               "--threads", "2", "--work", str(folder / "work")]  # fmt: skip
+    if init is not None:
+        command += ["--init", str(init)]
     started = time.perf_counter()
     if cli(command) != 0:
         raise SystemExit(f"fine-tuning on {clip.name} failed")
     print(f"{clip.name}: fine-tuned on frames {clip.start}:{cut} in "
           f"{(time.perf_counter() - started) / 60:.1f} min")  # fmt: skip
-    rest = RealClip(**{**clip.__dict__, "start": cut})
-    results = [run_clip(rest, "ft-before", prepared_predictor("model"))]  # the shipped weights
+    rest = RealClip(**{**clip.__dict__, "start": test_start})
+    results = [run_clip(rest, f"ft{labels}-before", prepared_predictor("model", init))]
     for method in ("model", "fused"):
-        predictor = make_predictor(method, model, device="cpu")
-        predictor.load()
-        result = run_clip(rest, f"ft-{method}", predictor)
-        results.append(result)
+        results.append(run_clip(rest, f"ft{labels}-{method}", prepared_predictor(method, model)))
     return results
+
+
+def print_label_table(results: list[Result], counts: list[int], minutes: float) -> None:
+    """Fine-tuned F1 (model / fused) per clip against the number of labelled frames."""
+    print(
+        f"\nF1 at 4 px (input space) on each test clip's last 40 %: the initial model "
+        f"and fine-tuned for {minutes:g} min on N labelled frames (model / fused)"
+    )
+    by = {(r.clip.name, r.method): r.counts_input.f1 for r in results}
+    names = sorted({r.clip.name for r in results if r.method.startswith("ft")})
+    print(f"{'clip':34} {'before':>7} "
+          + " ".join(f"{f'{n} labels':>14}" for n in counts))  # fmt: skip
+    for name in names:
+        cells = [f"{by[(name, f'ft{n}-model')]:.3f}/{by[(name, f'ft{n}-fused')]:.3f}".rjust(14)
+                 for n in counts]  # fmt: skip
+        print(f"{name[:34]:34} {by[(name, f'ft{counts[0]}-before')]:7.3f} " + " ".join(cells))
 
 
 def main() -> int:
@@ -211,7 +235,9 @@ def main() -> int:
     p.add_argument("--split", nargs="+", default=["dev", "test"])
     p.add_argument("--clips", nargs="+", help="clip names (default: all)")
     p.add_argument("--finetune", type=float, metavar="MINUTES", help="also fine-tune test clips")
-    p.add_argument("--labels", type=int, default=200, help="labelled frames to fine-tune on")
+    p.add_argument("--labels", type=int, nargs="+", default=[200],
+                   help="labelled frames to fine-tune on (each count a run)")  # fmt: skip
+    p.add_argument("--weights", type=Path, help="model to score (default: the shipped weights)")
     p.add_argument("--work", type=Path, default=Path("build/bench-real"), help="fine-tune work")
     args = p.parse_args()
     missing = shared_data_missing()
@@ -223,14 +249,17 @@ def main() -> int:
         clips = [c for c in clips if c.name in args.clips]
     results = []
     for method in args.methods:
-        predictor = prepared_predictor(method)
+        predictor = prepared_predictor(method, args.weights)
         for clip in clips:
             results.append(run_clip(clip, method, predictor))
     if args.finetune:
         for clip in (c for c in clips if c.split == "test"):
-            results += finetuned(clip, args.finetune, args.labels, args.work)
+            for labels in args.labels:
+                results += finetuned(clip, args.finetune, labels, args.work, args.weights)
     print_table(results)
     summary = summarise(results)
+    if args.finetune:
+        print_label_table(results, args.labels, args.finetune)
     whole_set = not args.clips and {"dev", "test"} <= set(args.split)
     failures = check(summary, realtime_fps=30.0, whole_set=whole_set)
     for failure in failures:
