@@ -41,6 +41,7 @@ VIDEO_FOLDERS = ("badminton", "pickleball", "real-unlabeled", "volleyball")
 MIN_BELIEF = 0.015  # measured: 0.989 of its pseudo-labels right (see the weights README)
 TOLERANCE = 4.0
 UNLABELLED = -1
+VideoAndClip = tuple[Path, RealClip | None]  # a real video and its dev clip, if it has one
 
 
 @dataclass
@@ -86,21 +87,29 @@ def detect(path: Path) -> tuple[tuple[int, int], list[FrameCandidates]]:
         return size, list(MotionDetector().detect(frames, start=0))
 
 
-def real_videos(shared: Path = SHARED) -> tuple[list[RealVideo], list[RealClip]]:
-    """(videos to train on, dev clips that validate); test-split videos are left out."""
+def video_split(shared: Path = SHARED) -> tuple[list[VideoAndClip], list[RealClip]]:
+    """(videos to train on, each with its dev clip if it has one; dev clips that validate).
+    Test-split videos and the validating clips' videos are left out of training whole."""
     clips = {c.video: c for c in load_clips()}
-    excluded = {video for video, c in clips.items() if c.split == "test"}
     validation = [c for c in clips.values() if c.name in VALIDATION]
-    excluded |= {c.video for c in validation}
-    videos = []
+    excluded = {video for video, c in clips.items() if c.split == "test" or c in validation}
+    train = []
     for folder in VIDEO_FOLDERS:
         for path in sorted((shared / folder).glob("*.mp4")):
             key = path.relative_to(shared).as_posix()
-            if key in excluded:
-                continue
-            size, candidates = detect(path)
-            videos.append(RealVideo(path, size, candidates, clips.get(key)))
-            print(f"auto-tracked {key}: {len(candidates)} frames", flush=True)
+            if key not in excluded:
+                train.append((path, clips.get(key)))
+    return train, validation
+
+
+def real_videos(shared: Path = SHARED) -> tuple[list[RealVideo], list[RealClip]]:
+    """The training videos, auto-tracked, and the validating dev clips (see video_split)."""
+    train, validation = video_split(shared)
+    videos = []
+    for path, clip in train:
+        size, candidates = detect(path)
+        videos.append(RealVideo(path, size, candidates, clip))
+        print(f"auto-tracked {path.name}: {len(candidates)} frames", flush=True)
     return videos, validation
 
 
