@@ -164,6 +164,20 @@ def test_failed_job_shows_reason_and_last_lines(qtbot, cloud, make_window) -> No
     assert "CUDA out of memory" in text  # the last log lines come with the reason
 
 
+def test_a_completed_job_that_learned_nothing_is_flagged(qtbot, cloud, make_window) -> None:
+    from tracknet.training import NOTHING_LEARNED
+
+    window = make_window()
+    record = create_training_job(cloud, "tn-train-nothing")
+    seed_log(record.name, [*METRIC_LINES, NOTHING_LEARNED])
+    follow(qtbot, window, record)
+    set_training_status(record.name, "Completed")
+    poll(qtbot, window)
+    panel = window.cloud.panel
+    assert panel.failure_label.isVisible()
+    assert "Completed, but: WARNING: the model learned nothing" in panel.failure_label.text()
+
+
 def test_stop_calls_stop_training_job(qtbot, cloud, make_window) -> None:
     """moto has no StopTrainingJob: the request goes through botocore (validated against
     the service model) and is answered at the before-call hook, which stops the job."""

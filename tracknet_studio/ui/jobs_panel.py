@@ -41,6 +41,7 @@ LOG_TAIL_LINES = 400  # kept per job for the log view
 FAILED_TAIL_LINES = 12  # shown under a failed job's reason
 COLUMNS = ("Job", "Kind", "Backend", "Status", "Elapsed", "Instance")
 FAILED_STATUSES = frozenset({"Failed", "Expired"})
+WARNING_PREFIX = "WARNING:"  # what model/train.py starts a warning the user must see with
 LOSS_METRIC = "train:loss"
 F1_METRIC = "validation:f1"
 
@@ -315,12 +316,18 @@ class JobsPanel(QDockWidget):
         self.log_view.setPlainText("\n".join(view.lines[-LOG_TAIL_LINES:]))
         self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
         self._plot(view.metrics)
+        warning = next((line for line in view.lines if line.startswith(WARNING_PREFIX)), None)
         if record.status in FAILED_STATUSES or record.failure_reason:
             tail = "\n".join(view.lines[-FAILED_TAIL_LINES:])
             reason = record.failure_reason or "no reason given"
             self.failure_label.setText(
                 f"{record.status}: {reason}" + (f"\n\n{tail}" if tail else "")
             )
+            self.failure_label.show()
+        elif warning is not None:
+            # A job can complete and still be useless (a model that finds no ball): say so
+            # where the eye goes, not only deep in the log.
+            self.failure_label.setText(f"{record.status}, but: {warning}")
             self.failure_label.show()
         else:
             self.failure_label.hide()
