@@ -25,6 +25,8 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import redirect_stdout
+from io import StringIO
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -157,9 +159,6 @@ def score_real(weights: Path) -> list[str]:
         predictor = make_predictor(method, weights, device="cpu")
         predictor.load()
         results += [run_clip(c, method, predictor) for c in load_clips() if c.split == "test"]
-    from contextlib import redirect_stdout
-    from io import StringIO
-
     text = StringIO()
     with redirect_stdout(text):
         print_table(results)
