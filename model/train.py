@@ -48,7 +48,7 @@ from tracknet.training import METRIC_DEFINITIONS, TrainOptions, setup_distribute
 
 HERE = Path(__file__).resolve().parent
 # `--init shipped`: the weights the application ships, where this script runs from a checkout.
-SHIPPED_WEIGHTS = HERE.parent / "resources" / "weights" / "fasttracknet-synthetic"
+SHIPPED_WEIGHTS = HERE.parent / "resources" / "weights" / "fasttracknet"
 # What the network's shape is made of, as the argument that sets each: with --init these
 # come from the initial model, and one given on the command line must agree with it.
 SHAPE_ARGUMENTS = {"arch": "--arch", "frames_in": "--frames-in", "height": "--height",

@@ -24,6 +24,7 @@ import json
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import redirect_stdout
 from io import StringIO
@@ -37,7 +38,7 @@ from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa:
 from real_pretraining import MIN_BELIEF  # noqa: E402
 from tracknet.modelfile import load_model, save_model  # noqa: E402
 
-NAME = "fasttracknet-synthetic"
+NAME = "fasttracknet"
 DESTINATION = ROOT / "resources" / "weights" / NAME
 TRAIN = ROOT / "model" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
@@ -202,7 +203,8 @@ def write_readme(
     text = f"""# {NAME}: the fast network, trained on {sources}
 
 These weights let the demo, `tracknet-studio predict` and the window's Run Model work out of
-the box, and are where `tracknet-studio finetune --init shipped` starts. {_summary(real)}
+the box, and are where `tracknet-studio finetune --init shipped` starts.
+{_summary(real)}
 
 ## What
 - network: `{config.arch}` {dict(config.arch_kwargs) or ""}, {count_parameters(model):,}
@@ -254,12 +256,12 @@ Training log (one line per epoch):
 
 def _summary(real: dict | None) -> str:
     if real is None:
-        return ("They were trained on **synthetic** clips only: expect them to miss balls "
-                "and to fire on ball-like things in real video; fine-tune them on a few "
+        return ("They were trained on **synthetic** clips only: expect them to miss balls\n"
+                "and to fire on ball-like things in real video; fine-tune them on a few\n"
                 "hundred labels of your footage (`tracknet-studio finetune`).")  # fmt: skip
-    return ("They have seen real broadcast footage (hand labels and the auto-track's "
-            "confident flights) besides the synthetic clips; on a sport, court or camera "
-            "they have not seen, fine-tune them on a few hundred labels of your footage "
+    return ("They have seen real broadcast footage (hand labels and the auto-track's\n"
+            "confident flights) besides the synthetic clips; on a sport, court or camera\n"
+            "they have not seen, fine-tune them on a few hundred labels of your footage\n"
             "(`tracknet-studio finetune`).")  # fmt: skip
 
 
@@ -267,8 +269,10 @@ def _real_section(real: dict | None, min_belief: float) -> str:
     if real is None:
         return "- real data: none (`--synthetic-only`, or ../shared/data was absent)."
     counts = real["counts"]
+    videos = textwrap.fill(", ".join(real["videos"]), 88, subsequent_indent="  ")
     return f"""- real data (`scripts/real_pretraining.py`, videos from ../shared/data, split by
-  whole video): {len(real["videos"])} videos trained on ({", ".join(real["videos"])}):
+  whole video): {len(real["videos"])} videos trained on:
+  {videos};
   {counts["hand"]} hand-labelled frames of the real set's dev clips and {counts["pseudo"]}
   pseudo-labelled frames where the auto-track follows a flight it believes in at least
   {min_belief} (gap fills and unsure frames left unlabelled); validation: the dev clips

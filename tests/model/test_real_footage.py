@@ -40,19 +40,40 @@ def test_the_set_is_big_enough_and_sound() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(shared_data_missing() is not None, reason=str(shared_data_missing()))
 def test_the_auto_track_scores_above_its_floor_on_real_footage() -> None:
-    total = Counts()
-    per_clip = {}
-    for clip in CLIPS:
+    total, per_clip = score(MotionPredictor(), CLIPS)
+    assert total.f1 >= OVERALL_FLOOR, per_clip
+    assert min(per_clip.values()) >= CLIP_FLOOR, per_clip
+
+
+def score(predictor, clips) -> tuple[Counts, dict[str, float]]:
+    """Counts over the clips' labelled ranges (4 px, input space), and F1 per clip."""
+    total, per_clip = Counts(), {}
+    for clip in clips:
         frames, visibility, xy = clip.labels()
         with VideoReader(clip.video_path(), cache_mb=16) as reader:
             assert reader.fingerprint == clip.fingerprint, f"{clip.video} changed"
             size = (reader.width, reader.height)
-            track = predict_track(reader, MotionPredictor(), clip.start, clip.stop)
-        found = track.has_ball[frames]
+            track = predict_track(reader, predictor, clip.start, clip.stop)
         pred = np.stack([track.x[frames], track.y[frames]], axis=1)
-        counts = evaluate(found, pred, visibility, xy, tolerance=4.0, space="input",
-                          original_size=size)  # fmt: skip
+        counts = evaluate(track.has_ball[frames], pred, visibility, xy, tolerance=4.0,
+                          space="input", original_size=size)  # fmt: skip
         per_clip[clip.name] = round(counts.f1, 3)
         total += counts
-    assert total.f1 >= OVERALL_FLOOR, per_clip
-    assert min(per_clip.values()) >= CLIP_FLOOR, per_clip
+    return total, per_clip
+
+
+# Measured 2026-12-06 with scripts/train_shipped_weights (its README): the shipped weights
+# on the test clips, which they never saw: model 0.726, fused 0.758; less a margin.
+SHIPPED_TEST_FLOORS = {"model": 0.69, "fused": 0.72}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shared_data_missing() is not None, reason=str(shared_data_missing()))
+@pytest.mark.parametrize("method", sorted(SHIPPED_TEST_FLOORS))
+def test_the_shipped_weights_find_the_ball_in_real_clips_they_never_saw(method: str) -> None:
+    pytest.importorskip("torch")
+    from tracknet_studio.inference.methods import make_predictor
+
+    predictor = make_predictor(method, device="cpu")
+    total, per_clip = score(predictor, [c for c in CLIPS if c.split == "test"])
+    assert total.f1 >= SHIPPED_TEST_FLOORS[method], per_clip

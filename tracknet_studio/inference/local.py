@@ -17,7 +17,7 @@ import numpy as np
 from .base import FramePrediction, Progress, reported
 
 SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
-DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet-synthetic"
+DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet"
 DEVICES = ("auto", "cpu", "cuda")
 
 
