@@ -59,10 +59,10 @@ def test_finetune_from_the_menu_writes_a_model_that_run_model_offers(
     qtbot.waitUntil(lambda: "Held-out F1" in window.statusBar().currentMessage(), timeout=60_000)
     assert window.settings.value(WEIGHTS_KEY) == str(output)
     # The run's window plotted what train.py reported, epoch by epoch, and says how it ended.
-    epochs, losses = run.loss_curve.getData()
+    epochs, losses = run.plots.loss_curve.getData()
     assert epochs is not None and len(epochs) >= 1 and all(loss > 0 for loss in losses)
-    assert run.f1_curve.getData()[0] is not None
-    assert run.before_line.isVisible()
+    assert run.plots.f1_curve.getData()[0] is not None
+    assert run.plots.baseline.isVisible()
     assert "before" in run.stage.text() and "after" in run.stage.text()
     run.reject()  # Close, now that it ended
     assert not run.isVisible()
@@ -79,7 +79,7 @@ def test_cancel_stops_the_run_and_writes_no_model(
     run = run_finetune(window, FinetuneSettings(tiny_model, output, 10.0, "cpu", None))
     assert run is not None
     # Training has started once the "before" figure came: cancel in the middle of it.
-    qtbot.waitUntil(lambda: run.before_line.isVisible(), timeout=120_000)
+    qtbot.waitUntil(lambda: run.plots.baseline.isVisible(), timeout=120_000)
     run.reject()  # the Cancel button
     assert run.isVisible(), "the window stays to say the run was cancelled"
     qtbot.waitUntil(lambda: run.stage.text().startswith("Cancelled"), timeout=60_000)

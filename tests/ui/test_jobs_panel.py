@@ -133,9 +133,9 @@ def test_training_job_log_plot_and_status(qtbot, cloud, make_window) -> None:
     assert panel.status_text(record.name) == "InProgress"
     assert panel.selected_name() == record.name
     assert "epoch=3" in panel.log_view.toPlainText()
-    x, y = panel.loss_curve.getData()
+    x, y = panel.plots.loss_curve.getData()
     assert list(x) == [1, 2, 3] and list(y) == pytest.approx([0.812, 0.431, 0.205])
-    x, y = panel.f1_curve.getData()
+    x, y = panel.plots.f1_curve.getData()
     assert list(y) == pytest.approx([0.25, 0.61, 0.88])
     assert panel.stop_button.isEnabled()
     assert not panel.failure_label.isVisible()

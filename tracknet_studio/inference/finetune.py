@@ -35,6 +35,7 @@ RECIPE = ["--batch-size", "16", "--optimizer", "adamw", "--lr", "1e-3", "--crop"
           "--crop-ball", "0.85", "--hflip", "0.5", "--jitter", "0.5", "--steps-per-epoch", "40",
           "--epochs", "1000", "--val-every", "1", "--workers", "1"]  # fmt: skip
 TOLERANCE = 4.0
+CONTEXT = 15  # frames predicted on either side of the held-out ones (not counted)
 MIN_LABELS = 20
 Say = Callable[[str], None]
 # (seconds trained, seconds budgeted); may raise to stop the run (the window's Cancel).
@@ -182,7 +183,12 @@ def heldout_f1(clips: Sequence[LabelledClip], weights: Path, device: str) -> flo
         frames = clip.heldout_frames
         with VideoReader(clip.video, cache_mb=16) as reader:
             size = (reader.width, reader.height)
-            track = predict_track(reader, predictor, int(frames[0]), int(frames[-1]) + 1)
+            # The frames around give the tracker its run-up (a flight needs a few hits
+            # before it is believed): as in a prediction of the whole video. Only the
+            # held-out frames' labels are counted.
+            start = max(0, int(frames[0]) - CONTEXT)
+            stop = min(reader.frame_count, int(frames[-1]) + 1 + CONTEXT)
+            track = predict_track(reader, predictor, start, stop)
         truth = clip.labels
         total += evaluate(
             track.has_ball[frames], np.stack([track.x[frames], track.y[frames]], axis=1),

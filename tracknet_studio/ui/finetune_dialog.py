@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,6 +37,7 @@ from tracknet_studio.inference.local import DEFAULT_WEIGHTS, available_devices
 
 from .prediction import WEIGHTS_KEY, in_out_range
 from .tasks import BackgroundTask, Cancelled, Report
+from .training_curves import TrainingCurves
 
 if TYPE_CHECKING:
     from tracknet_studio.inference.finetune import LabelledClip
@@ -170,24 +170,7 @@ class FinetuneRun(QDialog):
         self.bar = QProgressBar()
         self.bar.setRange(0, max(1, round(minutes * 60)))
         self.bar.setFormat("%v of %m s trained")
-        self.plots = pg.GraphicsLayoutWidget()
-        self.loss_plot = self.plots.addPlot(row=0, col=0, title="Training loss")
-        self.f1_plot = self.plots.addPlot(row=0, col=1, title="Held-out F1")
-        for plot in (self.loss_plot, self.f1_plot):
-            plot.setLabel("bottom", "epoch")
-            plot.showGrid(x=True, y=True, alpha=0.3)
-        self.f1_plot.setYRange(0, 1)
-        self.loss_plot.getAxis("left").setWidth(56)  # room for ticks like 0.0035
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#4aa3df", width=2))
-        self.f1_curve = self.f1_plot.plot(pen=pg.mkPen("#2ecc71", width=2), symbol="o",
-                                          symbolSize=5, symbolBrush="#2ecc71")  # fmt: skip
-        self.before_line = pg.InfiniteLine(
-            angle=0, pen=pg.mkPen("#e67e22", style=Qt.PenStyle.DashLine)
-        )
-        self.before_line.hide()
-        self.f1_plot.addItem(self.before_line)
-        self.before_label = pg.TextItem(color="#e67e22", anchor=(0, 1))
-        self.f1_plot.addItem(self.before_label)
+        self.plots = TrainingCurves(f1_title="Held-out F1")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self.reject)
         column = QVBoxLayout(self)
@@ -208,17 +191,9 @@ class FinetuneRun(QDialog):
         self.lines.append(line)
         if line.startswith("held-out F1 before"):
             before = float(line.split(":")[1].split()[0])
-            self.before_line.setValue(before)
-            self.before_line.show()
-            self.before_label.setText(f"before {before:.3f}")
-            self.before_label.setPos(0, before)
+            self.plots.mark_baseline(before, f"before {before:.3f}")
             self.stage.setText(f"Held-out F1 before: {before:.3f}. Training…")
-        self.plot(parse_metrics(self.lines))
-
-    def plot(self, rows: list[dict[str, float]]) -> None:
-        for curve, key in ((self.loss_curve, "train:loss"), (self.f1_curve, "validation:f1")):
-            points = [(row.get("epoch", i), row[key]) for i, row in enumerate(rows) if key in row]
-            curve.setData([p[0] for p in points], [p[1] for p in points])
+        self.plots.show_rows(parse_metrics(self.lines))
 
     def show_progress(self, done: int, total: int) -> None:
         self.bar.setMaximum(max(total, 1))

@@ -35,6 +35,7 @@ from tracknet_studio.cloud.jobs import ACTIVE, JobRecord, JobStore, parse_metric
 
 from .cloud_tasks import run_quietly
 from .tasks import BackgroundTask
+from .training_curves import TrainingCurves, curves
 
 POLL_MS = 5000  # SageMaker's own console refreshes about this often
 LOG_TAIL_LINES = 400  # kept per job for the log view
@@ -42,8 +43,6 @@ FAILED_TAIL_LINES = 12  # shown under a failed job's reason
 COLUMNS = ("Job", "Kind", "Backend", "Status", "Elapsed", "Instance")
 FAILED_STATUSES = frozenset({"Failed", "Expired"})
 WARNING_PREFIX = "WARNING:"  # what model/train.py starts a warning the user must see with
-LOSS_METRIC = "train:loss"
-F1_METRIC = "validation:f1"
 
 
 class Backend(Protocol):
@@ -161,23 +160,8 @@ class JobsPanel(QDockWidget):
         self.log_view.setMaximumBlockCount(LOG_TAIL_LINES)
         self.log_view.setPlaceholderText("Select a job to follow its log.")
 
-        self.plots = pg.GraphicsLayoutWidget()
+        self.plots = TrainingCurves()
         self.plots.setObjectName("jobMetrics")
-        # pyqtgraph's dark background, like the timeline and the metrics plot: a white
-        # panel glared out of the dark window.
-        self.loss_plot = self.plots.addPlot(row=0, col=0, title="Training loss")
-        self.f1_plot = self.plots.addPlot(row=0, col=1, title="Validation F1")
-        for plot in (self.loss_plot, self.f1_plot):
-            plot.setLabel("bottom", "epoch")
-            plot.showGrid(x=True, y=True, alpha=0.3)
-        self.f1_plot.setYRange(0, 1)
-        self.loss_plot.getAxis("left").setWidth(56)  # losses like 0.0035 lost their ticks
-        self.loss_curve = self.loss_plot.plot(
-            pen=pg.mkPen("#4aa3df", width=2), symbol="o", symbolSize=5, symbolBrush="#4aa3df"
-        )
-        self.f1_curve = self.f1_plot.plot(
-            pen=pg.mkPen("#2ecc71", width=2), symbol="o", symbolSize=5, symbolBrush="#2ecc71"
-        )
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.error_label, 1)
@@ -306,8 +290,7 @@ class JobsPanel(QDockWidget):
         view = self._jobs.get(name) if name else None
         if view is None:
             self.log_view.clear()
-            self.loss_curve.setData([], [])
-            self.f1_curve.setData([], [])
+            self.plots.show_rows([])
             self.failure_label.hide()
             self.stop_button.setEnabled(False)
             return
@@ -335,13 +318,10 @@ class JobsPanel(QDockWidget):
     def metric_points(self, name: str | None = None) -> dict[str, list[tuple[float, float]]]:
         """(epoch, value) pairs of the training loss and validation F1 in a job's log."""
         name = name or self.selected_name()
-        return _curves(self._jobs[name].metrics if name in self._jobs else [])
+        return curves(self._jobs[name].metrics if name in self._jobs else [])
 
     def _plot(self, metrics: list[dict[str, float]]) -> None:
-        curves = _curves(metrics)
-        for curve, key in ((self.loss_curve, LOSS_METRIC), (self.f1_curve, F1_METRIC)):
-            points = curves[key]
-            curve.setData([p[0] for p in points], [p[1] for p in points])
+        self.plots.show_rows(metrics)
 
     # ================================================================= stop
 
@@ -482,16 +462,6 @@ def _poll_jobs(jobs: Iterable[tuple[JobRecord, Backend, int]]) -> _PollResult:
 
 def _brief(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _curves(metrics: list[dict[str, float]]) -> dict[str, list[tuple[float, float]]]:
-    curves: dict[str, list[tuple[float, float]]] = {LOSS_METRIC: [], F1_METRIC: []}
-    for index, row in enumerate(metrics):
-        epoch = float(row.get("epoch", index))
-        for key, points in curves.items():
-            if key in row:
-                points.append((epoch, float(row[key])))
-    return curves
 
 
 def _status_colour(status: str) -> str:
