@@ -23,6 +23,7 @@ from tracknet_studio.formats.groundtruth import (
     label_category_config,
     list_objects,
     read_groundtruth,
+    split_sequences,
     write_groundtruth,
     write_labeling_job,
 )
@@ -292,7 +293,7 @@ def test_labeling_job_export(tmp_path: Path, adjustment: bool) -> None:
     assert names == sorted(names, key=lambda s: s.encode()), "byte order is frame order"
     image = cv2.imread(str(export.frame_dir / "frame_001005.jpg"))
     assert abs(int(image[..., 2].mean()) - 1005 % 256) <= 2, "RGB written as RGB"
-    seq = json.loads(export.sequence.read_text())
+    seq = json.loads(export.sequences[0].read_text())
     assert seq["prefix"] == "s3://bucket/jobs/rally-1/frames/"
     assert seq["number-of-frames"] == len(seq["frames"]) == export.frames
     line = json.loads(export.input_manifest.read_text())
@@ -308,6 +309,72 @@ def test_labeling_job_export(tmp_path: Path, adjustment: bool) -> None:
         assert_same_labels(back, track)
     else:
         assert "ball-ref" not in line and "auditLabelAttributeName" not in config
+
+
+def long_track(n: int) -> Track:
+    """A track over n frames with a ball in most and none in some, every frame labelled."""
+    track = Track(n)
+    frames = np.arange(n)
+    ball = frames % 7 != 0
+    track.set_points(frames[ball], (frames[ball] % 1280).astype(float), (frames[ball] % 720) / 2)
+    track.set_no_ball(frames[~ball])
+    return track
+
+
+def test_a_long_video_becomes_sequences_of_at_most_2000_frames(tmp_path: Path) -> None:
+    """Ground Truth's quota: 2,000 frames per video frame sequence, 10 sequences per manifest
+    (Developer Guide, "Input Data Quotas"). A 5,000-frame job is three sequences, one
+    manifest line each, and its (simulated) output imports back to the same track."""
+    track = long_track(5000)
+    job = write_labeling_job(track, tmp_path / "job", range(5000), numbered_frame,
+                             base_uri="s3://bucket/jobs/long/", adjustment=True)  # fmt: skip
+    lines = job.input_manifest.read_text().splitlines()
+    assert len(lines) == len(job.sequences) == 3
+    sizes = [json.loads(p.read_text())["number-of-frames"] for p in job.sequences]
+    assert sizes == [1667, 1667, 1666] and max(sizes) <= 2000
+    firsts = [json.loads(p.read_text())["frames"][0]["frame"] for p in job.sequences]
+    assert firsts == ["frame_000000.jpg", "frame_001667.jpg", "frame_003334.jpg"]
+    assert [json.loads(line)["source-ref"].rsplit("/", 1)[1] for line in lines] == [
+        "tracknet-studio-0001.json", "tracknet-studio-0002.json", "tracknet-studio-0003.json"
+    ]  # fmt: skip
+    # What Ground Truth gives back: one output line per sequence, frame-no as strings.
+    output = write_groundtruth(track, tmp_path / "out")
+    assert len(output.sequences) == 3
+    first = json.loads(output.seqlabels[1].read_text())["tracking-annotations"][0]
+    assert first["frame-no"] == "0" and first["frame"] == "frame_001667.jpg"
+    back, _ = read_groundtruth(tmp_path / "out" / OUTPUT_MANIFEST,
+                                    GtImportOptions(n_frames=5000))  # fmt: skip
+    assert_same_labels(back, track)
+
+
+def test_more_than_ten_sequences_are_refused_with_what_to_do() -> None:
+    assert len(split_sequences(np.arange(20_000))) == 10
+    with pytest.raises(ValueError, match="choose at most 20,000 frames"):
+        split_sequences(np.arange(20_001))
+
+
+def test_label_config_follows_the_documented_schema() -> None:
+    """The label category configuration schema for video frame jobs (Developer Guide,
+    "Labeling category configuration file with label category and frame attributes
+    reference", schema table): every frame attribute has a name, a type (string, number or
+    boolean) and a description; a string attribute lists its values in enum; labels have a
+    unique name; the task type is one the video frame tools offer."""
+    for adjustment in (None, "ball-ref"):
+        config = label_category_config(adjustment_of=adjustment)
+        assert config["documentVersion"] == "2020-03-01"
+        assert config["annotationType"] in {"BoundingBox", "Polyline", "Polygon", "Keypoint"}
+        attributes = config["frameAttributes"] + [
+            a for label in config["labels"] for a in label.get("categoryAttributes", [])
+        ]
+        for attribute in attributes:
+            assert {"name", "type", "description"} <= set(attribute), attribute
+            assert attribute["type"] in {"string", "number", "boolean"}
+            assert isinstance(attribute["description"], str) and attribute["description"]
+            if attribute["type"] == "string":
+                assert attribute["enum"] and len(set(attribute["enum"])) == len(attribute["enum"])
+        names = [label["label"] for label in config["labels"]]
+        assert len(names) == len(set(names))
+        assert set(config["instructions"]) == {"shortInstruction", "fullInstruction"}
 
 
 def test_label_config_respects_ground_truth_limits() -> None:

@@ -549,13 +549,33 @@ def label_metadata(job_name: str, *, adjusted: bool = False) -> dict[str, Any]:
     return meta
 
 
+# Ground Truth's input quotas for video frame jobs (Developer Guide, "Input Data Quotas",
+# video frame labeling jobs): at most 2,000 frames in one video frame sequence and at most
+# 10 sequences in one input manifest.
+MAX_SEQUENCE_FRAMES = 2000
+MAX_SEQUENCES = 10
+
+
+def split_sequences(frames: np.ndarray, size: int = MAX_SEQUENCE_FRAMES) -> list[np.ndarray]:
+    """The frames cut into sequences Ground Truth accepts: in order, at most `size` each,
+    as even as possible; more than MAX_SEQUENCES is refused, saying what to do."""
+    count = -(-len(frames) // size)
+    if count > MAX_SEQUENCES:
+        raise ValueError(
+            f"{len(frames):,} frames need {count} sequences of at most {size:,}, and Ground "
+            f"Truth takes {MAX_SEQUENCES} per job: choose at most {MAX_SEQUENCES * size:,} "
+            "frames (say, the rallies to label), or make several jobs"
+        )
+    return list(np.array_split(frames, count)) if count else []
+
+
 @dataclass(frozen=True)
 class GtExport:
     """Where an export put its files (paths) and what the manifests call them (URIs)."""
 
     manifest: Path
-    seqlabel: Path
-    sequence: Path
+    seqlabels: list[Path]  # one per sequence (manifest line)
+    sequences: list[Path]
     frames: int
 
 
@@ -578,17 +598,24 @@ def write_groundtruth(
         raise ValueError(f"a video frame label attribute must end in '-ref': {label_attribute!r}")
     root = Path(folder)
     seq_frames = _sequence_frames(track, frames)
-    seq_rel = f"sequences/{job_name}-0001.json"
-    _write_json(root / seq_rel, sequence_file(seq_frames, len(track), base_uri + "frames/"))
-    _write_json(root / SEQLABEL, seqlabel(track, seq_frames))
-    line = {
-        "source-ref": base_uri + seq_rel,
-        label_attribute: base_uri + SEQLABEL,
-        f"{label_attribute}-metadata": label_metadata(job_name),
-    }
+    lines, seqlabels, sequences = [], [], []
+    for number, chunk in enumerate(split_sequences(seq_frames), 1):
+        seq_rel = f"sequences/{job_name}-{number:04d}.json"
+        # The first sequence's labels keep the single-sequence name SEQLABEL.
+        label_rel = SEQLABEL if number == 1 else SEQLABEL.replace(".json", f"-{number:04d}.json")
+        _write_json(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
+        _write_json(root / label_rel, seqlabel(track, chunk))
+        sequences.append(root / seq_rel)
+        seqlabels.append(root / label_rel)
+        line = {
+            "source-ref": base_uri + seq_rel,
+            label_attribute: base_uri + label_rel,
+            f"{label_attribute}-metadata": label_metadata(job_name),
+        }
+        lines.append(json.dumps(line) + "\n")
     manifest = root / OUTPUT_MANIFEST
-    atomic_write_bytes(manifest, (json.dumps(line) + "\n").encode())
-    return GtExport(manifest, root / SEQLABEL, root / seq_rel, len(seq_frames))
+    atomic_write_bytes(manifest, "".join(lines).encode())
+    return GtExport(manifest, seqlabels, sequences, len(seq_frames))
 
 
 def _sequence_frames(track: Track, frames: Iterable[int] | None) -> np.ndarray:
@@ -612,15 +639,31 @@ def label_category_config(
     `adjustment_of` is the label attribute of the labels being adjusted."""
     config: dict[str, Any] = {
         "documentVersion": "2020-03-01",
+        # The documented schema requires a description for every frame attribute.
         "frameAttributes": [
-            {"name": "visible", "type": "string", "enum": ["yes", "no", "occluded"]},
-            {"name": "event", "type": "string", "enum": ["none", "hit", "bounce"]},
+            {
+                "name": "visible",
+                "type": "string",
+                "enum": ["yes", "no", "occluded"],
+                "description": "Is the ball in this frame? occluded: hidden, position estimated",
+            },
+            {
+                "name": "event",
+                "type": "string",
+                "enum": ["none", "hit", "bounce"],
+                "description": "Does the ball get hit or bounce in this frame?",
+            },
         ],
         "labels": [
             {
                 "label": "ball",
                 "categoryAttributes": [
-                    {"name": "visibility", "type": "string", "enum": ["easy", "hard", "occluded"]}
+                    {
+                        "name": "visibility",
+                        "type": "string",
+                        "enum": ["easy", "hard", "occluded"],
+                        "description": "hard: blurred or faint; occluded: estimated position",
+                    }
                 ],
             }
         ],
@@ -643,7 +686,7 @@ def label_category_config(
 @dataclass(frozen=True)
 class GtJobExport:
     input_manifest: Path
-    sequence: Path
+    sequences: list[Path]  # one per manifest line, at most MAX_SEQUENCE_FRAMES frames each
     label_config: Path
     frame_dir: Path
     frames: int
@@ -693,18 +736,22 @@ def write_labeling_job(
         atomic_write_bytes(frame_dir / frame_name(f, len(track)), jpeg.tobytes())
         if progress is not None:
             progress(done, len(seq_frames))
-    seq_rel = f"sequences/{job_name}-0001.json"
-    _write_json(root / seq_rel, sequence_file(seq_frames, len(track), base_uri + "frames/"))
-    line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
-    if adjustment:
-        prelabels = "prelabels/SeqLabel.json"
-        _write_json(root / prelabels, seqlabel(track, seq_frames))
-        line[label_attribute] = base_uri + prelabels
-        line[f"{label_attribute}-metadata"] = label_metadata(job_name)
+    lines, sequences = [], []
+    for number, chunk in enumerate(split_sequences(seq_frames), 1):
+        seq_rel = f"sequences/{job_name}-{number:04d}.json"
+        _write_json(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
+        sequences.append(root / seq_rel)
+        line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
+        if adjustment:
+            prelabels = f"prelabels/SeqLabel-{number:04d}.json"
+            _write_json(root / prelabels, seqlabel(track, chunk))
+            line[label_attribute] = base_uri + prelabels
+            line[f"{label_attribute}-metadata"] = label_metadata(job_name)
+        lines.append(json.dumps(line) + "\n")
     manifest = root / "manifests" / "input.manifest"
-    atomic_write_bytes(manifest, (json.dumps(line) + "\n").encode())
+    atomic_write_bytes(manifest, "".join(lines).encode())
     config = root / "label-category-config.json"
     _write_json(
         config, label_category_config(adjustment_of=label_attribute if adjustment else None)
     )
-    return GtJobExport(manifest, root / seq_rel, config, frame_dir, len(seq_frames))
+    return GtJobExport(manifest, sequences, config, frame_dir, len(seq_frames))
