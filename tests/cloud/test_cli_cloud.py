@@ -150,6 +150,15 @@ def test_label_import_from_s3(env: dict[str, str], tmp_path: Path) -> None:
     assert "2 frames imported, 0 skipped" in done.stdout
     back, _ = read_csv(tmp_path / "gt.csv")
     assert list(back.labeled_frames()) == [2, 9]
+    # A job started here is imported under its own label attribute (an adjustment job's
+    # output carries the adjusted one too): a recorded attribute the output lacks fails so.
+    from tracknet_studio.cloud.jobs import JobRecord, JobStore
+
+    JobStore().put(JobRecord("gt-job", "labeling", "sagemaker", artifact=job_root
+                             + "manifests/output/output.manifest",
+                             details={"label_attribute": "ball-adjusted-ref"}))  # fmt: skip
+    again = cloud(env, "label", "import", "gt-job", "-o", str(tmp_path / "g2.csv"))
+    assert again.returncode == 1 and "no label attribute 'ball-adjusted-ref'" in again.stderr
 
 
 @pytest.mark.slow  # loads torch and the shipped model in the subprocess

@@ -15,6 +15,7 @@ from tracknet_studio.core import Event, Source, Track, Visibility
 from tracknet_studio.formats.errors import FormatError
 from tracknet_studio.formats.groundtruth import (
     OUTPUT_MANIFEST,
+    SEQLABEL,
     AmbiguousObjectError,
     FolderOpener,
     FrameMap,
@@ -351,6 +352,41 @@ def test_more_than_ten_sequences_are_refused_with_what_to_do() -> None:
     assert len(split_sequences(np.arange(20_000))) == 10
     with pytest.raises(ValueError, match="choose at most 20,000 frames"):
         split_sequences(np.arange(20_001))
+
+
+def test_an_adjustment_jobs_output_imports_its_newest_attribute(tmp_path: Path) -> None:
+    """An adjustment job's output line keeps the adjusted job's attribute and adds its own
+    (docs/formats.md: `ball-ref` and `ball-adjusted-ref`): the import takes the newest
+    adjustment and says so; the job's own attribute, when known, is taken as asked."""
+    original = long_track(40)
+    export = write_groundtruth(original, tmp_path)
+    adjusted = original.copy()
+    adjusted.set_points([5], [111.0], [222.0])
+    write_groundtruth(adjusted, tmp_path / "adj")
+    (tmp_path / "adj-labels.json").write_bytes((tmp_path / "adj" / SEQLABEL).read_bytes())
+    line = json.loads(export.manifest.read_text())
+    line["ball-adjusted-ref"] = "adj-labels.json"
+    line["ball-adjusted-ref-metadata"] = {
+        **line["ball-ref-metadata"], "adjustment-status": "adjusted",
+        "creation-date": "2099-01-01T00:00:00+0000",
+    }  # fmt: skip
+    export.manifest.write_text(json.dumps(line) + "\n")
+    opener = FolderOpener(tmp_path)
+    back, report = read_groundtruth(export.manifest, opener=opener)
+    assert (back.x[5], back.y[5]) == (111.0, 222.0)
+    assert "'ball-adjusted-ref', the newest adjustment" in report.summary()
+    asked, _ = read_groundtruth(export.manifest, GtImportOptions(label_attribute="ball-ref"),
+                                opener=opener)  # fmt: skip
+    assert_same_labels(asked, original)
+    # Two attributes and no adjustment among them: the user must pick.
+    del line["ball-adjusted-ref-metadata"]["adjustment-status"]
+    line["other-ref"], line["other-ref-metadata"] = (
+        line.pop("ball-adjusted-ref"),
+        line.pop("ball-adjusted-ref-metadata"),
+    )
+    export.manifest.write_text(json.dumps(line) + "\n")
+    with pytest.raises(FormatError, match="several label attributes"):
+        read_groundtruth(export.manifest, opener=opener)
 
 
 def test_label_config_follows_the_documented_schema() -> None:

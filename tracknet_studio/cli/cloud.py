@@ -461,13 +461,26 @@ def run_label_create(args: argparse.Namespace) -> int:
 
 @guarded
 def run_label_import(args: argparse.Namespace) -> int:
-    from ..cloud.labeling import import_labeling_output, output_manifest_uri
+    from ..cloud.jobs import JobStore
+    from ..cloud.labeling import (
+        import_labeling_output,
+        output_manifest_uri,
+        recorded_label_attribute,
+    )
     from ..formats.csv_tracks import CsvForm, write_csv
     from ..formats.groundtruth import GtImportOptions
 
     settings = load_settings(args)
     uri = args.job if args.job.startswith("s3://") else output_manifest_uri(settings, args.job)
-    track, report = import_labeling_output(settings, uri, GtImportOptions(n_frames=args.frames))
+    # The job's own label attribute, when this machine started it (an adjustment job's
+    # output also carries the attribute it adjusted).
+    attribute = recorded_label_attribute(JobStore(), uri)
+    options = GtImportOptions(n_frames=args.frames, label_attribute=attribute)
+    track, report = import_labeling_output(settings, uri, options)
     write_csv(track, args.output, CsvForm.PREDICTION)
-    print(f"{report.imported} frames imported, {report.n_skipped} skipped; wrote {args.output}")
+    for note in report.notes:
+        print(note)
+    used = f" (label attribute {attribute!r}, the job's own)" if attribute else ""
+    print(f"{report.imported} frames imported{used}, {report.n_skipped} skipped; "
+          f"wrote {args.output}")  # fmt: skip
     return 0

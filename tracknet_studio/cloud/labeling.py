@@ -200,6 +200,14 @@ def describe_labeling_job(
     return store.put(updated)
 
 
+def recorded_label_attribute(store: JobStore, manifest_uri: str) -> str | None:
+    """The label attribute of the job (started here) whose output `manifest_uri` is."""
+    for record in store.all():
+        if record.kind == "labeling" and record.artifact == manifest_uri:
+            return record.details.get("label_attribute")
+    return None
+
+
 def import_labeling_output(
     settings: CloudSettings, manifest_uri: str, options: Any = None
 ) -> tuple[Any, Any]:

@@ -42,8 +42,14 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     # A few places (line or frame) per reason, so a user can find them.
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # Choices the reader made that the user should know of (e.g. which label attribute).
+    notes: list[str] = field(default_factory=list)
 
     MAX_EXAMPLES = 5
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def skip(self, reason: str, where: str, count: int = 1) -> None:
         self.skipped[reason] += count
@@ -64,6 +70,7 @@ class ImportReport:
 
     def summary(self) -> str:
         lines = [f"{self.path}: {self.imported} frames imported, {self.n_skipped} skipped"]
+        lines += [f"  {note}" for note in self.notes]
         for reason, count in self.skipped.most_common():
             places = ", ".join(self.examples.get(reason, []))
             lines.append(f"  skipped {count}: {reason} (e.g. {places})")

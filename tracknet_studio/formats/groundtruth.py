@@ -164,7 +164,7 @@ def list_objects(manifest: str | PathLike[str], opener: Opener | None = None) ->
     counts: Counter[str] = Counter()
     classes: dict[str, str | None] = {}
     for line_no, entry in _manifest_lines(uri, opener):
-        labels_uri = entry[_label_attribute(entry, uri, line_no, None)]
+        labels_uri = entry[_label_attribute(entry, uri, line_no, None)[0]]
         entries = _annotation_entries(
             _json(_read(opener, labels_uri, uri, line_no), labels_uri), labels_uri
         )
@@ -226,7 +226,9 @@ def _read_manifest_line(
     report: ImportReport,
 ) -> int:
     """Read one manifest line's labels into `frames`; returns the sequence's last video frame."""
-    attribute = _label_attribute(entry, uri, line_no, options.label_attribute)
+    attribute, note = _label_attribute(entry, uri, line_no, options.label_attribute)
+    if note:
+        report.note(note)
     seq_uri, labels_uri = entry["source-ref"], entry[attribute]
     if not isinstance(labels_uri, str):
         raise FormatError(uri, f"{attribute!r} must be a URI of SeqLabel.json", line=line_no)
@@ -256,7 +258,14 @@ def _last_video_frame(names: dict[str, int], frame_map: FrameMap) -> int:
     return max((frame_map.offset + frame_map.stride * k for k in ks), default=-1)
 
 
-def _label_attribute(entry: dict[str, Any], uri: str, line: int, wanted: str | None) -> str:
+def _label_attribute(
+    entry: dict[str, Any], uri: str, line: int, wanted: str | None
+) -> tuple[str, str | None]:
+    """The line's video frame label attribute, and a note when it had to be chosen.
+
+    An adjustment job's output line keeps the adjusted job's attribute beside its own
+    (`ball-ref` and `ball-adjusted-ref`): without `wanted`, the newest adjustment is used.
+    """
     found = [
         key[: -len("-metadata")]
         for key, meta in entry.items()
@@ -267,16 +276,37 @@ def _label_attribute(entry: dict[str, Any], uri: str, line: int, wanted: str | N
     if wanted is not None:
         if wanted not in found or wanted not in entry:
             raise FormatError(uri, f"no label attribute {wanted!r}; found {found}", line=line)
-        return wanted
+        return wanted, None
     if not found:
         raise FormatError(
             uri, f"no '<name>-ref-metadata' with a type {_TYPE_PREFIX}* on this line", line=line
         )
+    note = None
     if len(found) > 1:
-        raise FormatError(uri, f"several label attributes {found}: pick one", line=line)
+        chosen = _newest_adjustment(entry, found)
+        if chosen is None:
+            raise FormatError(uri, f"several label attributes {found}: pick one", line=line)
+        others = ", ".join(repr(a) for a in found if a != chosen)
+        note = f"used the label attribute {chosen!r}, the newest adjustment (not {others})"
+        found = [chosen]
     if found[0] not in entry:
         raise FormatError(uri, f"{found[0]!r} is missing next to its metadata", line=line)
-    return found[0]
+    return found[0], note
+
+
+def _newest_adjustment(entry: dict[str, Any], attributes: list[str]) -> str | None:
+    """The adjusted attribute with the latest creation date; None when that is not clear."""
+
+    def adjusted(name: str) -> bool:
+        meta = entry[f"{name}-metadata"]
+        return "adjusted" in name or meta.get("adjustment-status") == "adjusted"
+
+    dated = sorted(
+        (str(entry[f"{a}-metadata"].get("creation-date", "")), a) for a in attributes if adjusted(a)
+    )
+    if not dated or (len(dated) > 1 and dated[-1][0] == dated[-2][0]):
+        return None
+    return dated[-1][1]
 
 
 def _read_sequence(opener: Opener, seq_uri: str, manifest: str, line: int) -> dict[str, int]:

@@ -69,7 +69,7 @@ def create_labeling_job_dialog(window: MainWindow) -> None:
 
 
 def import_labeling_output_dialog(window: MainWindow) -> None:
-    from tracknet_studio.cloud.labeling import import_labeling_output
+    from tracknet_studio.cloud.labeling import import_labeling_output, recorded_label_attribute
     from tracknet_studio.formats.groundtruth import GtImportOptions
 
     from .label_io import apply_import, video_size
@@ -91,7 +91,10 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
     settings = window.cloud.settings
     # The video's frame count and size, as File > Import Labels passes them: frames beyond
     # the video are then counted in the report instead of disappearing.
-    options = GtImportOptions(n_frames=window.project.n_frames, image_size=video_size(window))
+    # An adjustment job's output also carries the attribute it adjusted: take the job's own.
+    attribute = recorded_label_attribute(window.cloud.store, uri)
+    options = GtImportOptions(n_frames=window.project.n_frames, image_size=video_size(window),
+                              label_attribute=attribute)  # fmt: skip
 
     def imported(result: tuple[Any, Any]) -> None:
         track, report = result
