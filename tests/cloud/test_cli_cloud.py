@@ -69,6 +69,7 @@ def test_check_saves_settings_and_reports_each_point(env: dict[str, str], tmp_pa
     done = save_settings(env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok   credentials" in done.stdout and "ok   bucket" in done.stdout
+    assert "WARN cors" in done.stdout, "a fresh bucket lacks Ground Truth's rule: a warning"
     saved = json.loads((tmp_path / "config" / "cloud.json").read_text())
     assert saved["bucket"] == "cli-bucket" and "secret" not in json.dumps(saved).lower()
     missing = cloud(env, "check", "--bucket", "nope-bucket")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tracknet_studio.cloud.cors import add_ground_truth_rule, allows_ground_truth, bucket_rules
 from tracknet_studio.cloud.settings import CloudSettings, check_settings, settings_path
 
 pytestmark = pytest.mark.cloud
@@ -39,8 +40,13 @@ def test_s3_uri_joins_prefix_and_parts() -> None:
 
 
 def test_check_passes_with_bucket_and_role(settings: CloudSettings) -> None:
+    import boto3
+
+    add_ground_truth_rule(boto3.client("s3", region_name=settings.region), settings.bucket)
     results = by_name(check_settings(settings))
-    assert [r.name for r in results.values()] == ["region", "credentials", "bucket", "role"]
+    assert [r.name for r in results.values()] == [
+        "region", "credentials", "bucket", "cors", "role"
+    ]  # fmt: skip
     assert all(r.ok for r in results.values()), results
     assert "arn:aws:" in results["credentials"].message
 
@@ -57,6 +63,31 @@ def test_check_without_credentials_says_so_and_stops(
     assert [r.name for r in results] == ["region", "credentials"]
     assert not results[1].ok
     assert "No AWS credentials" in results[1].message
+
+
+def test_check_reports_a_bucket_without_the_ground_truth_cors_rule(
+    settings: CloudSettings,
+) -> None:
+    """Developer Guide, "CORS Requirement for Input Image Data": jobs created through the API
+    need the rule on the input bucket, or the workers' tasks fail."""
+    cors = by_name(check_settings(settings))["cors"]
+    assert not cors.ok and "--set-cors" in cors.message and settings.bucket in cors.message
+
+
+def test_adding_the_cors_rule_keeps_the_buckets_own_rules(settings: CloudSettings) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", region_name=settings.region)
+    own = {"AllowedMethods": ["GET"], "AllowedOrigins": ["https://example.com"]}
+    s3.put_bucket_cors(Bucket=settings.bucket, CORSConfiguration={"CORSRules": [own]})
+    assert not allows_ground_truth(bucket_rules(s3, settings.bucket))
+    assert add_ground_truth_rule(s3, settings.bucket)
+    rules = bucket_rules(s3, settings.bucket)
+    assert len(rules) == 2 and rules[0]["AllowedOrigins"] == ["https://example.com"]
+    assert set(rules[1]["AllowedMethods"]) == {"GET", "HEAD", "PUT"}
+    assert rules[1]["ExposeHeaders"] == ["Access-Control-Allow-Origin"]
+    assert not add_ground_truth_rule(s3, settings.bucket), "added once only"
+    assert by_name(check_settings(settings))["cors"].ok
 
 
 def test_check_reports_a_missing_bucket(settings: CloudSettings) -> None:

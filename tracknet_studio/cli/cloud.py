@@ -180,8 +180,9 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"saved {settings.save()}")
     results = check_settings(settings)
     for result in results:
-        print(f"{'ok  ' if result.ok else 'FAIL'} {result.name}: {result.message}")
-    return 0 if all(r.ok for r in results) else 1
+        mark = "ok  " if result.ok else "WARN" if result.warning else "FAIL"
+        print(f"{mark} {result.name}: {result.message}")
+    return 1 if any(r.blocking for r in results) else 0
 
 
 @guarded

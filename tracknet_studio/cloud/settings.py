@@ -82,10 +82,18 @@ class CheckResult:
     name: str
     ok: bool
     message: str
+    # A failure that blocks nothing yet (say, what only Ground Truth jobs need): shown as a
+    # warning, and `cloud check` still exits 0.
+    warning: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return not self.ok and not self.warning
 
 
 def check_settings(settings: CloudSettings) -> list[CheckResult]:
-    """Check region, credentials, bucket, role and KMS key, in that order.
+    """Check region, credentials, bucket (and its CORS rule for Ground Truth), role and KMS
+    key, in that order.
 
     Once the region or the credentials fail, the later checks are skipped: they would all
     fail the same way and hide the one thing to fix.
@@ -105,7 +113,9 @@ def check_settings(settings: CloudSettings) -> list[CheckResult]:
     results.append(credentials)
     if not credentials.ok:
         return results
-    for check in (_check_bucket, _check_role, _check_kms_key):
+    for check in (_check_bucket, _check_cors, _check_role, _check_kms_key):
+        if check is _check_cors and not results[-1].ok:
+            continue  # no bucket to read the rules of: the bucket line says why
         try:
             result = check(settings, boto_session)
         except (BotoCoreError, ClientError) as exc:
@@ -200,6 +210,17 @@ def _check_bucket(settings: CloudSettings, boto_session: Any) -> CheckResult:
             )
         raise
     return CheckResult("bucket", True, f"The bucket {settings.bucket} is reachable.")
+
+
+def _check_cors(settings: CloudSettings, boto_session: Any) -> CheckResult | None:
+    """The bucket's CORS rule for Ground Truth's worker UI (see cloud.cors)."""
+    from . import session as aws
+    from .cors import allows_ground_truth, bucket_rules, missing_rule_message
+
+    rules = bucket_rules(aws.client(settings, "s3", boto_session), settings.bucket)
+    if allows_ground_truth(rules):
+        return CheckResult("cors", True, "The bucket allows Ground Truth's worker UI (CORS).")
+    return CheckResult("cors", False, missing_rule_message(settings.bucket), warning=True)
 
 
 def _check_role(settings: CloudSettings, boto_session: Any) -> CheckResult:

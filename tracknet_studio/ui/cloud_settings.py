@@ -36,7 +36,7 @@ from .tasks import BackgroundTask
 BACKEND_KEY = "cloud/backend"
 LOCAL, SAGEMAKER = "local", "sagemaker"
 DEFAULT_PROFILE = "(default credential chain)"
-PASS_MARK, FAIL_MARK = "✓", "✗"
+PASS_MARK, FAIL_MARK, WARN_MARK = "✓", "✗", "⚠"
 
 
 def chosen_backend(settings: QSettings) -> str:
@@ -55,8 +55,14 @@ def available_profiles() -> list[str]:
         return []
 
 
+def result_colour(result: CheckResult) -> Qt.GlobalColor:
+    if result.ok:
+        return Qt.GlobalColor.darkGreen
+    return Qt.GlobalColor.darkYellow if result.warning else Qt.GlobalColor.red
+
+
 def result_line(result: CheckResult) -> str:
-    mark = PASS_MARK if result.ok else FAIL_MARK
+    mark = PASS_MARK if result.ok else WARN_MARK if result.warning else FAIL_MARK
     return f"{mark} {result.name}: {result.message}"
 
 
@@ -234,12 +240,14 @@ class CloudSettingsDialog(QDialog):
         self.results = list(results)
         for result in self.results:
             item = QListWidgetItem(result_line(result))
-            item.setForeground(Qt.GlobalColor.darkGreen if result.ok else Qt.GlobalColor.red)
+            item.setForeground(result_colour(result))
             self.check_list.addItem(item)
-        failed = sum(not r.ok for r in self.results)
-        self.check_state.setText(
-            "Everything checked works." if not failed else f"{failed} problem(s) to fix."
-        )
+        failed = sum(r.blocking for r in self.results)
+        warned = sum(r.warning and not r.ok for r in self.results)
+        state = "Everything checked works." if not failed else f"{failed} problem(s) to fix."
+        if warned:
+            state += f" {warned} warning(s)."
+        self.check_state.setText(state)
         self.checked.emit(self.results)
 
     def _show_check_error(self, exc: BaseException) -> None:
