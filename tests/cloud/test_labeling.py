@@ -172,3 +172,21 @@ def test_import_of_a_job_output_from_s3(settings: CloudSettings, tmp_path: Path)
     assert report.n_skipped == 0 and report.imported == len(track.labeled_frames())
     for column in ("x", "y", "visibility"):
         np.testing.assert_array_equal(back.column(column), track.column(column))
+
+
+def test_label_create_refuses_a_bucket_without_cors_unless_asked_to_add_it(
+    settings: CloudSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cloud label create` checks the documented CORS rule before anything is uploaded:
+    without --set-cors it stops and says how; with it, the rule is added and printed."""
+    from tracknet_studio.cli.cloud import _ensure_cors
+    from tracknet_studio.cloud.cors import allows_ground_truth, bucket_rules
+
+    with pytest.raises(ValueError, match="--set-cors"):
+        _ensure_cors(settings, add=False)
+    _ensure_cors(settings, add=True)
+    assert '"AllowedMethods": ["GET", "HEAD", "PUT"]' in capsys.readouterr().out
+    s3 = boto3.client("s3")
+    assert allows_ground_truth(bucket_rules(s3, settings.bucket))
+    _ensure_cors(settings, add=False)  # now there: nothing to say
+    assert capsys.readouterr().out == ""

@@ -425,12 +425,34 @@ def _register_label(actions: argparse._SubParsersAction, common: argparse.Argume
     create.add_argument("--frames", default="::1", metavar="A:B:STEP",
                         help="frames to label (default: every frame)")  # fmt: skip
     create.add_argument("--name", help="job name (default: generated)")
+    create.add_argument("--set-cors", action="store_true", help="add the CORS rule Ground "
+                        "Truth's worker UI needs to the bucket if it lacks it")  # fmt: skip
     create.set_defaults(run=run_label_create)
     imported = steps.add_parser("import", parents=[common], help="import a job's output")
     imported.add_argument("job", help="job name, or the s3:// URI of an output manifest")
     imported.add_argument("-o", "--output", type=Path, required=True, help="track CSV to write")
     imported.add_argument("--frames", type=int, help="the video's frame count")
     imported.set_defaults(run=run_label_import)
+
+
+def _ensure_cors(settings: Any, add: bool) -> None:
+    """The bucket must let Ground Truth's worker UI in (cloud.cors); `add` adds the rule."""
+    from ..cloud import session as aws
+    from ..cloud.cors import (
+        GROUND_TRUTH_CORS_RULE,
+        add_ground_truth_rule,
+        allows_ground_truth,
+        bucket_rules,
+        missing_rule_message,
+    )
+
+    s3 = aws.client(settings, "s3")
+    if allows_ground_truth(bucket_rules(s3, settings.bucket)):
+        return
+    if not add:
+        raise ValueError(missing_rule_message(settings.bucket))
+    add_ground_truth_rule(s3, settings.bucket)
+    print(f"added to the CORS rules of {settings.bucket}: {json.dumps(GROUND_TRUTH_CORS_RULE)}")
 
 
 @guarded
@@ -447,6 +469,7 @@ def run_label_create(args: argparse.Namespace) -> int:
     name = args.name or new_labeling_job_name()
     if args.adjust and args.track is None:
         raise ValueError("--adjust needs --track (the labels to adjust)")
+    _ensure_cors(settings, args.set_cors)
     with VideoReader(args.video) as reader, tempfile.TemporaryDirectory() as folder:
         track = read_csv(args.track)[0] if args.track else Track(reader.frame_count)
         a, b, step = (int(v) if v else None for v in [*args.frames.split(":"), "", ""][:3])
