@@ -23,6 +23,7 @@ from tracknet_studio.formats.groundtruth import (
     frame_name,
     label_category_config,
     list_objects,
+    output_manifest_path,
     read_groundtruth,
     split_sequences,
     write_groundtruth,
@@ -184,6 +185,38 @@ def test_several_objects_must_be_picked(tmp_path: Path) -> None:
     assert track.x[10] == 1 and track.visibility[11] == Visibility.NO_BALL
     with pytest.raises(FormatError, match="no object named 'ball:3'"):
         read_groundtruth(tmp_path, GtImportOptions(object_name="ball:3"))
+
+
+def test_instances_of_one_ball_that_never_meet_are_one_track(tmp_path: Path) -> None:
+    """Real Ground Truth outputs number each new instance a worker draws (`ball:1`,
+    `ball:2`): a worker who lost the ball and started again. Apart, they are one track."""
+    make_job(
+        tmp_path,
+        [
+            {"frame-no": "0", "frame": "frame_000010.jpeg", "keypoints": [keypoint(1, 1)]},
+            {"frame-no": "1", "frame": "frame_000011.jpeg", "keypoints": []},
+            {"frame-no": "2", "frame": "frame_000012.jpeg",
+             "keypoints": [keypoint(5, 6, "ball:2")]},
+        ],
+        names=[f"frame_{k:06d}.jpeg" for k in (10, 11, 12)],
+    )  # fmt: skip
+    track, report = read_groundtruth(tmp_path)
+    assert (track.x[10], track.x[12], track.y[12]) == (1, 5, 6)
+    assert track.visibility[11] == Visibility.NO_BALL
+    assert "merged the instances ball:1, ball:2" in report.summary()
+
+
+def test_a_line_with_x_and_x_ref_takes_the_video_frame_attribute(tmp_path: Path) -> None:
+    """Some real manifests carry an attribute `X` (another task's labels) beside `X-ref`:
+    only a `-ref` attribute with video frame metadata is a tracking label file."""
+    make_job(tmp_path, [{"frame": "frame_000010.jpg", "keypoints": [keypoint(7, 8)]}])
+    manifest = output_manifest_path(tmp_path)
+    line = json.loads(manifest.read_text())
+    line["my-balls"] = {"annotations": []}
+    line["my-balls-metadata"] = {"class-name": "ball", "type": "groundtruth/image-classification"}
+    manifest.write_text(json.dumps(line) + "\n")
+    track, _ = read_groundtruth(tmp_path)
+    assert (track.x[10], track.y[10]) == (7, 8)
 
 
 def test_unknown_frames_and_duplicates_are_reported(tmp_path: Path) -> None:

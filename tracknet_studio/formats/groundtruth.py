@@ -236,6 +236,10 @@ def _read_manifest_line(
     labels = _json(_read(opener, labels_uri, uri, line_no), labels_uri)
     entries = _annotation_entries(labels, labels_uri)
     chosen = _choose_object(entries, labels_uri, options.object_name)
+    if chosen is not None and len(chosen) > 1:
+        instances = ", ".join(sorted(chosen))
+        report.note(f"merged the instances {instances} of one label into one track (a worker "
+                    "who lost the ball started it again; they never share a frame)")  # fmt: skip
     for k, item in enumerate(entries):
         name = item.get("frame") if isinstance(item, dict) else None
         where = f"{labels_uri}, entry {k} (frame {name!r})"
@@ -385,16 +389,33 @@ def _objects(entries: list[Any], uri: str) -> list[GtObject]:
     return [GtObject(n, classes[n], c) for n, c in sorted(counts.items())]
 
 
-def _choose_object(entries: list[Any], uri: str, wanted: str | None) -> str | None:
+def _choose_object(entries: list[Any], uri: str, wanted: str | None) -> frozenset[str] | None:
+    """The names of the object to import: `wanted`, the only one, or the instances of one
+    label (`ball:1`, `ball:2`: Ground Truth numbers each new instance a worker draws) when
+    no frame holds two of them; otherwise the user must pick."""
     objects = _objects(entries, uri)
     if wanted is not None:
         if wanted not in {o.name for o in objects}:
             found = ", ".join(repr(o.name) for o in objects) or "none"
             raise FormatError(uri, f"no object named {wanted!r}; found: {found}")
-        return wanted
-    if len(objects) > 1:
+        return frozenset([wanted])
+    names = frozenset(o.name for o in objects)
+    if len(objects) > 1 and not _instances_apart(entries, names, uri):
         raise AmbiguousObjectError(uri, objects)
-    return objects[0].name if objects else None
+    return names or None
+
+
+def _instances_apart(entries: list[Any], names: frozenset[str], uri: str) -> bool:
+    """Whether `names` are instances of one label (`label:N`) that never share a frame."""
+    labels = {name.rpartition(":")[0] for name in names}
+    if len(labels) != 1 or not all(n.rpartition(":")[2].isdigit() for n in names):
+        return False
+    for item in entries:
+        if isinstance(item, dict):
+            shapes = _shapes(item, uri, str(item.get("frame")))
+            if sum(_object_name(o) in names for _, o in shapes) > 1:
+                return False
+    return True
 
 
 def _video_frame(name: str, position: int, frame_map: FrameMap, uri: str) -> int:
@@ -410,16 +431,19 @@ def _video_frame(name: str, position: int, frame_map: FrameMap, uri: str) -> int
     return frame_map.offset + frame_map.stride * k
 
 
-def _frame_value(item: dict[str, Any], obj_name: str | None, uri: str, frame: str) -> _Frame:
+def _frame_value(
+    item: dict[str, Any], obj_names: frozenset[str] | None, uri: str, frame: str
+) -> _Frame:
     attrs = item.get("frame-attributes") or {}
     if not isinstance(attrs, dict):
         raise FormatError(uri, "'frame-attributes' must be an object", frame=frame)
     event = _EVENT_FROM_GT.get(str(attrs.get("event", "none")).lower())
     if event is None:
         raise FormatError(uri, f"unknown event {attrs.get('event')!r}", frame=frame)
-    mine = [(k, o) for k, o in _shapes(item, uri, frame) if _object_name(o) == obj_name]
+    mine = [(k, o) for k, o in _shapes(item, uri, frame) if _object_name(o) in (obj_names or ())]
     if len(mine) > 1:
-        raise FormatError(uri, f"object {obj_name!r} appears {len(mine)} times", frame=frame)
+        named = ", ".join(sorted(obj_names or ()))
+        raise FormatError(uri, f"object {named} appears {len(mine)} times", frame=frame)
     if not mine:
         occluded = str(attrs.get("visible", "")).lower() == "occluded"
         vis = Visibility.OCCLUDED if occluded else Visibility.NO_BALL
