@@ -330,6 +330,44 @@ def test_import_labeling_output_is_one_undo_step(
     assert labels.column("x")[9] == 5.0
 
 
+def test_import_labeling_output_asks_which_object_when_several(
+    qtbot, cloud, open_window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    """Two objects in one frame: the S3 import asks which is the ball, as a file import does."""
+    import json
+
+    from tracknet_studio.cloud.labeling import output_manifest_uri
+    from tracknet_studio.cloud.transfer import upload_folder
+    from tracknet_studio.core import Track
+    from tracknet_studio.formats.groundtruth import write_groundtruth
+
+    window = open_window
+    name = "tn-label-two"
+    manifest_uri = output_manifest_uri(cloud, name)
+    job_root = manifest_uri.split("manifests/output/")[0]
+    track = Track(len(window.project.labels))
+    track.set_points([2, 9], [11.0, 50.5], [21.0, 40.0])
+    export = write_groundtruth(track, tmp_path / "out", job_name=name, base_uri=job_root)
+    labels = json.loads(export.seqlabels[0].read_text())
+    frame_2 = next(e for e in labels["tracking-annotations"] if e["frame-no"] == "2")
+    frame_2["keypoints"].append({**frame_2["keypoints"][0], "x": 99.0, "object-name": "racket"})
+    export.seqlabels[0].write_text(json.dumps(labels))
+    upload_folder(cloud, tmp_path / "out", job_root)
+    monkeypatch.setattr(QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: (manifest_uri, True)))  # fmt: skip
+    offered: list[list[str]] = []
+
+    def get_item(parent, title, label, items, *args):
+        offered.append(list(items))
+        return next(i for i in items if i.startswith("racket")), True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    monkeypatch.setattr(label_io, "show_report", lambda *a: None)
+    trigger(qtbot, window, "cloud.import_labeling")
+    qtbot.waitUntil(lambda: window.project.labels.column("x")[2] == 99.0, timeout=20_000)
+    assert offered == [["ball:1 (2 frames)", "racket (1 frames)"]]
+
+
 def test_actions_answer_plainly_when_nothing_is_ready(
     qtbot, cloud, make_window, monkeypatch, message_boxes
 ) -> None:

@@ -70,9 +70,9 @@ def create_labeling_job_dialog(window: MainWindow) -> None:
 
 def import_labeling_output_dialog(window: MainWindow) -> None:
     from tracknet_studio.cloud.labeling import import_labeling_output, recorded_label_attribute
-    from tracknet_studio.formats.groundtruth import GtImportOptions
+    from tracknet_studio.formats.groundtruth import AmbiguousObjectError, GtImportOptions
 
-    from .label_io import apply_import, video_size
+    from .label_io import apply_import, pick_object, video_size
 
     if window.project is None:
         window.show_error("Import labeling job output", "Open the video the job was made from.")
@@ -96,12 +96,21 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
     options = GtImportOptions(n_frames=window.project.n_frames, image_size=video_size(window),
                               label_attribute=attribute)  # fmt: skip
 
-    def imported(result: tuple[Any, Any]) -> None:
+    def read(_report: Report) -> Any:
+        # Several objects are a question for the user, not an error: it comes back here.
+        try:
+            return import_labeling_output(settings, uri, options)
+        except AmbiguousObjectError as exc:
+            return exc
+
+    def imported(result: Any) -> None:
+        if isinstance(result, AmbiguousObjectError):
+            chosen = pick_object(window, result.path, result.objects)
+            if chosen is not None:
+                options.object_name = chosen
+                window.cloud.start("Import labeling job output", read, imported)
+            return
         track, report = result
         apply_import(window, track, report, uri.rsplit("/", 1)[-1])
 
-    window.cloud.start(
-        "Import labeling job output",
-        lambda _report: import_labeling_output(settings, uri, options),
-        imported,
-    )
+    window.cloud.start("Import labeling job output", read, imported)
