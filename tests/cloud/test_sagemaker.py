@@ -10,6 +10,7 @@ import math
 import tarfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -107,6 +108,36 @@ def test_training_request_has_image_bundle_metrics_and_spot(
     SageMakerBackend(settings, store).start_training("s3://tracknet-test-bucket/tn/f/y")
     listing = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="tn/code/")
     assert sum(o["Key"].endswith("sourcedir.tar.gz") for o in listing["Contents"]) == 1
+
+
+def test_every_hyperparameter_survives_the_real_training_toolkit(
+    settings: CloudSettings, store: JobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What train.py receives in the container: the training toolkit (the real
+    sagemaker-training package) json-decodes each value of hyperparameters.json
+    (environment.read_hyperparameters), splits off its own sagemaker_* keys and turns the
+    rest into arguments (mapping.to_cmd_args), where a dict becomes `a=1,b=2`."""
+    environment = pytest.importorskip("sagemaker_training.environment")
+    from model._clips import load_script
+    from sagemaker_training import mapping
+
+    wanted = {"arch": "fasttracknet", "lr": 5e-3, "crop": "64x128", "epochs": 3,
+              "arch-kwargs": {"base": 48, "dilations": [1, 2, 4]}, "threshold": 0.4}  # fmt: skip
+    backend = SageMakerBackend(settings, store)
+    sent = capture(backend, "CreateTrainingJob")
+    backend.start_training("s3://tracknet-test-bucket/tn/f/x",
+                                                     hyperparameters=wanted)  # fmt: skip
+    config = tmp_path / "hyperparameters.json"
+    config.write_text(json.dumps(sent[-1]["HyperParameters"]))
+    monkeypatch.setattr(environment, "hyperparameters_file_dir", str(config))
+    decoded = environment.read_hyperparameters()
+    user = mapping.split_by_criteria(decoded, prefix="sagemaker_").excluded
+    argv = mapping.to_cmd_args(user)
+    args = load_script("train").parse_args([*argv, "--out", str(tmp_path / "o")])
+    assert args.arch_kwargs == {"base": 48, "dilations": [1, 2, 4]}
+    assert (args.arch, args.lr, args.crop, args.epochs, args.threshold) == (
+        "fasttracknet", 5e-3, (64, 128), 3, 0.4
+    )  # fmt: skip
 
 
 def test_no_spot_no_checkpoints_and_switches_refused(backend: SageMakerBackend) -> None:

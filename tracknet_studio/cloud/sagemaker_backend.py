@@ -462,12 +462,20 @@ def training_hyperparameters(
     settings: CloudSettings, bundle_s3: str, hyperparameters: Mapping[str, Any]
 ) -> dict[str, str]:
     """train.py's arguments plus the toolkit's own keys, every value JSON-encoded as the
-    SageMaker SDK does (the toolkit decodes them into --key value arguments)."""
+    SageMaker SDK does (the training toolkit decodes each value with json.loads, then
+    sagemaker_training.mapping.to_cmd_args makes them `--key value` arguments).
+
+    A dict or list would reach train.py as `a=1,b=2` (to_cmd_args joins a mapping's items
+    that way), which --arch-kwargs cannot read: it is sent as its JSON text instead, which
+    the toolkit decodes back into that text."""
     for key, value in hyperparameters.items():
         if isinstance(value, bool):
             # The toolkit would pass "--key true", which a store_true flag refuses.
             raise ValueError(f"hyperparameter {key}: switches cannot be passed to SageMaker")
-    encoded = {key: json.dumps(value) for key, value in hyperparameters.items()}
+    encoded = {
+        key: json.dumps(json.dumps(value) if isinstance(value, (dict, list)) else value)
+        for key, value in hyperparameters.items()
+    }
     encoded |= {
         "sagemaker_program": json.dumps("train.py"),
         "sagemaker_submit_directory": json.dumps(bundle_s3),
