@@ -342,6 +342,45 @@ def test_requests_over_the_payload_limit_are_split(
         list(predictor.predict(frames[:3], start=0, original_size=(256, 144)))
 
 
+def test_requests_are_sized_to_answer_well_within_the_invocation_limit(
+    backend: SageMakerBackend,
+    settings: CloudSettings,
+    endpoint_results: Callable[[list[dict[str, str]]], None],
+) -> None:
+    """SageMaker gives an invocation 60 s: the first request is small, the next ones hold
+    what the measured speed answers in about 20 s; a model slower than a window a minute is
+    refused, saying so."""
+    from tracknet_studio.inference.sagemaker import EndpointPredictor, EndpointTooSlow
+
+    name = backend.deploy("s3://b/model.tar.gz")
+    seconds_per_frame = [0.1]
+    now = [0.0]
+
+    def clock() -> float:  # the endpoint's speed: each request takes its frames' time
+        return now[0]
+
+    predictor = EndpointPredictor(settings, name, input_size=(144, 256), clock=clock)
+    bodies = keep_bodies(predictor)
+    sizes: list[int] = []
+
+    def measure(**_: Any) -> None:  # after each request: its frames' time has passed
+        with np.load(io.BytesIO(bodies[-1]), allow_pickle=False) as archive:
+            sizes.append(len(archive["offsets"]) - 1)
+        now[0] += sizes[-1] * seconds_per_frame[0]
+
+    predictor.runtime.meta.events.register("after-call.sagemaker-runtime.InvokeEndpoint", measure)
+    empty = {"Body": json.dumps({"predictions": []}), "ContentType": "application/json"}
+    endpoint_results([empty] * 4)
+    frames = [np.zeros((144, 256, 3), np.uint8)] * 600
+    assert len(list(predictor.predict(frames, start=0, original_size=(256, 144)))) == 600
+    # 6 frames first; at 10 frames/s, 20 s hold 200 frames: 198 in whole windows of 3.
+    assert sizes == [6, 198, 198, 198] and predictor.frames_per_second == pytest.approx(10)
+    seconds_per_frame[0] = 25.0  # a window of 3 would take 75 s
+    endpoint_results([empty])
+    with pytest.raises(EndpointTooSlow, match="too slow for a real-time endpoint"):
+        list(predictor.predict(frames[:30], start=0, original_size=(256, 144)))
+
+
 def test_endpoint_states_through_moto(backend: SageMakerBackend, moto_sagemaker: Any) -> None:
     name = backend.deploy("s3://b/model.tar.gz")
     endpoint = moto_sagemaker.endpoints[name]

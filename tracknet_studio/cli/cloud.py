@@ -267,7 +267,12 @@ def run_invoke(args: argparse.Namespace) -> int:
         track = predict_track(reader, predictor, start, stop, printer)
         write_csv(track, args.output, CsvForm.PREDICTION, fps=reader.fps or None,
                   image_size=(reader.width, reader.height))  # fmt: skip
-    print(f"\nball in {int(track.has_ball.sum())} of {stop - start} frames; wrote {args.output}")
+    for note in getattr(predictor, "notes", []):
+        print(f"warning: {note}", file=sys.stderr)
+    rate = getattr(predictor, "frames_per_second", None)  # measured by a SageMaker endpoint
+    speed = f" ({rate:.1f} frames/s)" if rate else ""
+    print(f"\nball in {int(track.has_ball.sum())} of {stop - start} frames{speed}; "
+          f"wrote {args.output}")  # fmt: skip
     return 0
 
 

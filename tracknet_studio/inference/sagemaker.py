@@ -3,16 +3,20 @@
 Frames are resized to the model input and sent in the compact request of
 `tracknet.predict.encode_frames_request` (JPEGs in an .npz, tens of kB a frame), many
 frames per request but always under SageMaker's 6 MB payload limit: a request that comes
-out too large is split in two. The serving handler (model/inference.py) starts its tracker
-fresh on each request and wants whole windows, so requests hold multiples of the window
-length, and the last one is padded by repeating its final frame (those answers are dropped).
+out too large is split in two. An invocation must answer within 60 s: the first request is
+small, and the next ones are sized from the speed it measured to take about 20 s; a model
+too slow for that is refused with a clear message. The serving handler (model/inference.py)
+starts its tracker fresh on each request and wants whole windows, so requests hold
+multiples of the window length, and the last one is padded by repeating its final frame
+(those answers are dropped).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import cv2
@@ -26,10 +30,21 @@ from .base import FramePrediction, Progress
 REQUEST_CONTENT_TYPE = "application/x-tracknet-frames"
 # SageMaker refuses request bodies over 6 MB; keep a margin for the archive's headers.
 MAX_PAYLOAD = 5_500_000
+# A real-time invocation must answer within 60 s (SageMaker Developer Guide, "Real-time
+# inference": the container has 60 seconds to respond to /invocations). Requests are sized
+# from the endpoint's measured speed to take about a third of that.
+INVOCATION_LIMIT_S = 60.0
+TARGET_REQUEST_S = 20.0
+FIRST_REQUEST_WINDOWS = 2  # the first request is small: it measures the endpoint's speed
+MAX_FRAMES_PER_REQUEST = 600
 
 
 class PayloadTooLarge(ValueError):
     """One window of frames alone is over the payload limit."""
+
+
+class EndpointTooSlow(RuntimeError):
+    """One window of frames would take longer than an invocation may."""
 
 
 class EndpointPredictor:
@@ -46,17 +61,28 @@ class EndpointPredictor:
         *,
         input_size: tuple[int, int] = (288, 512),
         window: int = 3,
-        frames_per_request: int = 60,
+        frames_per_request: int | None = None,
         max_payload: int = MAX_PAYLOAD,
         runtime: Any = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.name = f"SageMaker endpoint {endpoint_name}"
         self.endpoint_name = endpoint_name
         self.input_size = input_size
         self.window = window
-        self.frames_per_request = max(window, frames_per_request - frames_per_request % window)
+        # None: sized from the endpoint's measured speed, starting small.
+        self.adaptive = frames_per_request is None
+        self.frames_per_request = self._whole_windows(
+            frames_per_request or FIRST_REQUEST_WINDOWS * window
+        )
         self.max_payload = max_payload
         self.runtime = runtime or aws.client(settings, "sagemaker-runtime")
+        self.clock = clock
+        self.frames_per_second: float | None = None  # measured on the last request
+        self.notes: list[str] = []
+
+    def _whole_windows(self, frames: int) -> int:
+        return max(self.window, frames - frames % self.window)
 
     def predict(
         self,
@@ -106,9 +132,31 @@ class EndpointPredictor:
             yield from self._answer(frames[:half], first, original_size)
             yield from self._answer(frames[half:], first + half, original_size)
             return
+        started = self.clock()
         answers = self.invoke(body)
+        self._measured(len(padded), self.clock() - started)
         for index in range(first, first + n):
             yield answers.get(index) or FramePrediction(index, math.nan, math.nan, 0.0, False)
+
+    def _measured(self, frames: int, seconds: float) -> None:
+        """Size the next requests to take TARGET_REQUEST_S at the speed just measured."""
+        if seconds <= 0:
+            return
+        self.frames_per_second = frames / seconds
+        if self.window / self.frames_per_second > INVOCATION_LIMIT_S:
+            raise EndpointTooSlow(
+                f"{self.endpoint_name} answered {frames} frames in {seconds:.0f} s: one window "
+                f"of {self.window} frames would take longer than the {INVOCATION_LIMIT_S:.0f} s "
+                "an invocation may; this model is too slow for a real-time endpoint (use a "
+                "faster instance type or predict locally)"
+            )
+        if seconds > INVOCATION_LIMIT_S / 2:
+            limit = INVOCATION_LIMIT_S
+            self.notes.append(f"a request of {frames} frames took {seconds:.0f} s, more than "
+                              f"half of the {limit:.0f} s SageMaker allows")  # fmt: skip
+        if self.adaptive:
+            wanted = int(self.frames_per_second * TARGET_REQUEST_S)
+            self.frames_per_request = self._whole_windows(min(wanted, MAX_FRAMES_PER_REQUEST))
 
     def invoke(self, body: bytes) -> dict[int, FramePrediction]:
         """Send one request; its answers by frame number."""
