@@ -190,11 +190,25 @@ def finetuned(
 ) -> list[Result]:
     """Fine-tune on the clip's first frames (at most 60 % of it, at most `labels`), score
     its last 40 % with the initial model and the fine-tuned one."""
-    from tracknet_studio.cli import main as cli
-
     test_start = clip.start + int(0.6 * (clip.stop - clip.start))
     cut = clip.start + min(test_start - clip.start, labels)
-    folder = work / f"{clip.name}-{labels}"
+    # Named by the frames actually used: a count over 60 % of a short clip uses the same
+    # frames as the last one, and a model already made on them (an earlier run) is reused.
+    folder = work / f"{clip.name}-{cut - clip.start}"
+    model = folder / "model"
+    if not (model / "model.safetensors").is_file():
+        train(clip, cut, folder, minutes, init)
+    rest = RealClip(**{**clip.__dict__, "start": test_start})
+    results = [run_clip(rest, f"ft{labels}-before", prepared_predictor("model", init))]
+    for method in ("model", "fused"):
+        results.append(run_clip(rest, f"ft{labels}-{method}", prepared_predictor(method, model)))
+    return results
+
+
+def train(clip: RealClip, cut: int, folder: Path, minutes: float, init: Path | None) -> None:
+    """`tracknet-studio finetune` on the clip's labelled frames start..cut-1."""
+    from tracknet_studio.cli import main as cli
+
     model = folder / "model"
     command = ["finetune", str(clip.video_path()), str(clip.labels_path), "-o", str(model),
                "--frames", f"{clip.start}:{cut}", "--minutes", str(minutes), "--device", "cpu",
@@ -206,11 +220,6 @@ def finetuned(
         raise SystemExit(f"fine-tuning on {clip.name} failed")
     print(f"{clip.name}: fine-tuned on frames {clip.start}:{cut} in "
           f"{(time.perf_counter() - started) / 60:.1f} min")  # fmt: skip
-    rest = RealClip(**{**clip.__dict__, "start": test_start})
-    results = [run_clip(rest, f"ft{labels}-before", prepared_predictor("model", init))]
-    for method in ("model", "fused"):
-        results.append(run_clip(rest, f"ft{labels}-{method}", prepared_predictor(method, model)))
-    return results
 
 
 def print_label_table(results: list[Result], counts: list[int], minutes: float) -> None:
