@@ -214,6 +214,34 @@ def test_finetune_adapts_the_shipped_weights_to_a_look_they_never_saw(tmp_path: 
     assert before < 0.3 and after >= before + 0.4, run.stdout[-2000:]
 
 
+@pytest.mark.slow
+def test_a_fine_tuned_model_worse_than_its_start_is_not_kept(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Early stopping with the initial model as a candidate: when the held-out frames score
+    worse after training, the model written is the initial one, and the result says so."""
+    import torch
+    from tracknet.modelfile import load_model
+
+    from tracknet_studio.formats.csv_tracks import read_csv
+    from tracknet_studio.inference import finetune as loop
+
+    weights = tmp_path / "tiny"
+    config = ModelConfig(arch="fasttracknet", height=96, width=160, arch_kwargs={"base": 4})
+    save_model(weights, build_network(config), config)
+    scores = iter([0.9, 0.1])  # before, after
+    monkeypatch.setattr(loop, "heldout_f1", lambda *a: next(scores))
+    labels, _ = read_csv(clip.with_suffix(".csv"))
+    clips = [loop.labelled_clip(clip, labels, (0, 20), 0.2)]
+    result = loop.finetune(clips, weights, tmp_path / "out", minutes=0.05, device="cpu",
+                           threads=1, say=lambda _line: None)  # fmt: skip
+    assert result.kept_initial and (result.before, result.after) == (0.9, 0.1)
+    kept, _ = load_model(tmp_path / "out", "cpu")
+    initial, _ = load_model(weights, "cpu")
+    for a, b in zip(kept.state_dict().values(), initial.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
 def test_finetune_refuses_too_few_labels(clip: Path, tmp_path: Path) -> None:
     run = _cli("finetune", str(clip), str(clip.with_suffix(".csv")), "-o", str(tmp_path / "m"),
                "--frames", "0:5", check=False)  # fmt: skip

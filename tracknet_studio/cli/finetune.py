@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     except (FinetuneError, FormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if result.after <= result.before:
+    if result.kept_initial:
+        print("warning: fine-tuning made the held-out frames worse; the model written is the "
+              "initial one", file=sys.stderr)  # fmt: skip
+    elif result.after == result.before:
         print("warning: fine-tuning did not improve the held-out frames: label more frames "
               "(whole rallies), or train longer", file=sys.stderr)  # fmt: skip
     return 0

@@ -278,7 +278,10 @@ def run_finetune(window: MainWindow, settings: FinetuneSettings) -> FinetuneRun 
         window.settings.setValue(WEIGHTS_KEY, str(result.model))
         message = (f"Held-out F1 {result.before:.3f} before, {result.after:.3f} after "
                    f"({result.minutes:.1f} min); Run Model now offers {result.model}")  # fmt: skip
-        if result.after <= result.before:
+        if result.kept_initial:
+            message += (": worse than before, so the new model is the initial one; label "
+                        "more frames (whole rallies) or train longer")  # fmt: skip
+        elif result.after == result.before:
             message += ": no better than before; label more frames (whole rallies) or train longer"
         run.finish(message)
         window.statusBar().showMessage(message, 60000)
