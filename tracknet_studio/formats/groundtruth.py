@@ -655,8 +655,7 @@ def write_groundtruth(
     lines, seqlabels, sequences = [], [], []
     for number, chunk in enumerate(split_sequences(seq_frames), 1):
         seq_rel = f"sequences/{job_name}-{number:04d}.json"
-        # The first sequence's labels keep the single-sequence name SEQLABEL.
-        label_rel = SEQLABEL if number == 1 else SEQLABEL.replace(".json", f"-{number:04d}.json")
+        label_rel = SEQLABEL.rsplit("/", 1)[0] + "/" + _seqlabel_name(number)
         _write_json(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
         _write_json(root / label_rel, seqlabel(track, chunk))
         sequences.append(root / seq_rel)
@@ -670,6 +669,12 @@ def write_groundtruth(
     manifest = root / OUTPUT_MANIFEST
     atomic_write_bytes(manifest, "".join(lines).encode())
     return GtExport(manifest, seqlabels, sequences, len(seq_frames))
+
+
+def _seqlabel_name(number: int) -> str:
+    """SeqLabel.json for the first sequence (the single-sequence name), SeqLabel-NNNN.json
+    for the ones after it."""
+    return "SeqLabel.json" if number == 1 else f"SeqLabel-{number:04d}.json"
 
 
 def _sequence_frames(track: Track, frames: Iterable[int] | None) -> np.ndarray:
@@ -797,7 +802,7 @@ def write_labeling_job(
         sequences.append(root / seq_rel)
         line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
         if adjustment:
-            prelabels = f"prelabels/SeqLabel-{number:04d}.json"
+            prelabels = "prelabels/" + _seqlabel_name(number)
             _write_json(root / prelabels, seqlabel(track, chunk))
             line[label_attribute] = base_uri + prelabels
             line[f"{label_attribute}-metadata"] = label_metadata(job_name)
