@@ -79,12 +79,7 @@ class FinetuneDialog(QDialog):
         self.init.setMinimumWidth(420)  # model paths are long; they should be readable
         browse = QPushButton("Folder…")
         browse.clicked.connect(self._browse)
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.init, 1)
-        layout.addWidget(browse)
-        form.addRow("Start from:", row)
+        form.addRow("Start from:", _beside(self.init, browse))
         self.output = QLineEdit(str(default_output(video)))
         self.output.setObjectName("finetuneOutput")
         form.addRow("New model:", self.output)
@@ -107,16 +102,13 @@ class FinetuneDialog(QDialog):
         add, remove = QPushButton("Add Project…"), QPushButton("Remove")
         add.clicked.connect(self._add_project)
         remove.clicked.connect(lambda: self.projects.takeItem(self.projects.currentRow()))
-        project_buttons = QVBoxLayout()
-        project_buttons.addWidget(add)
-        project_buttons.addWidget(remove)
-        project_buttons.addStretch()
-        project_row = QWidget()
-        project_layout = QHBoxLayout(project_row)
-        project_layout.setContentsMargins(0, 0, 0, 0)
-        project_layout.addWidget(self.projects, 1)
-        project_layout.addLayout(project_buttons)
-        form.addRow("Also learn from:", project_row)
+        project_buttons = QWidget()
+        stack = QVBoxLayout(project_buttons)
+        stack.setContentsMargins(0, 0, 0, 0)
+        for button in (add, remove):
+            stack.addWidget(button)
+        stack.addStretch()
+        form.addRow("Also learn from:", _beside(self.projects, project_buttons))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -145,6 +137,16 @@ class FinetuneDialog(QDialog):
         return FinetuneSettings(Path(self.init.text().strip()), Path(self.output.text().strip()),
                                 self.minutes.value(), self.device.currentText(),
                                 self.in_out, projects)  # fmt: skip
+
+
+def _beside(main: QWidget, side: QWidget) -> QWidget:
+    """One form row: `main` taking the width, `side` (buttons) at its right."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(main, 1)
+    layout.addWidget(side)
+    return row
 
 
 class _Lines(QObject):
