@@ -86,7 +86,7 @@ def test_errors_name_the_file_and_leave_no_output(
 
 
 def test_ctrl_c_leaves_no_output(make_clip: Callable[..., Any], tmp_path: Path) -> None:
-    clip = make_clip("mp4", frame_count=600, width=320, height=180)
+    clip = make_clip("mp4", frame_count=3000, width=320, height=180)
     labels = tmp_path / "labels.csv"
     write_csv(ball_track(clip.frame_count), labels, CsvForm.BADMINTON)
     out = tmp_path / "out.mp4"
