@@ -92,7 +92,11 @@ def test_ctrl_c_leaves_no_output(make_clip: Callable[..., Any], tmp_path: Path) 
     out = tmp_path / "out.mp4"
     command = [sys.executable, "-m", "tracknet_studio", "export", str(clip.path), "-o", str(out),
                "--labels", str(labels)]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    # The child starts with Ctrl+C's default action even where this test runs with SIGINT
+    # ignored (a background job's inheritance): it passed alone and failed in a full run.
+    default_ctrl_c = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=default_ctrl_c)  # fmt: skip
     assert process.stderr is not None
     seen = ""
     while not seen.endswith("frames") and process.poll() is None:
