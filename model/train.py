@@ -207,11 +207,16 @@ def load_data(args: argparse.Namespace) -> tuple[list[ClipData], list[ClipData]]
 
 
 def write_serving_code(model_dir: Path) -> None:
-    """code/inference.py, code/requirements.txt and code/tracknet: what the endpoint runs."""
+    """code/inference.py, code/requirements.txt and code/tracknet: what the endpoint runs
+    (and code/wheels, which its requirements.txt then installs from, when the source
+    bundle brought them)."""
     code = model_dir / "code"
     code.mkdir(parents=True, exist_ok=True)
     shutil.copy2(HERE / "inference.py", code / "inference.py")
     shutil.copy2(HERE / "requirements.txt", code / "requirements.txt")
+    if (HERE / "wheels").is_dir():  # a bundle for network isolation: the endpoint needs them too
+        shutil.rmtree(code / "wheels", ignore_errors=True)
+        shutil.copytree(HERE / "wheels", code / "wheels")
     package = Path(tracknet.__file__).resolve().parent
     shutil.rmtree(code / "tracknet", ignore_errors=True)
     shutil.copytree(package, code / "tracknet", ignore=shutil.ignore_patterns("__pycache__"))

@@ -108,3 +108,16 @@ def endpoint_results(aws: str) -> Callable[[list[dict[str, str]]], None]:
         urllib.request.urlopen(request, timeout=10).close()
 
     return queue
+
+
+@pytest.fixture(autouse=True)
+def container_wheels_cached() -> Path:
+    """The jobs' wheel cache as a first real fetch leaves it (tests/cloud/test_wheels.py
+    fetches with pip itself), so that building a job's request downloads nothing."""
+    from tracknet_studio.cloud.wheels import STAMP, container_requirements, wheel_folder
+
+    folder = wheel_folder(CloudSettings().py_version)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "placeholder-1.0-py3-none-any.whl").write_bytes(b"PK\x05\x06" + bytes(18))
+    (folder / STAMP).write_text("\n".join(container_requirements()) + "\n", encoding="utf-8")
+    return folder

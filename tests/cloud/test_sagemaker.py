@@ -25,6 +25,20 @@ from tracknet_studio.cloud.transfer import split_s3_uri
 pytestmark = pytest.mark.cloud
 
 
+def bundle_members(uri: str) -> dict[str, bytes]:
+    """The files of a tar.gz in the emulator's S3, by name."""
+    bucket, key = split_s3_uri(uri)
+    data = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def s3_listing(prefix_uri: str) -> list[str]:
+    bucket, prefix = split_s3_uri(prefix_uri)
+    listing = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
 def capture(backend: SageMakerBackend, operation: str) -> list[dict[str, Any]]:
     """The parameters of every `operation` call the backend's client makes."""
     sent: list[dict[str, Any]] = []
@@ -51,13 +65,20 @@ def test_processing_job_runs_featurize_and_follows_states(
     (request,) = sent
     app = request["AppSpecification"]
     assert "pytorch-training" in app["ImageUri"] and "-cpu-" in app["ImageUri"]
-    assert "featurize.py" in app["ContainerEntrypoint"][2]
+    assert app["ContainerArguments"][0] == "featurize.py"
     assert app["ContainerArguments"][-4:] == ["--height", "144", "--width", "256"]
+    # Dependencies come from the job's own wheels, never from the internet.
+    assert "--no-index --find-links /opt/ml/processing/wheels" in app["ContainerEntrypoint"][2]
     inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
     assert inputs["input"]["S3Uri"] == "s3://tracknet-test-bucket/tn/datasets/one"
-    code_bucket, code_key = split_s3_uri(inputs["code"]["S3Uri"] + "featurize.py")
-    script = boto3.client("s3").get_object(Bucket=code_bucket, Key=code_key)["Body"].read()
-    assert b"def featurize(" in script
+    members = bundle_members(inputs["code"]["S3Uri"] + "processing.tar.gz")
+    assert b"def featurize(" in members["featurize.py"]
+    assert {"tracknet/predict.py", "tracknet_studio/inference/batch.py"} <= set(members)
+    assert not any(name.startswith("tracknet_studio/ui/") for name in members)
+    assert b"opencv-python-headless" in members["requirements.txt"]
+    wheels = s3_listing(inputs["wheels"]["S3Uri"])
+    assert any(key.endswith(".whl") for key in wheels)
+    assert "NetworkConfig" not in request
     assert record.artifact == f"s3://tracknet-test-bucket/tn/featurized/{record.name}"
 
     job = moto_sagemaker.processing_jobs[record.name]
@@ -430,3 +451,38 @@ def test_a_model_to_fine_tune_from_arrives_as_the_init_channel(backend: SageMake
     assert source["S3Uri"] == "s3://b/models/shipped/model.tar.gz"
     with pytest.raises(ValueError, match=r"model\.tar\.gz in S3"):
         backend.start_training("s3://b/t", init="/home/me/model")
+
+
+def test_network_isolation_ships_the_wheels_with_the_training_code(
+    settings: CloudSettings, store: JobStore
+) -> None:
+    """Under network isolation the containers cannot reach PyPI (SageMaker Developer Guide,
+    "Run Training and Inference Containers in Internet-Free Mode"): training and the model
+    are isolated and the source bundle installs only from its own wheels."""
+    settings.network_isolation = True
+    backend = SageMakerBackend(settings, store)
+    sent = capture(backend, "CreateTrainingJob")
+    models = capture(backend, "CreateModel")
+    backend.start_training("s3://tracknet-test-bucket/tn/featurized/x")
+    [request] = sent
+    assert request["EnableNetworkIsolation"] is True
+    members = bundle_members(json.loads(request["HyperParameters"]["sagemaker_submit_directory"]))
+    requirements = members["requirements.txt"].decode().splitlines()
+    assert requirements[:2] == ["--no-index", "--find-links wheels"]
+    assert "av>=14" in requirements
+    assert any(name.startswith("wheels/") and name.endswith(".whl") for name in members)
+    backend.deploy("s3://tracknet-test-bucket/tn/training/x/output/model.tar.gz")
+    assert models[0]["EnableNetworkIsolation"] is True
+
+
+def test_without_isolation_the_training_bundle_stays_small(
+    backend: SageMakerBackend,
+) -> None:
+    sent = capture(backend, "CreateTrainingJob")
+    models = capture(backend, "CreateModel")
+    backend.start_training("s3://tracknet-test-bucket/tn/featurized/x")
+    members = bundle_members(json.loads(sent[0]["HyperParameters"]["sagemaker_submit_directory"]))
+    assert "EnableNetworkIsolation" not in sent[0]
+    assert not any(name.startswith("wheels/") for name in members)
+    backend.deploy("s3://tracknet-test-bucket/tn/training/x/output/model.tar.gz")
+    assert "EnableNetworkIsolation" not in models[0]

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
-from ..formats.csv_tracks import CsvForm, write_csv
-from ..inference import DEFAULT_WEIGHTS, clamp_range, predict_track
+from ..formats.csv_tracks import CsvForm
+from ..inference import DEFAULT_WEIGHTS
+from ..inference.batch import predict_file
 from ..inference.local import SHIPPED_WEIGHTS, model_extra_installed
 from ..inference.methods import METHODS, default_method, make_predictor
-from ..video import VideoError, VideoReader
+from ..video import VideoError
 from ._common import ProgressBar, frame_range
 
 __all__ = ["DEFAULT_WEIGHTS", "SHIPPED_WEIGHTS", "register", "run"]
-READER_CACHE_MB = 16  # frames are read once, in order: a big cache would only cost memory
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,31 +70,24 @@ def run(args: argparse.Namespace) -> int:
         if not args.weights.exists():
             print(f"error: no weights at {args.weights}", file=sys.stderr)
             return 2
+    predictor = make_predictor(method, args.weights, args.device, args.runtime,
+                               args.batch_size)  # fmt: skip
+    bar = ProgressBar(0, not args.quiet)
     try:
-        reader = VideoReader(args.video, cache_mb=READER_CACHE_MB)
+        predictor.load()
+        result = predict_file(args.video, args.output, predictor, frames=args.range or (None, None),
+                              form=args.form, progress=bar)  # fmt: skip
     except VideoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    with reader:
-        start, stop = clamp_range(reader.frame_count, *(args.range or (None, None)))
-        if start >= stop:
-            print(f"error: empty frame range {start}:{stop}", file=sys.stderr)
-            return 2
-        predictor = make_predictor(method, args.weights, args.device, args.runtime,
-                                   args.batch_size)  # fmt: skip
-        predictor.load()
-        bar = ProgressBar(stop - start, not args.quiet)
-        started = time.monotonic()
-        track = predict_track(reader, predictor, start, stop, lambda done, _total: bar.update(done))
-        seconds = time.monotonic() - started
-        bar.finish(stop - start)
-        write_csv(track, args.output, args.form, fps=reader.fps or None,
-                  image_size=(reader.width, reader.height))  # fmt: skip
+    except ValueError as exc:  # an empty frame range
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bar.finish(result.frames)
     for note in getattr(predictor, "notes", []):
         print(f"warning: {note}", file=sys.stderr)
-    found = int(track.has_ball.sum())
     print(
-        f"{stop - start} frames in {seconds:.1f} s ({(stop - start) / seconds:.1f} fps, "
-        f"{predictor.describe()}): ball in {found}; wrote {args.output}"
+        f"{result.frames} frames in {result.seconds:.1f} s ({result.fps:.1f} fps, "
+        f"{result.predictor}): ball in {result.found}; wrote {args.output}"
     )
     return 0

@@ -32,8 +32,19 @@ from typing import Any
 from tracknet_studio.core.paths import data_dir
 
 from .bundle import model_source_dir
+from .prediction import BATCH_MODULE, batch_arguments, prediction_details, stage, video_layout
 
-KINDS = ("processing", "training", "labeling", "endpoint", "local-featurize", "local-train")
+KINDS = (
+    "processing",
+    "training",
+    "labeling",
+    "endpoint",
+    "prediction",
+    "local-featurize",
+    "local-train",
+    "local-prediction",
+)
+PREDICTION_KINDS = ("prediction", "local-prediction")
 ACTIVE = {"InProgress", "Stopping", "Creating", "Updating", "Deleting", "Initializing", "Pending"}
 JOBS_FILE = "jobs.json"
 _NUMBER_OR_RC = re.compile(r"^-?\d+$")
@@ -252,6 +263,29 @@ class LocalBackend:
         record = JobRecord(name, "local-train", self.name, artifact=str(folder / "model"))
         return self._launch(record, folder, cmd, env)
 
+    def start_prediction(
+        self,
+        videos: Iterable[Path],
+        *,
+        method: str = "fused",
+        weights: str | Path | None = None,
+        overlay: bool = False,
+        name: str | None = None,
+    ) -> JobRecord:
+        """Predict each video's track (and overlay) with tracknet_studio.inference.batch,
+        the script a SageMaker batch job runs; the videos are linked into the job's folder."""
+        name = name or job_name("predict")
+        folder = self.work_dir / name
+        layout = video_layout(videos)
+        staged = stage(layout, folder / "input")
+        weights = str(Path(weights).resolve()) if weights else None
+        out = folder / "output"
+        args = batch_arguments(str(staged), str(out), method=method, weights=weights,
+                               overlay=overlay)  # fmt: skip
+        details = prediction_details(layout, method, overlay, weights)
+        record = JobRecord(name, "local-prediction", self.name, artifact=str(out), details=details)
+        return self._launch(record, folder, ["-m", BATCH_MODULE, *args], env={})
+
     def _launch(
         self, record: JobRecord, folder: Path, cmd: list[str], env: Mapping[str, str]
     ) -> JobRecord:
@@ -274,7 +308,8 @@ class LocalBackend:
         self._processes[record.name] = process
         record.log_source = str(log)
         record.instance_type = "local"
-        record.details = {"pid": process.pid, "folder": str(folder), "command": cmd}
+        record.details = {**record.details, "pid": process.pid, "folder": str(folder),
+                          "command": cmd}  # fmt: skip
         return self.store.put(record)
 
     def describe(self, name: str) -> JobRecord:

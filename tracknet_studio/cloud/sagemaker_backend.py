@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -21,24 +22,40 @@ from typing import Any
 from tracknet_studio.core.paths import cache_dir
 
 from . import session as aws
-from .bundle import BUNDLE_NAME, bundle_digest, model_source_dir, source_bundle
+from .bundle import (
+    BUNDLE_NAME,
+    PROCESSING_BUNDLE_NAME,
+    bundle_digest,
+    processing_bundle,
+    source_bundle,
+)
 from .jobs import JobRecord, JobStore, job_name, metric_definitions
+from .prediction import BATCH_MODULE, batch_arguments, prediction_details, stage, video_layout
 from .settings import CloudSettings
-from .transfer import split_s3_uri, upload_bytes
+from .transfer import split_s3_uri, upload_bytes, upload_folder
+from .wheels import container_requirements, container_wheels, offline_requirements
 
 PROCESSING_INPUT = "/opt/ml/processing/input"
 PROCESSING_CODE = "/opt/ml/processing/code"
 PROCESSING_OUTPUT = "/opt/ml/processing/output"
+PROCESSING_WHEELS = "/opt/ml/processing/wheels"
+PROCESSING_MODEL = "/opt/ml/processing/model"
 CHECKPOINT_PATH = "/opt/ml/checkpoints"
 LOG_GROUPS = {
     "training": "/aws/sagemaker/TrainingJobs",
     "processing": "/aws/sagemaker/ProcessingJobs",
     "endpoint": "/aws/sagemaker/Endpoints",
 }
-# featurize.py needs PyAV and OpenCV, which the PyTorch image lacks.
-FEATURIZE_SHELL = (
-    "pip install --quiet --no-cache-dir av opencv-python-headless"
-    f' && exec python3 {PROCESSING_CODE}/featurize.py "$@"'
+# Processing jobs unpack the processing bundle and install its requirements from the
+# wheels that came with the job (PyAV and OpenCV, which the PyTorch image lacks), never
+# from the internet, then run the command in ContainerArguments ("featurize.py ..." or
+# "-m tracknet_studio.inference.batch ...") with the bundle as the working directory.
+PROCESSING_SHELL = (
+    "set -e; mkdir -p /tmp/tracknet; "
+    f"tar -xzf {PROCESSING_CODE}/{PROCESSING_BUNDLE_NAME} -C /tmp/tracknet; "
+    f"python3 -m pip install --quiet --no-index --find-links {PROCESSING_WHEELS} "
+    "-r /tmp/tracknet/requirements.txt; "
+    'cd /tmp/tracknet; export PYTHONPATH=/tmp/tracknet; exec python3 "$@"'
 )
 VOLUME_GB = 50
 
@@ -99,9 +116,33 @@ class SageMakerBackend:
 
     # ----- code ------------------------------------------------------------------------
     def upload_source_bundle(self) -> str:
-        """model/ as sourcedir.tar.gz under code/<hash>/; not re-uploaded when unchanged."""
-        data = source_bundle()
-        uri = self.settings.s3_uri("code", bundle_digest(data), BUNDLE_NAME)
+        """model/ as sourcedir.tar.gz under code/<hash>/; not re-uploaded when unchanged.
+        Under network isolation it carries the wheels and installs only from them, in the
+        training job and (train.py copies them into the model's code/) on the endpoint."""
+        if self.settings.network_isolation:
+            requirements = offline_requirements(container_requirements())
+            data = source_bundle(requirements=requirements, wheels=self.wheels())
+        else:
+            data = source_bundle()
+        return self._upload_code(data, BUNDLE_NAME)
+
+    def upload_processing_code(self) -> str:
+        """The processing bundle under code/<hash>/; returns that prefix (the job's input)."""
+        requirements = "\n".join(container_requirements()) + "\n"
+        uri = self._upload_code(processing_bundle(requirements), PROCESSING_BUNDLE_NAME)
+        return uri.rsplit("/", 1)[0] + "/"
+
+    def upload_wheels(self) -> str:
+        """The containers' wheels under wheels/<python>-<platform>/, uploaded once."""
+        folder = self.wheels()
+        return upload_folder(self.settings, folder, self.settings.s3_uri("wheels", folder.name),
+                             s3=self.s3).s3_uri  # fmt: skip
+
+    def wheels(self) -> Path:
+        return container_wheels(self.settings.py_version)
+
+    def _upload_code(self, data: bytes, file_name: str) -> str:
+        uri = self.settings.s3_uri("code", bundle_digest(data), file_name)
         bucket, key = split_s3_uri(uri)
         try:
             self.s3.head_object(Bucket=bucket, Key=key)
@@ -109,40 +150,35 @@ class SageMakerBackend:
             upload_bytes(self.settings, data, uri, self.s3)
         return uri
 
-    def upload_featurize_script(self) -> str:
-        data = (model_source_dir() / "featurize.py").read_bytes()
-        uri = self.settings.s3_uri("code", bundle_digest(data), "featurize.py")
-        upload_bytes(self.settings, data, uri, self.s3)
-        return uri.rsplit("/", 1)[0] + "/"
-
     # ----- jobs ------------------------------------------------------------------------
     def processing_request(
         self,
         name: str,
-        dataset_s3: str,
+        command: list[str],
+        inputs: list[dict[str, Any]],
         output_s3: str,
-        code_s3: str,
-        arguments: Mapping[str, Any] | None = None,
+        *,
+        instance_type: str,
         instance_count: int = 1,
     ) -> dict[str, Any]:
-        """The CreateProcessingJob request running model/featurize.py."""
+        """The CreateProcessingJob request running `command` (python3's arguments) from the
+        processing bundle, with `inputs` beside the code and wheels inputs."""
         s = self.settings
-        args = ["--input", PROCESSING_INPUT, "--output", PROCESSING_OUTPUT]
-        for key, value in (arguments or {}).items():
-            args += [f"--{key}", str(value)]
         cluster: dict[str, Any] = {
             "InstanceCount": instance_count,
-            "InstanceType": s.processing_instance_type,
+            "InstanceType": instance_type,
             "VolumeSizeInGB": VOLUME_GB,
         }
         output: dict[str, Any] = {
             "Outputs": [
                 {
-                    "OutputName": "dataset",
+                    "OutputName": "output",
                     "S3Output": {
                         "S3Uri": output_s3,
                         "LocalPath": PROCESSING_OUTPUT,
-                        "S3UploadMode": "EndOfJob",
+                        # Results go up as they are written: a job that fails or is stopped
+                        # halfway keeps what it finished.
+                        "S3UploadMode": "Continuous",
                     },
                 }
             ]
@@ -150,22 +186,26 @@ class SageMakerBackend:
         if s.kms_key_id:
             cluster["VolumeKmsKeyId"] = s.kms_key_id
             output["KmsKeyId"] = s.kms_key_id
-        return {
+        request: dict[str, Any] = {
             "ProcessingJobName": name,
             "RoleArn": s.role_arn,
             "ProcessingResources": {"ClusterConfig": cluster},
             "AppSpecification": {
-                "ImageUri": image_uri(s, "training", s.processing_instance_type),
-                "ContainerEntrypoint": ["/bin/bash", "-c", FEATURIZE_SHELL, "featurize"],
-                "ContainerArguments": args,
+                "ImageUri": image_uri(s, "training", instance_type),
+                "ContainerEntrypoint": ["/bin/bash", "-c", PROCESSING_SHELL, "tracknet"],
+                "ContainerArguments": command,
             },
             "ProcessingInputs": [
-                _processing_input("input", dataset_s3, PROCESSING_INPUT),
-                _processing_input("code", code_s3, PROCESSING_CODE),
+                *inputs,
+                _processing_input("code", self.upload_processing_code(), PROCESSING_CODE),
+                _processing_input("wheels", self.upload_wheels(), PROCESSING_WHEELS),
             ],
             "ProcessingOutputConfig": output,
             "StoppingCondition": {"MaxRuntimeInSeconds": s.max_run_s},
         }
+        if s.network_isolation:
+            request["NetworkConfig"] = {"EnableNetworkIsolation": True}
+        return request
 
     def start_processing(
         self,
@@ -179,19 +219,95 @@ class SageMakerBackend:
         """Featurize the videos and CSVs under `dataset_s3` into `output_s3`."""
         name = name or job_name("featurize")
         output_s3 = output_s3 or self.settings.s3_uri("featurized", name)
-        request = self.processing_request(
-            name, dataset_s3, output_s3, self.upload_featurize_script(), arguments, instance_count
-        )
+        command = ["featurize.py", "--input", PROCESSING_INPUT, "--output", PROCESSING_OUTPUT]
+        for key, value in (arguments or {}).items():
+            command += [f"--{key}", str(value)]
+        # Copied whole to every instance: featurize.py shards by clip itself, from the
+        # resource config, and needs the whole list to agree on the split.
+        inputs = [_processing_input("input", dataset_s3, PROCESSING_INPUT)]
+        instance_type = self.settings.processing_instance_type
+        request = self.processing_request(name, command, inputs, output_s3,
+                                          instance_type=instance_type,
+                                          instance_count=instance_count)  # fmt: skip
         self.sagemaker.create_processing_job(**request)
         record = JobRecord(
             name,
             "processing",
             self.name,
-            instance_type=self.settings.processing_instance_type,
+            instance_type=instance_type,
             artifact=output_s3,
             log_source=f"{LOG_GROUPS['processing']}:{name}/",
         )
         return self.store.put(record)
+
+    def start_prediction(
+        self,
+        videos: list[Path],
+        *,
+        method: str = "fused",
+        weights: str | Path | None = None,
+        overlay: bool = False,
+        name: str | None = None,
+        instance_count: int = 1,
+        progress: Any = None,
+    ) -> JobRecord:
+        """Predict each video's track (and overlay) in a processing job running
+        tracknet_studio.inference.batch, the videos shared out among `instance_count`
+        instances (ShardedByS3Key). Videos are uploaded once to videos/<key>/ and listed
+        in a manifest; `weights` is a model.tar.gz in S3 or a local model, uploaded."""
+        name = name or job_name("predict")
+        layout = video_layout(videos)
+        videos_s3 = self.settings.s3_uri("videos") + "/"
+        with tempfile.TemporaryDirectory() as scratch:
+            stage(layout, Path(scratch))
+            upload_folder(self.settings, scratch, videos_s3, progress, s3=self.s3)
+        manifest = [{"prefix": videos_s3}, *layout]
+        manifest_s3 = self.settings.s3_uri("predictions", name, "videos.manifest")
+        upload_bytes(self.settings, json.dumps(manifest).encode(), manifest_s3, self.s3)
+        if weights is None and method != "motion":
+            raise ValueError(f"the {method} method needs weights: a model folder or model.tar.gz")
+        model_s3 = self._model_input(weights)
+        output_s3 = self.settings.s3_uri("predictions", name, "output")
+        inputs = [_processing_input("videos", manifest_s3, PROCESSING_INPUT, sharded=True)]
+        model_path = None
+        if model_s3:
+            inputs.append(_processing_input("model", model_s3, PROCESSING_MODEL))
+            model_path = PROCESSING_MODEL
+        args = batch_arguments(PROCESSING_INPUT, PROCESSING_OUTPUT, method=method,
+                               weights=model_path, overlay=overlay)  # fmt: skip
+        instance_type = self.settings.prediction_instance_type
+        request = self.processing_request(name, ["-m", BATCH_MODULE, *args], inputs, output_s3,
+                                          instance_type=instance_type,
+                                          instance_count=instance_count)  # fmt: skip
+        self.sagemaker.create_processing_job(**request)
+        record = JobRecord(
+            name,
+            "prediction",
+            self.name,
+            instance_type=instance_type,
+            artifact=output_s3,
+            log_source=f"{LOG_GROUPS['processing']}:{name}/",
+            details=prediction_details(layout, method, overlay, model_s3),
+        )
+        return self.store.put(record)
+
+    def _model_input(self, weights: str | Path | None) -> str | None:
+        """An s3:// model as it is; a local model folder or file uploaded under
+        weights/<hash>/ (unchanged files are not sent again)."""
+        if weights is None or str(weights).startswith("s3://"):
+            return str(weights) if weights else None
+        path = Path(weights)
+        if not path.exists():
+            raise FileNotFoundError(f"no weights at {path}")
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+            digest = bundle_digest(b"".join(p.read_bytes() for p in files))
+            return upload_folder(self.settings, path, self.settings.s3_uri("weights", digest),
+                                 s3=self.s3).s3_uri  # fmt: skip
+        data = path.read_bytes()
+        uri = self.settings.s3_uri("weights", bundle_digest(data), path.name)
+        upload_bytes(self.settings, data, uri, self.s3)
+        return uri
 
     def training_request(
         self,
@@ -227,6 +343,8 @@ class SageMakerBackend:
             "ResourceConfig": resources,
             "StoppingCondition": stopping,
         }
+        if s.network_isolation:
+            request["EnableNetworkIsolation"] = True
         if s.use_spot:
             # Spot capacity may be taken away: wait up to twice the run time for it, and
             # keep checkpoints in S3 so train.py resumes at the next epoch.
@@ -288,7 +406,7 @@ class SageMakerBackend:
             artifact = answer.get("ModelArtifacts", {}).get("S3ModelArtifacts", "")
             details = {"secondary_status": answer.get("SecondaryStatus", "")}
             ended = answer.get("TrainingEndTime")
-        elif kind == "processing":
+        elif kind in ("processing", "prediction"):
             answer = self.sagemaker.describe_processing_job(ProcessingJobName=name)
             status = answer["ProcessingJobStatus"]
             outputs = answer.get("ProcessingOutputConfig", {}).get("Outputs", [])
@@ -337,7 +455,7 @@ class SageMakerBackend:
         record = self.describe(name)
         if record.kind == "training":
             self.sagemaker.stop_training_job(TrainingJobName=name)
-        elif record.kind == "processing":
+        elif record.kind in ("processing", "prediction"):
             self.sagemaker.stop_processing_job(ProcessingJobName=name)
         elif record.kind == "labeling":
             self.sagemaker.stop_labeling_job(LabelingJobName=name)
@@ -383,7 +501,9 @@ class SageMakerBackend:
         s = self.settings
         name = name or job_name("endpoint")
         instance_type = instance_type or s.endpoint_instance_type
+        isolation = {"EnableNetworkIsolation": True} if s.network_isolation else {}
         self.sagemaker.create_model(
+            **isolation,
             ModelName=name,
             ExecutionRoleArn=s.role_arn,
             PrimaryContainer={
@@ -498,17 +618,17 @@ def _channel(name: str, uri: str) -> dict[str, Any]:
     }
 
 
-def _processing_input(name: str, uri: str, path: str) -> dict[str, Any]:
-    # Inputs are copied whole to every instance: featurize.py shards by clip itself, from
-    # the resource config, and needs the whole list to agree on the split.
+def _processing_input(name: str, uri: str, path: str, *, sharded: bool = False) -> dict[str, Any]:
+    """An input copied to every instance; or, `sharded`, the objects a manifest file lists,
+    shared out among the instances (each gets its own subset, ShardedByS3Key)."""
     return {
         "InputName": name,
         "S3Input": {
             "S3Uri": uri,
             "LocalPath": path,
-            "S3DataType": "S3Prefix",
+            "S3DataType": "ManifestFile" if sharded else "S3Prefix",
             "S3InputMode": "File",
-            "S3DataDistributionType": "FullyReplicated",
+            "S3DataDistributionType": "ShardedByS3Key" if sharded else "FullyReplicated",
         },
     }
 

@@ -31,7 +31,11 @@ class CloudSettings:
     processing_instance_type: str = "ml.m5.xlarge"
     training_instance_type: str = "ml.g5.xlarge"
     endpoint_instance_type: str = "ml.m5.large"
+    prediction_instance_type: str = "ml.g4dn.xlarge"  # batch prediction: a GPU pays off
     use_spot: bool = False
+    # Jobs and endpoints without any network access (their S3 data still flows): the
+    # dependencies travel with the code as wheels, so nothing is installed from the net.
+    network_isolation: bool = False
     kms_key_id: str = ""  # empty: SSE-S3 (AES256)
     max_run_s: int = 24 * 3600
     workteam_arn: str = ""  # Ground Truth private work team

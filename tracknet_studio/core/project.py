@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,16 @@ class Project:
     def _notify(self, name: str, frames: Frames) -> None:
         for listener in list(self._listeners):
             listener(name, frames)
+
+
+def new_project_for(video: Any) -> Project:
+    """A new, unsaved project for an opened video (anything with `frame_count`, `path` and
+    maybe `fingerprint`, as VideoReader has): an empty label layer, one row per frame."""
+    return Project(
+        labels=Track(int(video.frame_count)),
+        video_path=str(Path(video.path).resolve()),
+        fingerprint=getattr(video, "fingerprint", None),
+    )
 
 
 def _all_frames(track: Track) -> Frames:

@@ -130,6 +130,13 @@ class CloudSettingsDialog(QDialog):
         self.processing_type = QLineEdit()
         self.training_type = QLineEdit()
         self.endpoint_type = QLineEdit()
+        self.prediction_type = QLineEdit()
+        self.network_isolation = QCheckBox("Network isolation (no internet in jobs or endpoints)")
+        self.network_isolation.setObjectName("networkIsolation")
+        self.network_isolation.setToolTip(
+            "Jobs and endpoints run without network access; their dependencies travel with "
+            "the code as wheels, so nothing needs the internet."
+        )
         self.use_spot = QCheckBox("Managed spot training (checkpoints resume a stopped job)")
         self.kms_key = QLineEdit()
         self.kms_key.setPlaceholderText("empty: S3-managed encryption (SSE-S3)")
@@ -147,7 +154,9 @@ class CloudSettingsDialog(QDialog):
             ("Processing instance", self.processing_type),
             ("Training instance", self.training_type),
             ("Endpoint instance", self.endpoint_type),
+            ("Batch prediction instance", self.prediction_type),
             ("", self.use_spot),
+            ("", self.network_isolation),
             ("Longest run", self.max_run_h),
             ("KMS key", self.kms_key),
             ("Work team", self.workteam),
@@ -185,7 +194,9 @@ class CloudSettingsDialog(QDialog):
         self.processing_type.setText(cloud.processing_instance_type)
         self.training_type.setText(cloud.training_instance_type)
         self.endpoint_type.setText(cloud.endpoint_instance_type)
+        self.prediction_type.setText(cloud.prediction_instance_type)
         self.use_spot.setChecked(cloud.use_spot)
+        self.network_isolation.setChecked(cloud.network_isolation)
         self.max_run_h.setValue(max(1, round(cloud.max_run_s / 3600)))
         self.kms_key.setText(cloud.kms_key_id)
         self.workteam.setText(cloud.workteam_arn)
@@ -203,7 +214,9 @@ class CloudSettingsDialog(QDialog):
             processing_instance_type=self.processing_type.text().strip(),
             training_instance_type=self.training_type.text().strip(),
             endpoint_instance_type=self.endpoint_type.text().strip(),
+            prediction_instance_type=self.prediction_type.text().strip(),
             use_spot=self.use_spot.isChecked(),
+            network_isolation=self.network_isolation.isChecked(),
             max_run_s=self.max_run_h.value() * 3600,
             kms_key_id=self.kms_key.text().strip(),
             workteam_arn=self.workteam.text().strip(),

@@ -25,7 +25,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from tracknet_studio.core import Project, Track
+from tracknet_studio.core import Project
+from tracknet_studio.core.project import new_project_for
 from tracknet_studio.formats import Autosaver, FormatError, load_project, save_project
 from tracknet_studio.formats.autosave import find_recovery, recovery_dir, recovery_path_for
 from tracknet_studio.formats.project_file import SUFFIX
@@ -480,15 +481,6 @@ class ProjectController(QObject):
 
 
 # ===================================================================== helpers
-
-
-def new_project_for(info: Any) -> Project:
-    """A new, unsaved project for a video: an empty label layer, one row per frame."""
-    return Project(
-        labels=Track(int(info.frame_count)),
-        video_path=str(Path(info.path).resolve()),
-        fingerprint=getattr(info, "fingerprint", None),
-    )
 
 
 def _resized(project: Project, n_frames: int) -> Project:
