@@ -182,3 +182,22 @@ def test_local_deploy_invoke_delete(env: dict[str, str], tmp_path: Path) -> None
     assert len((tmp_path / "pred.csv").read_text().splitlines()) >= 10
     deleted = cloud(env, "delete", "here")
     assert deleted.returncode == 0 and "Deleted" in cloud(env, "status").stdout
+
+
+def test_cloud_predict_runs_a_local_batch_job_into_projects(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from .test_batch_prediction import make_clips
+
+    clips = make_clips(tmp_path / "videos", 3)
+    done = cloud(env, "predict", *map(str, clips), "--method", "motion", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "video 3/3" in done.stdout
+    for clip in clips:
+        assert f"added layer 'motion' to {clip.with_suffix('.tnproj')}" in done.stdout
+    name = done.stdout.split("started local-prediction job ", 1)[1].split()[0]
+    again = cloud(env, "results", name, "--layer", "batch")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("added layer 'batch'") == 3
+    wrong = cloud(env, "results", "no-such-job")
+    assert wrong.returncode == 1 and "no local job named no-such-job" in wrong.stderr

@@ -6,6 +6,8 @@
   train DATA            train a model (model/train.py)
   deploy MODEL          deploy a model to a real-time endpoint
   invoke ENDPOINT VIDEO predict a video's ball track through an endpoint
+  predict VIDEO...      predict many videos in one batch job (no endpoint), into projects
+  results NAME          bring a finished batch job's tracks into the videos' projects
   delete ENDPOINT       delete an endpoint (and its configuration and model)
   label ...             create a Ground Truth labeling job, or import its output
   status [NAME]         list jobs, or show one with its last log lines and metrics
@@ -30,6 +32,7 @@ from typing import Any
 
 from ..cloud.jobs import JobRecord, JobStore, LocalBackend, parse_metrics
 from ..cloud.settings import CloudSettings, check_settings
+from ._common import frame_range
 
 BACKENDS = ("local", "sagemaker")
 # Settings that options may override: option dest -> CloudSettings field.
@@ -94,8 +97,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("video", type=Path)
     a.add_argument("-o", "--output", type=Path, required=True, help="track CSV to write")
     a.add_argument("--input-size", default="288x512", help="the model's HxW (default 288x512)")
-    a.add_argument("--range", metavar="A:B", help="frames A..B-1 only")
+    a.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     a.set_defaults(run=run_invoke)
+
+    a = actions.add_parser("predict", parents=[common], help="predict many videos in one job")
+    a.add_argument("videos", type=Path, nargs="+")
+    a.add_argument("--method", choices=("motion", "model", "fused"), default="fused")
+    a.add_argument("--weights", help="model folder or model.tar.gz, local or s3:// "
+                   "(default: the shipped weights)")  # fmt: skip
+    a.add_argument("--overlay", action="store_true", help="also write overlay videos")
+    a.add_argument("--instance-type", help="processing instance (sagemaker)")
+    a.add_argument("--instance-count", type=int, default=1,
+                   help="instances to share the videos among (sagemaker)")  # fmt: skip
+    a.set_defaults(run=run_predict)
+
+    a = actions.add_parser("results", parents=[common],
+                           help="add a batch job's tracks to the videos' projects")  # fmt: skip
+    a.add_argument("name")
+    a.add_argument("--layer", help="prediction layer name (default: the method)")
+    a.set_defaults(run=run_results)
 
     a = actions.add_parser("delete", parents=[common], help="delete an endpoint")
     a.add_argument("endpoint")
@@ -252,28 +272,66 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 @guarded
 def run_invoke(args: argparse.Namespace) -> int:
-    from ..formats.csv_tracks import CsvForm, write_csv
-    from ..inference import clamp_range, predict_track
-    from ..video import VideoReader
+    from ..inference.batch import predict_file
 
     predictor = _endpoint_predictor(args)
-    with VideoReader(args.video) as reader:
-        first, last = (None, None)
-        if args.range:
-            a, _, b = args.range.partition(":")
-            first, last = (int(a) if a else None), (int(b) if b else None)
-        start, stop = clamp_range(reader.frame_count, first, last)
-        printer = _progress_printer("predict")
-        track = predict_track(reader, predictor, start, stop, printer)
-        write_csv(track, args.output, CsvForm.PREDICTION, fps=reader.fps or None,
-                  image_size=(reader.width, reader.height))  # fmt: skip
+    result = predict_file(args.video, args.output, predictor, frames=args.range or (None, None),
+                          progress=_progress_printer("predict"))  # fmt: skip
     for note in getattr(predictor, "notes", []):
         print(f"warning: {note}", file=sys.stderr)
     rate = getattr(predictor, "frames_per_second", None)  # measured by a SageMaker endpoint
     speed = f" ({rate:.1f} frames/s)" if rate else ""
-    print(f"\nball in {int(track.has_ball.sum())} of {stop - start} frames{speed}; "
+    print(f"\nball in {result.found} of {result.frames} frames{speed}; "
           f"wrote {args.output}")  # fmt: skip
     return 0
+
+
+@guarded
+def run_predict(args: argparse.Namespace) -> int:
+    from ..inference import DEFAULT_WEIGHTS
+
+    backend = make_backend(args)
+    weights = args.weights or (str(DEFAULT_WEIGHTS) if args.method != "motion" else None)
+    options = {"method": args.method, "weights": weights, "overlay": args.overlay}
+    if args.backend == "sagemaker":
+        if args.instance_type:
+            backend.settings.prediction_instance_type = args.instance_type
+        record = backend.start_prediction(args.videos, **options,
+                                          instance_count=args.instance_count,
+                                          progress=_progress_printer("upload"))  # fmt: skip
+    else:
+        record = backend.start_prediction(args.videos, **options)
+    code = _started(args, backend, record)
+    if args.wait and code == 0:
+        args.name, args.layer = record.name, None
+        return run_results(args)
+    return code
+
+
+@guarded
+def run_results(args: argparse.Namespace) -> int:
+    from ..cloud.jobs import PREDICTION_KINDS
+    from ..cloud.prediction import results_folder
+    from ..inference.batch import import_results
+
+    backend = backend_of(args, args.name)
+    record = backend.describe(args.name)
+    if record.kind not in PREDICTION_KINDS:
+        raise ValueError(f"{args.name} is a {record.kind} job, not a batch prediction")
+    if record.status != "Completed":
+        raise ValueError(f"{args.name} is {record.status}: its results are not all there")
+    folder = results_folder(record, getattr(backend, "settings", None),
+                            _progress_printer("download"))  # fmt: skip
+    layer = args.layer or record.details.get("method", "prediction")
+    written, problems = import_results(record.details["videos"], folder, layer)
+    for path in written:
+        print(f"added layer {layer!r} to {path}")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    overlays = sorted(folder.rglob("*.overlay.mp4"))
+    if overlays:
+        print(f"{len(overlays)} overlay videos in {folder}")
+    return 0 if written or not problems else 1
 
 
 def _endpoint_predictor(args: argparse.Namespace) -> Any:
