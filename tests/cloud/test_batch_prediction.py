@@ -94,12 +94,13 @@ def test_a_local_batch_job_predicts_three_videos_into_their_projects(tmp_path: P
     assert any("video 3/3" in line for line in backend.logs(record.name))
     assert done.details["videos"] == video_layout(clips)
 
-    written, problems = import_results(done.details["videos"], Path(done.artifact), "motion")
-    assert problems == [] and sorted(written) == sorted(c.with_suffix(".tnproj") for c in clips)
+    imported = import_results(done.details["videos"], Path(done.artifact), "motion")
+    assert imported.problems == [] and imported.kept == {}
+    assert sorted(imported.written) == sorted(c.with_suffix(".tnproj") for c in clips)
     for clip in clips:
         loaded = load_project(clip.with_suffix(".tnproj")).project
         csv = Path(done.artifact) / video_key(clip) / f"{clip.stem}.csv"
-        layer = "motion (2)" if clip == clips[1] else "motion"
+        layer = "motion 2" if clip == clips[1] else "motion"
         got = loaded.predictions[layer]
         expected, _ = read_csv(csv, CsvOptions(n_frames=len(got)))
         assert np.array_equal(got.has_ball, expected.has_ball)
@@ -107,10 +108,18 @@ def test_a_local_batch_job_predicts_three_videos_into_their_projects(tmp_path: P
         assert Path(loaded.video_path) == clip.resolve()
     assert load_project(clips[1].with_suffix(".tnproj")).project.labels.has_ball[3]
 
+    # The window's open video is left to the window: its track comes back, no file.
+    again = import_results(done.details["videos"], Path(done.artifact), "motion",
+                           keep=[clips[0]])  # fmt: skip
+    assert list(again.kept) == [clips[0].resolve()]
+    assert len(again.written) == 2
+    assert set(load_project(clips[0].with_suffix(".tnproj")).project.predictions) == {"motion"}
+
 
 def test_import_says_which_videos_had_no_result(tmp_path: Path) -> None:
     [clip] = make_clips(tmp_path / "videos", 1, frames=6)
     layout = video_layout([clip])
-    written, problems = import_results(layout, tmp_path / "empty", "motion")
-    assert written == [] and problems == [f"{clip.name}: no result (the job skipped it?)"]
+    imported = import_results(layout, tmp_path / "empty", "motion")
+    assert imported.written == []
+    assert imported.problems == [f"{clip.name}: no result (the job skipped it?)"]
     assert not clip.with_suffix(".tnproj").exists()

@@ -73,8 +73,8 @@ def test_batch_prediction_over_three_clips_through_sagemaker(
     done = backend.describe(record.name)
     assert done.status == "Completed"
     folder = results_folder(done, settings)
-    written, problems = import_results(done.details["videos"], folder, "motion")
-    assert problems == [] and len(written) == 3
+    imported = import_results(done.details["videos"], folder, "motion")
+    assert imported.problems == [] and len(imported.written) == 3
     for clip in clips:
         project = load_project(clip.with_suffix(".tnproj")).project
         assert set(project.predictions) == {"motion"}

@@ -323,15 +323,15 @@ def run_results(args: argparse.Namespace) -> int:
     folder = results_folder(record, getattr(backend, "settings", None),
                             _progress_printer("download"))  # fmt: skip
     layer = args.layer or record.details.get("method", "prediction")
-    written, problems = import_results(record.details["videos"], folder, layer)
-    for path in written:
+    done = import_results(record.details["videos"], folder, layer)
+    for path in done.written:
         print(f"added layer {layer!r} to {path}")
-    for problem in problems:
+    for problem in done.problems:
         print(f"warning: {problem}", file=sys.stderr)
     overlays = sorted(folder.rglob("*.overlay.mp4"))
     if overlays:
         print(f"{len(overlays)} overlay videos in {folder}")
-    return 0 if written or not problems else 1
+    return 0 if done.written or not done.problems else 1
 
 
 def _endpoint_predictor(args: argparse.Namespace) -> Any:

@@ -129,5 +129,16 @@ def new_project_for(video: Any) -> Project:
     )
 
 
+def unique_layer_name(project: Project | None, base: str) -> str:
+    """`base`, or `base 2`, `base 3`… whichever the project does not have yet."""
+    taken = set(project.predictions) if project is not None else set()
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} {n}" in taken:
+        n += 1
+    return f"{base} {n}"
+
+
 def _all_frames(track: Track) -> Frames:
     return np.arange(len(track), dtype=np.int64)

@@ -20,11 +20,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..core.project import Project, new_project_for
+from ..core.project import new_project_for, unique_layer_name
+from ..core.track import Track
 from ..formats.atomic import atomic_write_text
 from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, write_csv
 from ..formats.errors import FormatError
@@ -136,36 +137,56 @@ def _progress_line(i: int, n: int, result: VideoPrediction) -> str:
 def _export_overlay(video: Path, track_csv: Path, output: Path) -> None:
     from ..video.export import ExportSettings, export_video
 
-    with VideoReader(video, cache_mb=1) as reader:
-        size, n = (reader.width, reader.height), reader.frame_count
-    track, _report = read_csv(track_csv, CsvOptions(image_size=size, n_frames=n))
+    track = read_result(video, track_csv)
     export_video(video, output, {"prediction": track}, ExportSettings())
 
 
 # ----- importing the results -------------------------------------------------------------
+@dataclass
+class BatchImport:
+    """What bringing a job's results home did."""
+
+    written: list[Path] = field(default_factory=list)  # project files written
+    problems: list[str] = field(default_factory=list)  # one line per video left out
+    kept: dict[Path, Track] = field(default_factory=dict)  # video -> track, not written
+
+
 def import_results(
     videos: Mapping[str, str | Path],
     results_dir: Path,
     layer: str,
-) -> tuple[list[Path], list[str]]:
+    *,
+    keep: Collection[Path] = (),
+) -> BatchImport:
     """Read each video's track from `results_dir` (keyed as the job named its input:
     relative path -> local video) into its project as prediction layer `layer`.
 
-    Returns the projects written and one line per video that had no usable result."""
-    written: list[Path] = []
-    problems: list[str] = []
+    Videos in `keep` (the window's open one, whose project the window owns) are not
+    written: their tracks come back in `kept` for the caller to add."""
+    done = BatchImport()
+    keep = {Path(v).resolve() for v in keep}
     for relative, video in videos.items():
         video = Path(video)
         csv_path, summary_path, _ = result_paths(results_dir, Path(relative))
         error = _summary_error(summary_path)
         if error or not csv_path.is_file():
-            problems.append(f"{video.name}: {error or 'no result (the job skipped it?)'}")
+            done.problems.append(f"{video.name}: {error or 'no result (the job skipped it?)'}")
             continue
         try:
-            written.append(_add_layer(video, csv_path, layer))
+            if video.resolve() in keep:
+                done.kept[video] = read_result(video, csv_path)
+            else:
+                done.written.append(_add_layer(video, csv_path, layer))
         except (VideoError, FormatError, ValueError, OSError) as exc:
-            problems.append(f"{video.name}: {exc}")
-    return written, problems
+            done.problems.append(f"{video.name}: {exc}")
+    return done
+
+
+def read_result(video: Path, track_csv: Path) -> Track:
+    """A result track fitted to its video's frames."""
+    with VideoReader(video, cache_mb=1) as reader:
+        size, n = (reader.width, reader.height), reader.frame_count
+    return read_csv(track_csv, CsvOptions(image_size=size, n_frames=n))[0].resized(n)
 
 
 def _summary_error(path: Path) -> str:
@@ -178,27 +199,18 @@ def _summary_error(path: Path) -> str:
 def _add_layer(video: Path, track_csv: Path, layer: str) -> Path:
     """Add the track to the video's project (made when missing); the project file is
     written atomically, so an interrupted import leaves the old one whole."""
-    with VideoReader(video, cache_mb=1) as reader:
-        size = (reader.width, reader.height)
-        path = video.with_suffix(SUFFIX)
-        project = load_project(path).project if path.exists() else new_project_for(reader)
-        if len(project.labels) != reader.frame_count:
-            raise ValueError(f"{path} has {len(project.labels)} frames, the video "
-                             f"{reader.frame_count}")  # fmt: skip
-    options = CsvOptions(image_size=size, n_frames=project.n_frames)
-    track = read_csv(track_csv, options)[0].resized(project.n_frames)
+    path = video.with_suffix(SUFFIX)
+    if path.exists():
+        project = load_project(path).project
+    else:
+        with VideoReader(video, cache_mb=1) as reader:
+            project = new_project_for(reader)
+    track = read_result(video, track_csv)
+    if len(track) != project.n_frames:
+        raise ValueError(f"{path} has {project.n_frames} frames, the video {len(track)}")
     project.add_prediction(unique_layer_name(project, layer), track)
     save_project(project, path)
     return path
-
-
-def unique_layer_name(project: Project, name: str) -> str:
-    """`name`, or `name (2)`, `name (3)`... when the project has that layer already."""
-    taken, candidate, n = set(project.predictions), name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name} ({n})"
-    return candidate
 
 
 # ----- the job's entry point -------------------------------------------------------------

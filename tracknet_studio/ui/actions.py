@@ -181,6 +181,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Turn videos and labels into a training dataset (model/featurize.py)", group=1),
     ActionSpec("cloud.train", "&Train…", "Cloud", "train_dialog", (),
                "Train TrackNet on a featurized dataset (model/train.py)", group=1),
+    ActionSpec("cloud.predict_videos", "&Predict Videos…", "Cloud", "predict_videos_dialog", (),
+               "Predict many videos in one batch job (no endpoint), then import the tracks "
+               "into their projects", group=2),
     ActionSpec("cloud.deploy", "&Deploy Model…", "Cloud", "deploy_dialog", (),
                "Serve a trained model from an endpoint", group=2),
     ActionSpec("cloud.delete_endpoint", "Delete &Endpoint…", "Cloud", "delete_endpoint_dialog",

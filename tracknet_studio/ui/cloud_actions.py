@@ -99,6 +99,7 @@ class CloudController(QObject):
             timeline = getattr(self.window, "timeline_dock", None)
             if timeline is not None:
                 self.window.tabifyDockWidget(timeline, self.panel)
+            self.panel.import_requested.connect(self.import_results)
             action = self.window.action_by_id.get("cloud.jobs")
             if action is not None:
                 self.panel.visibilityChanged.connect(action.setChecked)
@@ -195,6 +196,12 @@ class CloudController(QObject):
                 self.panel.refresh_job(record.name)
 
         return self.start("Delete endpoint", lambda _r: backend.delete_endpoint(record.name), done)
+
+    def import_results(self, record: JobRecord) -> Any:
+        """A finished batch prediction's tracks into the videos' projects."""
+        from . import batch_predict
+
+        return batch_predict.import_results(self.window, record)
 
     def endpoints_in_service(self) -> list[JobRecord]:
         return [r for r in self.store.all() if r.kind == "endpoint" and r.status == "InService"]
@@ -437,6 +444,11 @@ class CloudMixin:
         dialog = _FormDialog(self, "Delete Endpoint", [("Endpoint", pick)])
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.cloud.delete_endpoint(endpoints[pick.currentIndex()])
+
+    def predict_videos_dialog(self: MainWindow) -> None:
+        from . import batch_predict
+
+        batch_predict.predict_videos_dialog(self)
 
     def create_labeling_job_dialog(self: MainWindow) -> None:
         from . import cloud_labeling

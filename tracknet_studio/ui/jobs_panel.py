@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracknet_studio.cloud.jobs import ACTIVE, JobRecord, JobStore, parse_metrics
+from tracknet_studio.cloud.jobs import ACTIVE, PREDICTION_KINDS, JobRecord, JobStore, parse_metrics
 
 from .cloud_tasks import run_quietly
 from .tasks import BackgroundTask
@@ -96,6 +96,7 @@ class JobsPanel(QDockWidget):
 
     polled = Signal()  # after each poll's results were shown (tests wait on it)
     job_selected = Signal(object)  # the JobRecord, or None
+    import_requested = Signal(object)  # the JobRecord of a completed batch prediction
 
     def __init__(
         self,
@@ -141,6 +142,11 @@ class JobsPanel(QDockWidget):
         self.stop_button.setObjectName("stopJob")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_selected)
+        self.import_button = QPushButton("Import Results")
+        self.import_button.setObjectName("importResults")
+        self.import_button.setToolTip("Add each video's predicted track to its project")
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self._request_import)
         self.error_label = QLabel()
         self.error_label.setObjectName("pollError")
         self.error_label.setStyleSheet("color: #c0392b;")
@@ -166,6 +172,7 @@ class JobsPanel(QDockWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.error_label, 1)
         buttons.addStretch()  # the button keeps its size while no error is shown
+        buttons.addWidget(self.import_button)
         buttons.addWidget(self.stop_button)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -293,9 +300,13 @@ class JobsPanel(QDockWidget):
             self.plots.show_rows([])
             self.failure_label.hide()
             self.stop_button.setEnabled(False)
+            self.import_button.setEnabled(False)
             return
         record = view.record
         self.stop_button.setEnabled(not is_final(record.status))
+        self.import_button.setEnabled(
+            record.kind in PREDICTION_KINDS and record.status == "Completed"
+        )
         self.log_view.setPlainText("\n".join(view.lines[-LOG_TAIL_LINES:]))
         self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
         self._plot(view.metrics)
@@ -324,6 +335,11 @@ class JobsPanel(QDockWidget):
         self.plots.show_rows(metrics)
 
     # ================================================================= stop
+
+    def _request_import(self) -> None:
+        name = self.selected_name()
+        if name:
+            self.import_requested.emit(self._jobs[name].record)
 
     def stop_selected(self) -> None:
         """Ask the job's backend to stop it (in the background: it is an AWS call)."""

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from tracknet_studio.core import Project
+from tracknet_studio.core.project import unique_layer_name
 
 from .metrics_panel import MetricsPanel
 from .prediction import (
@@ -23,7 +24,6 @@ from .prediction import (
     in_out_range,
     run_model,
     run_model_dialog,
-    unique_layer_name,
 )
 from .tasks import BackgroundTask
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracknet_studio.core import Project, Track
+from tracknet_studio.core.project import unique_layer_name
 from tracknet_studio.inference import DEFAULT_WEIGHTS, Predictor, methods, predict_track
 from tracknet_studio.inference.local import available_devices, describe_weights
 from tracknet_studio.video import VideoReader
@@ -69,17 +70,6 @@ def make_predictor(settings: RunSettings) -> Predictor:
     return methods.make_predictor(settings.method, settings.weights, settings.device)
 
 
-def unique_layer_name(project: Project | None, base: str = DEFAULT_LAYER) -> str:
-    """`base`, or `base 2`, `base 3`… whichever the project does not have yet."""
-    taken = set(project.predictions) if project is not None else set()
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base} {n}" in taken:
-        n += 1
-    return f"{base} {n}"
-
-
 def in_out_range(window: MainWindow) -> tuple[int, int] | None:
     """The window's in/out range as [start, stop), or None when none is set."""
     start, last = getattr(window, "range_in", None), getattr(window, "range_out", None)
@@ -92,8 +82,8 @@ def in_out_range(window: MainWindow) -> tuple[int, int] | None:
 class AddPredictionCommand(QUndoCommand):
     """Adds a prediction layer; undo removes it. The label layer is never touched."""
 
-    def __init__(self, project: Project, name: str, track: Track) -> None:
-        super().__init__(f"Run model into '{name}'")
+    def __init__(self, project: Project, name: str, track: Track, *, text: str = "") -> None:
+        super().__init__(text or f"Run model into '{name}'")
         self.project, self.name, self.track = project, name, track
 
     def redo(self) -> None:
