@@ -108,3 +108,46 @@ def test_a_model_prediction_uploads_local_weights_once(
     in_s3 = "s3://tracknet-test-bucket/tn/training/job/output/model.tar.gz"
     backend.start_prediction([clip], method="model", weights=in_s3)
     assert sent[-1]["ProcessingInputs"][1]["S3Input"]["S3Uri"] == in_s3
+
+
+def test_the_processing_bundle_runs_the_batch_job_on_its_own(tmp_path: Path) -> None:
+    """Unpacked as the container unpacks it, the bundle's own modules run the job, and they
+    need no third-party module beyond the image's (torch, numpy) and its requirements."""
+    import io
+    import subprocess
+    import sys
+    import tarfile
+
+    from tracknet_studio.cloud.bundle import processing_bundle
+    from tracknet_studio.cloud.wheels import container_requirements
+
+    code = tmp_path / "code"
+    with tarfile.open(fileobj=io.BytesIO(processing_bundle("numpy\n"))) as tar:
+        tar.extractall(code, filter="data")
+    make_clips(tmp_path / "videos", 1)
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['batch', '--input', sys.argv[1], '--output', sys.argv[2], '--method', "
+        "'motion']\n"
+        "try:\n    runpy.run_module('tracknet_studio.inference.batch', run_name='__main__')\n"
+        "except SystemExit as end:\n    assert not end.code, end.code\n"
+        "import tracknet_studio\nprint(tracknet_studio.__file__)\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "videos"), str(tmp_path / "out")],
+        cwd=code, env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    origin, modules = done.stdout.strip().splitlines()[-2:]
+    assert Path(origin).is_relative_to(code)  # the bundle's copy, not this checkout's
+    allowed = {"numpy", "cv2", "av", "platformdirs", "torch", "safetensors"}
+    wanted = {r.split(">")[0].split("=")[0].replace("-", "_") for r in container_requirements()}
+    assert {"av", "platformdirs"} <= wanted
+    # Private names are the interpreter's and site's own (editable finders, Cython runtime).
+    third_party = {m for m in modules.split() if m not in sys.stdlib_module_names
+                   and not m.startswith("_") and m != "cython_runtime"}  # fmt: skip
+    assert third_party - allowed - {"tracknet", "tracknet_studio"} == set()
+    assert "PySide6" not in third_party and "boto3" not in third_party
+    assert len(list((tmp_path / "out").rglob("*.csv"))) == 1
