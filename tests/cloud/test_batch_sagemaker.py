@@ -151,3 +151,48 @@ def test_the_processing_bundle_runs_the_batch_job_on_its_own(tmp_path: Path) -> 
     assert third_party - allowed - {"tracknet", "tracknet_studio"} == set()
     assert "PySide6" not in third_party and "boto3" not in third_party
     assert len(list((tmp_path / "out").rglob("*.csv"))) == 1
+
+
+def test_the_container_shell_unpacks_installs_offline_and_runs_the_job(
+    settings: CloudSettings, store: JobStore, tmp_path: Path
+) -> None:
+    """The processing job's entry point itself, run by bash with the container's folders
+    mapped onto a temporary one: it unpacks the bundle, pip installs with --no-index from
+    the wheels folder (here every requirement is already installed, as torch and numpy are
+    in the image) and runs the batch module."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tracknet_studio.cloud import sagemaker_backend as sm
+
+    [clip] = make_clips(tmp_path / "videos", 1)
+    backend = SageMakerBackend(settings, store)
+    sent = capture(backend, "CreateProcessingJob")
+    backend.start_prediction([clip], method="motion")
+    app = sent[0]["AppSpecification"]
+    root = tmp_path / "opt-ml-processing"
+    code, wheels = root / "code", root / "wheels"
+    code.mkdir(parents=True)
+    wheels.mkdir()
+    bucket, key = split_s3_uri(
+        {i["InputName"]: i["S3Input"] for i in sent[0]["ProcessingInputs"]}["code"]["S3Uri"]
+        + sm.PROCESSING_BUNDLE_NAME
+    )
+    boto3.client("s3").download_file(bucket, key, str(code / sm.PROCESSING_BUNDLE_NAME))
+    input_dir = root / "input"
+    shutil.copytree(clip.parent, input_dir / "v")
+    unpack = tmp_path / "t"
+    shell = app["ContainerEntrypoint"][2].replace("/opt/ml/processing", str(root))
+    shell = shell.replace("/tmp/t", str(unpack))
+    args = [a.replace("/opt/ml/processing", str(root)) for a in app["ContainerArguments"]]
+    # This environment's python3 plays the image's (a virtual environment has one).
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    env |= {k: v for k, v in os.environ.items() if k.startswith("TRACKNET_STUDIO_")}
+    done = subprocess.run(["/bin/bash", "-c", shell, "tracknet", *args], env=env,
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "video 1/1" in done.stdout
+    assert (unpack / "tracknet_studio" / "inference" / "batch.py").is_file()
+    assert len(list((root / "output").rglob("*.csv"))) == 1

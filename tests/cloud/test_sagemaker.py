@@ -68,7 +68,7 @@ def test_processing_job_runs_featurize_and_follows_states(
     assert app["ContainerArguments"][0] == "featurize.py"
     assert app["ContainerArguments"][-4:] == ["--height", "144", "--width", "256"]
     # Dependencies come from the job's own wheels, never from the internet.
-    assert "--no-index --find-links /opt/ml/processing/wheels" in app["ContainerEntrypoint"][2]
+    assert "--no-index -f /opt/ml/processing/wheels" in app["ContainerEntrypoint"][2]
     inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
     assert inputs["input"]["S3Uri"] == "s3://tracknet-test-bucket/tn/datasets/one"
     members = bundle_members(inputs["code"]["S3Uri"] + "processing.tar.gz")

@@ -50,14 +50,30 @@ LOG_GROUPS = {
 # wheels that came with the job (PyAV and OpenCV, which the PyTorch image lacks), never
 # from the internet, then run the command in ContainerArguments ("featurize.py ..." or
 # "-m tracknet_studio.inference.batch ...") with the bundle as the working directory.
+# Terse: each ContainerEntrypoint item is at most 256 characters (API Reference,
+# AppSpecification, ContainerEntrypoint).
 PROCESSING_SHELL = (
-    "set -e; mkdir -p /tmp/tracknet; "
-    f"tar -xzf {PROCESSING_CODE}/{PROCESSING_BUNDLE_NAME} -C /tmp/tracknet; "
-    f"python3 -m pip install --quiet --no-index --find-links {PROCESSING_WHEELS} "
-    "-r /tmp/tracknet/requirements.txt; "
-    'cd /tmp/tracknet; export PYTHONPATH=/tmp/tracknet; exec python3 "$@"'
+    "set -e;mkdir -p /tmp/t;"
+    f"tar xzf {PROCESSING_CODE}/{PROCESSING_BUNDLE_NAME} -C /tmp/t;cd /tmp/t;"
+    f"python3 -m pip install -q --no-index -f {PROCESSING_WHEELS} -r requirements.txt;"
+    'PYTHONPATH=/tmp/t exec python3 "$@"'
 )
+# Instance families with NVMe instance storage, which SageMaker encrypts itself and for
+# which a VolumeKmsKeyId is refused (API Reference, ResourceConfig and
+# ProcessingClusterConfig, VolumeKmsKeyId; the Developer Guide names p4d, g4dn and g5; the
+# others are the EC2 families of the same storage kind).
+LOCAL_STORAGE_FAMILIES = frozenset(
+    ("p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "g4dn", "g5", "g6", "g6e", "m5d", "c5d",
+     "r5d", "trn1", "trn1n")
+)  # fmt: skip
+
 VOLUME_GB = 50
+
+
+def has_local_storage(instance_type: str) -> bool:
+    """Whether `instance_type` (ml.g5.xlarge) has NVMe instance storage instead of EBS."""
+    parts = instance_type.split(".")
+    return len(parts) == 3 and parts[1] in LOCAL_STORAGE_FAMILIES
 
 
 def image_uri(settings: CloudSettings, scope: str, instance_type: str) -> str:
@@ -184,8 +200,9 @@ class SageMakerBackend:
             ]
         }
         if s.kms_key_id:
-            cluster["VolumeKmsKeyId"] = s.kms_key_id
             output["KmsKeyId"] = s.kms_key_id
+            if not has_local_storage(instance_type):
+                cluster["VolumeKmsKeyId"] = s.kms_key_id
         request: dict[str, Any] = {
             "ProcessingJobName": name,
             "RoleArn": s.role_arn,
@@ -326,8 +343,9 @@ class SageMakerBackend:
         }
         output: dict[str, Any] = {"S3OutputPath": s.s3_uri("training")}
         if s.kms_key_id:
-            resources["VolumeKmsKeyId"] = s.kms_key_id
             output["KmsKeyId"] = s.kms_key_id
+            if not has_local_storage(s.training_instance_type):
+                resources["VolumeKmsKeyId"] = s.kms_key_id
         stopping: dict[str, Any] = {"MaxRuntimeInSeconds": s.max_run_s}
         request: dict[str, Any] = {
             "TrainingJobName": name,
