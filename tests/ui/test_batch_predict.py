@@ -7,6 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
+
+from cloud.conftest import aws, container_wheels_cached, moto_url  # noqa: F401  (fixtures)
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
@@ -88,3 +92,57 @@ def test_the_dialog_needs_a_video_and_removes_the_ones_picked(qtbot, tmp_path: P
     sagemaker = batch_predict.PredictVideosDialog(None, [], "sagemaker", "ml.g4dn.xlarge")
     qtbot.addWidget(sagemaker)
     assert sagemaker.instances.isEnabled() and "ml.g4dn.xlarge" in sagemaker.where.text()
+
+
+def test_predict_videos_on_sagemaker_sends_one_sharded_processing_job(
+    qtbot, aws, settings: QSettings, make_window, tmp_path: Path, monkeypatch,  # noqa: F811
+) -> None:  # fmt: skip
+    import json
+
+    import boto3
+    from cloud.conftest import BUCKET, REGION, ROLE_NAME, SAGEMAKER_TRUST
+
+    from tracknet_studio.cloud import sagemaker_backend
+    from tracknet_studio.cloud.settings import CloudSettings
+
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    role = boto3.client("iam", region_name=REGION).create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
+    )
+    CloudSettings(region=REGION, bucket=BUCKET, prefix="tn", role_arn=role["Role"]["Arn"]).save()
+    settings.setValue(BACKEND_KEY, "sagemaker")
+    settings.setValue(JOBS_FILE_KEY, str(tmp_path / "jobs.json"))
+    monkeypatch.setattr(sagemaker_backend, "image_uri", lambda *_args: "image:latest")
+    sent: list[dict] = []
+    build = sagemaker_backend.SageMakerBackend.processing_request
+
+    def keep(self, *args, **kwargs) -> dict:
+        sent.append(build(self, *args, **kwargs))
+        return sent[-1]
+
+    monkeypatch.setattr(sagemaker_backend.SageMakerBackend, "processing_request", keep)
+    clips = other_clips(tmp_path)
+
+    def exec_(dialog: batch_predict.PredictVideosDialog) -> int:
+        dialog.add_videos([str(p) for p in clips])
+        dialog.method.setCurrentIndex(dialog.method.findData("motion"))
+        dialog.overlay.setChecked(True)
+        dialog.instances.setValue(2)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(batch_predict.PredictVideosDialog, "exec", exec_)
+    window: MainWindow = make_window()
+    window.action_by_id["cloud.predict_videos"].trigger()
+    qtbot.waitUntil(lambda: not window.cloud.tasks, timeout=30_000)
+    [record] = window.cloud.store.all()
+    assert record.kind == "prediction" and record.backend == "sagemaker"
+    boto3.client("sagemaker", region_name=REGION).describe_processing_job(
+        ProcessingJobName=record.name
+    )  # sent, and known to SageMaker
+    [job] = sent
+    assert job["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 2
+    inputs = {i["InputName"]: i["S3Input"] for i in job["ProcessingInputs"]}
+    assert inputs["videos"]["S3DataDistributionType"] == "ShardedByS3Key"
+    assert "--overlay" in job["AppSpecification"]["ContainerArguments"]
+    panel = window.cloud.panel
+    assert panel is not None and panel.status_text(record.name)
