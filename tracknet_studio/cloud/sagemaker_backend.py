@@ -234,6 +234,7 @@ class SageMakerBackend:
         instance_count: int = 1,
     ) -> JobRecord:
         """Featurize the videos and CSVs under `dataset_s3` into `output_s3`."""
+        s = self.settings
         name = name or job_name("featurize")
         output_s3 = output_s3 or self.settings.s3_uri("featurized", name)
         command = ["featurize.py", "--input", PROCESSING_INPUT, "--output", PROCESSING_OUTPUT]
@@ -242,20 +243,10 @@ class SageMakerBackend:
         # Copied whole to every instance: featurize.py shards by clip itself, from the
         # resource config, and needs the whole list to agree on the split.
         inputs = [_processing_input("input", dataset_s3, PROCESSING_INPUT)]
-        instance_type = self.settings.processing_instance_type
-        request = self.processing_request(name, command, inputs, output_s3,
-                                          instance_type=instance_type,
-                                          instance_count=instance_count)  # fmt: skip
-        self.sagemaker.create_processing_job(**request)
-        record = JobRecord(
-            name,
-            "processing",
-            self.name,
-            instance_type=instance_type,
-            artifact=output_s3,
-            log_source=f"{LOG_GROUPS['processing']}:{name}/",
-        )
-        return self.store.put(record)
+        return self._start_processing_job(
+            JobRecord(name, "processing", self.name, instance_type=s.processing_instance_type),
+            command, inputs, output_s3, instance_count,
+        )  # fmt: skip
 
     def start_prediction(
         self,
@@ -272,40 +263,47 @@ class SageMakerBackend:
         tracknet_studio.inference.batch, the videos shared out among `instance_count`
         instances (ShardedByS3Key). Videos are uploaded once to videos/<key>/ and listed
         in a manifest; `weights` is a model.tar.gz in S3 or a local model, uploaded."""
-        name = name or job_name("predict")
-        layout = video_layout(videos)
-        videos_s3 = self.settings.s3_uri("videos") + "/"
-        with tempfile.TemporaryDirectory() as scratch:
-            stage(layout, Path(scratch))
-            upload_folder(self.settings, scratch, videos_s3, progress, s3=self.s3)
-        manifest = [{"prefix": videos_s3}, *layout]
-        manifest_s3 = self.settings.s3_uri("predictions", name, "videos.manifest")
-        upload_bytes(self.settings, json.dumps(manifest).encode(), manifest_s3, self.s3)
         if weights is None and method != "motion":
             raise ValueError(f"the {method} method needs weights: a model folder or model.tar.gz")
-        model_s3 = self._model_input(weights)
-        output_s3 = self.settings.s3_uri("predictions", name, "output")
+        s = self.settings
+        name = name or job_name("predict")
+        layout = video_layout(videos)
+        videos_s3 = s.s3_uri("videos") + "/"
+        with tempfile.TemporaryDirectory() as scratch:
+            stage(layout, Path(scratch))
+            upload_folder(s, scratch, videos_s3, progress, s3=self.s3)
+        manifest_s3 = s.s3_uri("predictions", name, "videos.manifest")
+        manifest = [{"prefix": videos_s3}, *layout]  # the documented ManifestFile form
+        upload_bytes(s, json.dumps(manifest).encode(), manifest_s3, self.s3)
         inputs = [_processing_input("videos", manifest_s3, PROCESSING_INPUT, sharded=True)]
-        model_path = None
+        model_s3 = self._model_input(weights)
         if model_s3:
             inputs.append(_processing_input("model", model_s3, PROCESSING_MODEL))
-            model_path = PROCESSING_MODEL
         args = batch_arguments(PROCESSING_INPUT, PROCESSING_OUTPUT, method=method,
-                               weights=model_path, overlay=overlay)  # fmt: skip
-        instance_type = self.settings.prediction_instance_type
-        request = self.processing_request(name, ["-m", BATCH_MODULE, *args], inputs, output_s3,
-                                          instance_type=instance_type,
+                               weights=PROCESSING_MODEL if model_s3 else None,
+                               overlay=overlay)  # fmt: skip
+        details = prediction_details(layout, method, overlay, model_s3)
+        record = JobRecord(name, "prediction", self.name,
+                           instance_type=s.prediction_instance_type, details=details)  # fmt: skip
+        return self._start_processing_job(record, ["-m", BATCH_MODULE, *args], inputs,
+                                          s.s3_uri("predictions", name, "output"),
+                                          instance_count)  # fmt: skip
+
+    def _start_processing_job(
+        self,
+        record: JobRecord,
+        command: list[str],
+        inputs: list[dict[str, Any]],
+        output_s3: str,
+        instance_count: int,
+    ) -> JobRecord:
+        """Send the processing request and keep the job's record."""
+        request = self.processing_request(record.name, command, inputs, output_s3,
+                                          instance_type=record.instance_type,
                                           instance_count=instance_count)  # fmt: skip
         self.sagemaker.create_processing_job(**request)
-        record = JobRecord(
-            name,
-            "prediction",
-            self.name,
-            instance_type=instance_type,
-            artifact=output_s3,
-            log_source=f"{LOG_GROUPS['processing']}:{name}/",
-            details=prediction_details(layout, method, overlay, model_s3),
-        )
+        record.artifact = output_s3
+        record.log_source = f"{LOG_GROUPS['processing']}:{record.name}/"
         return self.store.put(record)
 
     def _model_input(self, weights: str | Path | None) -> str | None:
