@@ -36,7 +36,7 @@ from tracknet_studio.cloud import sagemaker_backend
 from tracknet_studio.cloud.jobs import JobRecord
 from tracknet_studio.cloud.settings import CloudSettings
 from tracknet_studio.core import Source
-from tracknet_studio.ui import cloud_actions, cloud_labeling, label_io
+from tracknet_studio.ui import cloud_actions, cloud_labeling, label_io, project_controller
 from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY
 from tracknet_studio.ui.cloud_settings import BACKEND_KEY, LOCAL, SAGEMAKER
 from tracknet_studio.ui.main_window import MainWindow
@@ -246,23 +246,50 @@ def labeling_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return sent
 
 
-@pytest.mark.skip(
-    reason="hung once in a full CI-like run (the labeling worker stuck creating a boto3 "
-    "client while the UI thread idled); passes alone (12 of 12 runs, 9 of them on a loaded "
-    "CPU) and in 2 other full runs. Quarantined until understood; tests/cloud covers "
-    "create_labeling_job against the emulator."
-)
+def bucket_cors() -> list[dict[str, Any]]:
+    import boto3
+
+    from tracknet_studio.cloud.cors import bucket_rules
+
+    return bucket_rules(boto3.client("s3", region_name=REGION), BUCKET)
+
+
+def put_cors(rules: list[dict[str, Any]]) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": rules})
+
+
+def create_job(qtbot, window: MainWindow, requests: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cloud > Create Labeling Job (answers scripted by the caller); the request it sent,
+    once the job is in the dock. Not `window.cloud.tasks`: the export between the CORS
+    check and the job is not one of them, and CloudController.start connects the task's
+    `ended` only after starting it, so a quick task (the check) can stay listed."""
+    window.action_by_id["cloud.label"].trigger()
+    qtbot.waitUntil(lambda: len(requests) == 1, timeout=20_000)
+    name = requests[0]["LabelingJobName"]
+
+    def docked() -> bool:
+        panel = window.cloud.panel
+        return panel is not None and name in [r.name for r in panel.records()]
+
+    qtbot.waitUntil(docked, timeout=20_000)
+    return requests[0]
+
+
 def test_create_labeling_job_uploads_frames_and_sends_the_request(
     qtbot, cloud, open_window: MainWindow, labeling_requests, monkeypatch
 ) -> None:
+    """The bucket already has the CORS rule: no question about it."""
+    from tracknet_studio.cloud.cors import GROUND_TRUTH_CORS_RULE
+
     window = open_window
+    put_cors([GROUND_TRUTH_CORS_RULE])
     answers = install_answers(monkeypatch)
     answers.queue.append(cloud_labeling.ADJUSTMENT)
-    window.action_by_id["cloud.label"].trigger()
-    qtbot.waitUntil(lambda: len(labeling_requests) == 1, timeout=20_000)
-    qtbot.waitUntil(lambda: not window.cloud.tasks, timeout=20_000)
+    request = create_job(qtbot, window, labeling_requests)
     assert answers.titles == ["Create labeling job"]
-    [request] = labeling_requests
     name = request["LabelingJobName"]
     assert request["HumanTaskConfig"]["WorkteamArn"] == WORKTEAM
     assert request["RoleArn"] == cloud.role_arn
@@ -276,6 +303,64 @@ def test_create_labeling_job_uploads_frames_and_sends_the_request(
     panel = window.cloud.panel
     assert panel is not None
     qtbot.waitUntil(lambda: panel.status_text(name) == "InProgress", timeout=15_000)
+
+
+def test_create_labeling_job_adds_the_missing_cors_rule_it_showed(
+    qtbot, cloud, open_window: MainWindow, labeling_requests, monkeypatch
+) -> None:
+    """The question shows the exact rule; Add Rule puts it beside the bucket's own rule."""
+    import html
+    import re
+
+    from tracknet_studio.cloud.cors import GROUND_TRUTH_CORS_RULE
+
+    own = {"AllowedMethods": ["GET"], "AllowedOrigins": ["https://example.com"]}
+    put_cors([own])
+    answers = install_answers(monkeypatch)
+    answers.queue += [cloud_labeling.NEW_JOB, cloud_labeling.ADD_CORS_RULE]
+    shown: list[str] = []
+
+    def choose(parent, title, text, choices, **kwargs):
+        shown.append(kwargs.get("informative", ""))
+        return answers(parent, title, text, choices, **kwargs)
+
+    monkeypatch.setattr(project_controller, "choose", choose)
+    request = create_job(qtbot, open_window, labeling_requests)
+    assert answers.titles == ["Create labeling job", cloud_labeling.CORS_TITLE]
+    assert BUCKET in answers.asked[1][1]
+    [rule] = re.findall(r"<pre>(.*)</pre>", shown[1], re.DOTALL)
+    assert json.loads(html.unescape(rule)) == GROUND_TRUTH_CORS_RULE
+    stored = {k: v for k, v in GROUND_TRUTH_CORS_RULE.items() if v != []}  # S3 drops []
+    assert bucket_cors() == [own, stored]
+    assert open_window.cloud.store.get(request["LabelingJobName"]) is not None
+
+
+def test_create_labeling_job_without_the_cors_rule_warns(
+    qtbot, cloud, open_window: MainWindow, labeling_requests, monkeypatch
+) -> None:
+    answers = install_answers(monkeypatch)
+    answers.queue += [cloud_labeling.NEW_JOB, cloud_labeling.WITHOUT_CORS_RULE]
+    request = create_job(qtbot, open_window, labeling_requests)
+    assert bucket_cors() == []
+    message = open_window.statusBar().currentMessage()
+    assert request["LabelingJobName"] in message and "tasks will fail" in message
+
+
+def test_cancel_at_the_cors_question_creates_nothing(
+    qtbot, cloud, open_window: MainWindow, labeling_requests, monkeypatch
+) -> None:
+    window = open_window
+    answers = install_answers(monkeypatch)
+    answers.queue += [cloud_labeling.NEW_JOB, project_controller.CANCEL]
+    window.action_by_id["cloud.label"].trigger()
+    qtbot.waitUntil(lambda: len(answers.asked) == 2, timeout=20_000)  # after the CORS check
+    assert answers.titles == ["Create labeling job", cloud_labeling.CORS_TITLE]
+    qtbot.wait(300)  # an export or a job started by mistake would have begun by now
+    assert labeling_requests == []
+    assert bucket_cors() == [] and s3_keys("tn/") == []
+    assert window.cloud.store.all() == []
+    work_dir = window.cloud.local.work_dir
+    assert not work_dir.exists() or not any(work_dir.iterdir())
 
 
 def test_import_labeling_output_is_one_undo_step(

@@ -9,6 +9,7 @@ exposed. The app keeps the job's input and output in one bucket, so that bucket 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 GROUND_TRUTH_CORS_RULE: dict[str, Any] = {
@@ -39,6 +40,12 @@ def allows_ground_truth(rules: list[dict[str, Any]]) -> bool:
         "*" in rule.get("AllowedOrigins", []) and set(rule["AllowedMethods"]) >= NEEDED_METHODS
         for rule in rules
     )
+
+
+def rule_json() -> str:
+    """The rule as JSON, one key a line: what the window shows before adding it."""
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in GROUND_TRUTH_CORS_RULE.items()]
+    return "{\n" + ",\n".join(lines) + "\n}"
 
 
 def missing_rule_message(bucket: str) -> str:

@@ -2,32 +2,34 @@
 
 Creating a job reuses Export Labels' job-folder writer (every frame of the video, with the
 current labels as prelabels for an adjustment job), then uploads the folder and sends the
-CreateLabelingJob request (tracknet_studio.cloud.labeling). Importing reads the job's output
+CreateLabelingJob request (tracknet_studio.cloud.labeling). Before any of that, the bucket's
+CORS rule for the workers' UI is checked (tracknet_studio.cloud.cors) and, when missing,
+the user is shown the rule and asked whether to add it. Importing reads the job's output
 manifest from S3 and applies it like File > Import Labels (one undo step, human labels kept
 unless the user says otherwise).
 """
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from . import project_controller
 from .tasks import Report
 
 if TYPE_CHECKING:
+    from tracknet_studio.cloud.settings import CloudSettings
+
     from .main_window import MainWindow
 
 NEW_JOB, ADJUSTMENT = "Label From Scratch", "Adjust Current Labels"
+CORS_TITLE, ADD_CORS_RULE, WITHOUT_CORS_RULE = "Bucket CORS rule", "Add Rule", "Create Without It"
 
 
 def create_labeling_job_dialog(window: MainWindow) -> None:
-    from tracknet_studio.cloud.labeling import labeling_base_uri, new_labeling_job_name
-
-    from .label_io import export_labeling_job
-
     settings = window.cloud.settings
     if not (settings.bucket and settings.role_arn and settings.workteam_arn):
         window.show_error(
@@ -44,26 +46,83 @@ def create_labeling_job_dialog(window: MainWindow) -> None:
     )
     if answer == project_controller.CANCEL:
         return
+    adjustment = answer == ADJUSTMENT
+
+    def has_rule(_report: Report) -> bool:
+        from tracknet_studio.cloud import session as aws
+        from tracknet_studio.cloud.cors import allows_ground_truth, bucket_rules
+
+        return allows_ground_truth(bucket_rules(aws.client(settings, "s3"), settings.bucket))
+
+    def checked(present: bool) -> None:
+        cors = ask_cors_rule(window, settings.bucket) if not present else None
+        if cors != project_controller.CANCEL:
+            _export_and_send(window, settings, adjustment, cors)
+
+    # A job created through the API (not the console) needs the bucket's CORS rule, or the
+    # workers' tasks fail: check before the long export, off the UI thread like all AWS calls.
+    window.cloud.start("Check the bucket's CORS rule", has_rule, checked)
+
+
+def ask_cors_rule(window: MainWindow, bucket: str) -> str:
+    """ADD_CORS_RULE, WITHOUT_CORS_RULE or CANCEL; shows the exact rule it would add."""
+    from tracknet_studio.cloud.cors import rule_json
+
+    return project_controller.choose(
+        window,
+        CORS_TITLE,
+        f"The bucket {bucket} has no CORS rule for Ground Truth: without one, the "
+        "workers' tasks of this job fail to load its frames.",
+        (ADD_CORS_RULE, WITHOUT_CORS_RULE, project_controller.CANCEL),
+        informative=f"<p>Add this rule to the bucket's CORS configuration? Its other rules "
+        f"stay.</p><pre>{html.escape(rule_json())}</pre>",
+        icon=QMessageBox.Icon.Warning,
+    )
+
+
+def _export_and_send(
+    window: MainWindow, settings: CloudSettings, adjustment: bool, cors: str | None
+) -> None:
+    """Write the job folder, then (in the background) add the CORS rule when `cors` says so,
+    upload the folder and create the job. `cors`: None when the bucket has the rule."""
+    from tracknet_studio.cloud.labeling import labeling_base_uri, new_labeling_job_name
+
+    from .label_io import export_labeling_job
+
     name = new_labeling_job_name()
     folder = window.cloud.local.work_dir / name
-    base_uri = labeling_base_uri(settings, name)
-    adjustment = answer == ADJUSTMENT
-    export = export_labeling_job(window, folder, base_uri, adjustment)
+    export = export_labeling_job(window, folder, labeling_base_uri(settings, name), adjustment)
     if export is None:
         return
 
     def send(_result: Any) -> None:
+        from tracknet_studio.cloud import session as aws
+        from tracknet_studio.cloud.cors import add_ground_truth_rule
         from tracknet_studio.cloud.labeling import create_labeling_job
 
         store = window.cloud.store
 
         def work(report: Report) -> Any:
+            if cors == ADD_CORS_RULE:
+                try:  # the same merge as `cloud label create --set-cors`
+                    add_ground_truth_rule(aws.client(settings, "s3"), settings.bucket)
+                except Exception as exc:
+                    raise RuntimeError(
+                        f"Cannot add the CORS rule to {settings.bucket}: {exc}"
+                    ) from exc
             progress = lambda done, total: report(done >> 10, total >> 10)  # noqa: E731 (KiB)
             return create_labeling_job(
                 settings, folder, name, adjustment=adjustment, store=store, progress=progress
             )
 
-        window.cloud.start("Create labeling job", work)
+        def created(_record: Any) -> None:
+            if cors == WITHOUT_CORS_RULE:  # stays until the next message: it matters
+                window.statusBar().showMessage(
+                    f"{name} was created without the CORS rule on {settings.bucket}: "
+                    "the workers' tasks will fail until the bucket has it."
+                )
+
+        window.cloud.start("Create labeling job", work, created)
 
     export.succeeded.connect(send, Qt.ConnectionType.QueuedConnection)
 
