@@ -127,18 +127,25 @@ class CloudController(QObject):
         """Run a backend call in the background; errors go to a warning box."""
 
         def succeeded(result: Any) -> None:
+            forget()
             if isinstance(result, JobRecord):
                 self.ensure_panel().add_job(result)
             if on_success is not None:
                 on_success(result)
 
         def failed(exc: BaseException) -> None:
+            forget()
             if not isinstance(exc, Cancelled):
                 self.window.show_error(title, str(exc) or type(exc).__name__)
 
+        def forget() -> None:
+            # From the result handlers, which are connected before the task starts: a task
+            # that ends at once must not stay listed (tests wait for this list to empty).
+            if task in self.tasks:
+                self.tasks.remove(task)
+
         task = run_in_background(self.window, title, work, on_success=succeeded, on_failure=failed)
         self.tasks.append(task)
-        task.ended.connect(lambda: self.tasks.remove(task) if task in self.tasks else None)
         return task
 
     def featurize(self, dataset: Path | str, output: Path | str | None = None) -> BackgroundTask:
