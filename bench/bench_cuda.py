@@ -10,7 +10,7 @@ Everything is measured in this run, on this machine's first CUDA device:
    host), as the predictor pays it;
 3. end-to-end predict frames/s on a generated 720p clip (VideoReader decode, resize,
    network on the GPU, post-processing, tracker) against raw decoding of the same clip;
-4. a training step of each network as model/train.py runs it on a GPU (AdamW, fp16
+4. a training step of each network as entrypoints/train.py runs it on a GPU (AdamW, fp16
    autocast with a grad scaler), batch 32, on 64x128 and 144x256 crops, TrackNetV2's
    against the fast network's.
 

@@ -65,7 +65,7 @@ EARLIER_TRACKER = "nearest"
 
 @dataclass(frozen=True)
 class Recipe:
-    """model/train.py options shared by both networks, and why the recipe exists."""
+    """entrypoints/train.py options shared by both networks, and why the recipe exists."""
 
     options: dict[str, str | bool]
     about: str
@@ -397,7 +397,7 @@ def recipe_section(recipe: str, runs: dict[str, dict], args: argparse.Namespace)
     notes = [f"- {name}: {r['note']}" for name, r in runs.items() if r.get("note")]
     return f"""## Recipe `{recipe}`: {RECIPES[recipe].about}
 
-`model/train.py --arch ARCH {" ".join(command_line(RECIPES[recipe].options))}`
+`entrypoints/train.py --arch ARCH {" ".join(command_line(RECIPES[recipe].options))}`
 
 {verdict}{chr(10).join(rows)}
 

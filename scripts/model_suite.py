@@ -55,7 +55,7 @@ def _generate_one(spec: ClipSpec, video: Path) -> str:
 
 
 def featurize(videos_dir: Path, out: Path, val_fraction: float, shards: int = 1) -> None:
-    """Run model/featurize.py exactly as the processing container would.
+    """Run entrypoints/featurize.py exactly as the processing container would.
 
     `shards` > 1 runs that many at once, each told by its own SageMaker resource config
     that it is one of `shards` hosts: the container's sharding, used here for speed.

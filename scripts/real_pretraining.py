@@ -146,7 +146,7 @@ def write_label_table(path: Path, labels: np.ndarray) -> int:
 def write_inputs(
     videos: list[RealVideo], validation: list[RealClip], train: Path, val: Path, min_belief: float
 ) -> dict[str, int]:
-    """model/featurize.py input folders (video links and label tables); returns labelled
+    """entrypoints/featurize.py input folders (video links and label tables); returns labelled
     frames per source."""
     counts = {"hand": 0, "pseudo": 0, "validation": 0}
     for folder in (train, val):

@@ -1,7 +1,7 @@
 """docs/screenshot-jobs.png: the jobs dock following a real local training job.
 
-The dataset is the model tests' easy synthetic one (4 clips featurized by model/featurize.py);
-the job is LocalBackend's model/train.py subprocess, so the log and the curves are real. The
+The dataset is the model tests' easy synthetic one (4 clips featurized by entrypoints/featurize.py);
+the job is LocalBackend's entrypoints/train.py subprocess, so the log and the curves are real. The
 view is frozen once the given number of epochs is plotted, while the job still runs.
 
 Run under X like the other screenshots (see scripts/screenshot), so the window has the

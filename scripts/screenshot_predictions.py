@@ -1,6 +1,6 @@
 """Screenshots of the prediction features: the shipped model's trail over the labels, and
 the metrics panel. The demo clip, its exact track as labels, and a real Model > Run Model
-with the shipped weights (resources/weights/). Run under X (see scripts/screenshot):
+with the shipped weights (tracknet_studio/resources/weights/). Run under X (see scripts/screenshot):
 
     Xvfb :97 -screen 0 1280x800x24 &
     DISPLAY=:97 QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshot_predictions.py

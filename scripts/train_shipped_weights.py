@@ -1,20 +1,22 @@
-"""Train the weights that ship in resources/weights/: synthetic clips plus real footage.
+"""Train the shipped weights (tracknet_studio/resources/weights/): synthetic clips plus real
+footage.
 
     scripts/train_shipped_weights [--work DIR] [--budget SECONDS] [--frames N] [--synthetic-only]
 
 1. generates the synthetic benchmark's training clips (benchmark_specs("train")) and its
    held-out test clips (benchmark_specs("test"): other seeds, speeds, colours, and a sport
    training never sees);
-2. featurizes the training clips with model/featurize.py (1 in 8 clips for validation);
+2. featurizes the training clips with entrypoints/featurize.py (1 in 8 clips for
+   validation);
 3. real footage (scripts/real_pretraining.py, needs ../shared/data): the real labelled
    set's dev clips with their hand labels, every other real video pseudo-labelled by the
    auto-track where it is confident, two dev clips held out to validate, the test split's
    videos never touched; featurized the same way;
-4. trains the fast network with model/train.py on the CPU within the time budget, keeping
-   the epoch that does best on the synthetic and real validation clips together;
+4. trains the fast network with entrypoints/train.py on the CPU within the time
+   budget, keeping the epoch that does best on the synthetic and real validation clips together;
 5. scores the result on the synthetic held-out clips and on the real test clips with the
    app's own predictors and the shared metrics, and writes the weights plus a README with
-   those figures to resources/weights/<name>/.
+   those figures to tracknet_studio/resources/weights/<name>/.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from real_pretraining import MIN_BELIEF  # noqa: E402
 from tracknet.modelfile import load_model, save_model  # noqa: E402
 
 NAME = "fasttracknet"
-DESTINATION = ROOT / "resources" / "weights" / NAME
+DESTINATION = ROOT / "tracknet_studio" / "resources" / "weights" / NAME
 TRAIN = ROOT / "model" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
 OPTIONS: dict[str, str | bool] = {
@@ -63,7 +65,7 @@ OPTIONS: dict[str, str | bool] = {
 
 
 def command_line(options: dict[str, str | bool]) -> list[str]:
-    """model/train.py arguments from {option: value}; True is a flag without a value."""
+    """train.py arguments from {option: value}; True is a flag without a value."""
     return [part for k, v in options.items() for part in ((k,) if v is True else (k, str(v)))]
 
 
@@ -110,7 +112,7 @@ def main() -> int:
     log = (run_dir / "train.log").read_text()
     history = json.loads((run_dir / "output" / "history.json").read_text())
     train_seconds = sum(epoch["seconds"] for epoch in history)
-    # model/train.py set the threshold to the best on the validation clips, and says how.
+    # entrypoints/train.py set the threshold to the best on the validation clips, and says how.
     calibration = json.loads((run_dir / "output" / "threshold.json").read_text())
     sweep = {float(t): f1 for t, f1 in calibration["validation_f1"].items()}
     model, config = load_model(run_dir / "model", "cpu")
@@ -215,10 +217,10 @@ the box, and are where `tracknet-studio finetune --init shipped` starts.
 ## How
 - synthetic data: `benchmark_specs("train", frames={args.frames})` - 24 clips of six sports
   (hard and clay tennis, badminton, pickleball, indoor and sand volleyball) at 512x288 up to
-  1920x1080, featurized by `model/featurize.py` (JPEG 90 at 512x288); 3 clips held out
+  1920x1080, featurized by `entrypoints/featurize.py` (JPEG 90 at 512x288); 3 clips held out
   for validation by clip.
 {_real_section(real, args.min_belief)}
-- training: `scripts/train_shipped_weights` -> `model/train.py {" ".join(RECIPE)}
+- training: `scripts/train_shipped_weights` -> `entrypoints/train.py {" ".join(RECIPE)}
   --time-budget {args.budget:.0f}` on the CPU ({platform.processor() or platform.machine()},
   torch {torch.__version__}, one torch thread plus one loader process: on a shared 2-core
   machine more threads oversubscribe the cores and measured 10-50x slower steps):

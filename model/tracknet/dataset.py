@@ -1,4 +1,4 @@
-"""Reader of featurized datasets (model/featurize.py's output) for training and validation.
+"""Reader of featurized datasets (entrypoints/featurize.py's output) for training and validation.
 
 A dataset root holds `manifest.json` (or one `manifest-<host>.json` per processing
 instance; they are merged), and per clip `<split>/<clip>/frames/NNNNNN.jpg` plus

@@ -1,4 +1,4 @@
-"""The options of a training run, defined once: model/train.py (the SageMaker training
+"""The options of a training run, defined once: entrypoints/train.py (the SageMaker training
 job's entry point) parses them, and `tracknet-studio train` offers the same ones and passes
 them on. No torch here, so the command line can list them without loading it.
 """
@@ -24,7 +24,7 @@ def crop_size(text: str) -> tuple[int, int]:
 
 def add_training_arguments(p: argparse.ArgumentParser, passing_on: bool = False) -> None:
     """The model and training options. `passing_on`: for a front end that hands them on
-    to model/train.py as written: no defaults (only what was given is passed on)."""
+    to entrypoints/train.py as written: no defaults (only what was given is passed on)."""
     env = os.environ.get
     if passing_on:
         p = _PassingOn(p)  # type: ignore[assignment]

@@ -8,8 +8,8 @@ and resumes from the newest one, so a spot instance that is stopped picks up at 
 epoch. The best validated weights go to the model folder with their configuration.
 
 Distribution follows torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
-MASTER_PORT); model/train.py sets it from SageMaker's SM_HOSTS / SM_NUM_GPUS when SageMaker
-did not start torchrun itself. With WORLD_SIZE > 1 the model runs under
+MASTER_PORT); entrypoints/train.py sets it from SageMaker's SM_HOSTS / SM_NUM_GPUS
+when SageMaker did not start torchrun itself. With WORLD_SIZE > 1 the model runs under
 DistributedDataParallel (NCCL on GPUs, Gloo on CPUs), each rank sees its share of the
 batches, and rank 0 alone validates, checkpoints and writes the model.
 """

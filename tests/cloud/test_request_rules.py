@@ -599,7 +599,7 @@ def spot_checkpoint_rule(request: dict[str, Any]) -> list[str]:
     Developer Guide, "Managed Spot Training in Amazon SageMaker AI", Note: "Unless your
     training job will complete quickly, we recommend you use checkpointing with managed
     spot training." API Reference, CheckpointConfig, LocalPath: "The default directory is
-    /opt/ml/checkpoints/." (model/train.py resumes from there: the app makes the
+    /opt/ml/checkpoints/." (entrypoints/train.py resumes from there: the app makes the
     recommendation its rule.)"""
     if not request.get("EnableManagedSpotTraining"):
         return []

@@ -23,11 +23,13 @@ def make_clips(
 
 
 def load_script(name: str):
-    """A model/ entry script (featurize, train) as a module."""
+    """A job script of tracknet/entrypoints (featurize, train) as a module."""
     import importlib.util
     import sys
 
-    path = Path(__file__).resolve().parents[2] / "model" / f"{name}.py"
+    from tracknet.entrypoints import folder
+
+    path = folder() / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"tracknet_script_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -39,7 +41,7 @@ def load_script(name: str):
 def make_dataset(
     folder: Path, count: int, frames: int = 12, val_fraction: float = 0.34, **clip_options
 ) -> Path:
-    """Clips featurized by model/featurize.py into folder/data; returns that folder."""
+    """Clips featurized by featurize.py (tracknet/entrypoints) into folder/data; returns it."""
     make_clips(folder / "clips", count, frames, **clip_options)
     load_script("featurize").main(
         [

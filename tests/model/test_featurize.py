@@ -1,4 +1,4 @@
-"""model/featurize.py on small synthetic clips: layout, sizes, labels, split, sharding."""
+"""entrypoints/featurize.py on small synthetic clips: layout, sizes, labels, split, sharding."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tracknet.dataset import load_clips, read_manifest
 from ._clips import make_clips
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "model" / "featurize.py"
+SCRIPT = ROOT / "model" / "tracknet" / "entrypoints" / "featurize.py"
 
 
 def _load_featurize():

@@ -27,8 +27,10 @@ CONFIG = ModelConfig(arch="fasttracknet", height=32, width=64, arch_kwargs={"bas
 
 
 def _handler():
-    # model/inference.py is an entry script, not a package module: load it by path.
-    spec = importlib.util.spec_from_file_location("inference", ROOT / "model" / "inference.py")
+    # The endpoint imports inference.py as a top-level module from code/: load it by path.
+    from tracknet.entrypoints import folder
+
+    spec = importlib.util.spec_from_file_location("inference", folder() / "inference.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

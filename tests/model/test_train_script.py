@@ -1,4 +1,4 @@
-"""model/train.py as SageMaker runs it: SM_* variables, checkpoint resume, the model folder."""
+"""The training script as SageMaker runs it: SM_* variables, checkpoint resume, the model folder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tracknet.modelfile import load_model
 from ._clips import load_script, make_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "model" / "train.py"
+SCRIPT = ROOT / "model" / "tracknet" / "entrypoints" / "train.py"
 # A network and input small enough that an epoch of two steps takes about a second.
 TINY_ARGS = [
     "--height", "96", "--width", "160", "--arch-kwargs", '{"base": 4}', "--batch-size", "2",

@@ -2,8 +2,8 @@
 
   check                 validate the AWS settings (credentials, bucket, role, region)
   upload DIR            upload a folder to S3 (resumable; skips what is already there)
-  process INPUT         featurize videos + CSVs (model/featurize.py)
-  train DATA            train a model (model/train.py)
+  process INPUT         featurize videos + CSVs (entrypoints/featurize.py)
+  train DATA            train a model (entrypoints/train.py)
   deploy MODEL          deploy a model to a real-time endpoint
   invoke ENDPOINT VIDEO predict a video's ball track through an endpoint
   predict VIDEO...      predict many videos in one batch job (no endpoint), into projects

@@ -6,7 +6,7 @@ the app's), fed to the method's predictor (tracknet_studio.inference.methods: mo
 candidates and/or the network's, one physics tracker) and written through
 tracknet_studio.formats in the seed's prediction form `Frame,Visibility,X,Y,Time` unless
 --form says otherwise. Memory does not grow with the video's length. The default weights
-are the shipped ones, trained on synthetic clips only (resources/weights/*/README.md).
+are the shipped ones (their README: tracknet_studio/resources/weights/).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """`tracknet-studio train --data DIR --out DIR [options]`: train a model on a featurized
-dataset. Its options are model/train.py's own (tracknet.train_options, one definition),
+dataset. Its options are entrypoints/train.py's own (tracknet.train_options, one definition),
 checked here and passed on as written.
 
-Runs model/train.py in a subprocess, the very script SageMaker's training container runs,
-so a local run and a cloud run cannot drift apart. DIR is model/featurize.py's output;
+Runs entrypoints/train.py in a subprocess, the very script SageMaker's training container runs,
+so a local run and a cloud run cannot drift apart. DIR is entrypoints/featurize.py's output;
 the model lands in OUT/model (weights, config.json, code/ for an endpoint).
 """
 
@@ -16,20 +16,22 @@ from pathlib import Path
 
 from tracknet.train_options import add_training_arguments
 
-# Options that are this command's own; every other one is model/train.py's, passed on.
+# Options that are this command's own; every other one is the training script's, passed on.
 _OWN = {"data", "out", "validation", "tar", "run", "command"}
 
 
 def train_script() -> Path:
-    """model/train.py beside the installed `tracknet` package (model/tracknet)."""
-    import tracknet
+    """The training job's script (entrypoints/train.py)."""
+    from ..cloud.bundle import entrypoints_dir
 
-    return Path(tracknet.__file__).resolve().parents[1] / "train.py"
+    return entrypoints_dir() / "train.py"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a ball-tracking model on a featurized dataset")
-    p.add_argument("--data", type=Path, required=True, help="model/featurize.py's output folder")
+    p.add_argument(
+        "--data", type=Path, required=True, help="entrypoints/featurize.py's output folder"
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder (model, checkpoints)")
     p.add_argument("--validation", type=Path, help="a second dataset to validate on")
     p.add_argument("--tar", action="store_true", help="also write OUT/model.tar.gz")
@@ -38,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def command_line(args: argparse.Namespace) -> list[str]:
-    """The model/train.py invocation for these arguments."""
+    """The entrypoints/train.py invocation for these arguments."""
     command = [
         sys.executable,
         str(train_script()),

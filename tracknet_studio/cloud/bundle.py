@@ -1,8 +1,8 @@
 """The code that jobs run, as reproducible archives.
 
-- the source bundle: the model code (model/: featurize.py, train.py, inference.py,
-  tracknet/) the way SageMaker's PyTorch training containers take it, sourcedir.tar.gz with
-  the entry points at its root;
+- the source bundle: the job scripts (tracknet/entrypoints: featurize.py, train.py,
+  inference.py, requirements.txt) and the `tracknet` package, the way SageMaker's PyTorch
+  training containers take it: sourcedir.tar.gz with the scripts at its root;
 - the processing bundle: the same plus the app's Qt-free package (tracknet_studio without
   ui/), for processing jobs that run the app's own modules (batch prediction).
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import io
 import tarfile
 from pathlib import Path
@@ -25,16 +24,17 @@ _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
 REQUIREMENTS = "requirements.txt"
 
 
-def model_source_dir() -> Path:
-    """The folder holding train.py and featurize.py (the parent of the tracknet package),
-    found without importing tracknet (which would import torch)."""
-    spec = importlib.util.find_spec("tracknet")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("the tracknet package is not installed")
-    folder = Path(spec.origin).resolve().parents[1]
-    if not (folder / "train.py").is_file():
-        raise FileNotFoundError(f"no train.py beside the tracknet package in {folder}")
-    return folder
+def entrypoints_dir() -> Path:
+    """The job scripts and their requirements.txt (package data of tracknet.entrypoints),
+    found without importing tracknet's modules (which would import torch)."""
+    from tracknet.entrypoints import folder
+
+    return folder()
+
+
+def tracknet_dir() -> Path:
+    """The `tracknet` package's folder."""
+    return entrypoints_dir().parent
 
 
 def bundle_files(source: Path) -> list[Path]:
@@ -48,38 +48,40 @@ def bundle_files(source: Path) -> list[Path]:
     )
 
 
-def source_bundle(
-    source: Path | None = None, *, requirements: str | None = None, wheels: Path | None = None
-) -> bytes:
-    """model/ as sourcedir.tar.gz; `requirements` replaces its requirements.txt and the
-    wheels in `wheels` go under wheels/ (an offline install, see cloud/wheels.py)."""
-    source = source or model_source_dir()
-    return _archive(_entries(source, "", requirements, wheels))
+def source_bundle(*, requirements: str | None = None, wheels: Path | None = None) -> bytes:
+    """The job scripts at the root and the `tracknet` package beside them, as
+    sourcedir.tar.gz; `requirements` replaces their requirements.txt and the wheels in
+    `wheels` go under wheels/ (an offline install, see cloud/wheels.py)."""
+    return _archive(_model_entries(requirements, wheels))
 
 
 def processing_bundle(requirements: str, wheels: Path | None = None) -> bytes:
-    """model/ and tracknet_studio/ (without its Qt half) in one archive, with
+    """The source bundle and tracknet_studio/ (without its Qt half) in one archive, with
     `requirements` as its requirements.txt."""
-    model = model_source_dir()
     app = Path(__file__).resolve().parents[1]
-    entries = _entries(model, "", requirements, wheels)
-    entries += [(f"{app.name}/{name}", path) for name, path in _entries(app, "", None, None)
-                if not name.startswith("ui/")]  # fmt: skip
+    entries = _model_entries(requirements, wheels)
+    entries += [(f"{app.name}/{name}", path) for name, path in _files_of(app)
+                if not name.startswith(("ui/", "resources/"))]  # fmt: skip
     return _archive(entries)
 
 
-def _entries(
-    source: Path, prefix: str, requirements: str | None, wheels: Path | None
-) -> list[tuple[str, Path | bytes]]:
+def _model_entries(requirements: str | None, wheels: Path | None) -> list[tuple[str, Path | bytes]]:
+    scripts, package = entrypoints_dir(), tracknet_dir()
     entries: list[tuple[str, Path | bytes]] = [
-        (prefix + path.relative_to(source).as_posix(), path) for path in bundle_files(source)
+        (name, path) for name, path in _files_of(scripts) if name != "__init__.py"
     ]
+    entries += [(f"tracknet/{name}", path) for name, path in _files_of(package)
+                if not name.startswith("entrypoints/")]  # fmt: skip
     if requirements is not None:
-        entries = [e for e in entries if e[0] != prefix + REQUIREMENTS]
-        entries.append((prefix + REQUIREMENTS, requirements.encode()))
+        entries = [e for e in entries if e[0] != REQUIREMENTS]
+        entries.append((REQUIREMENTS, requirements.encode()))
     if wheels is not None:
-        entries += [(f"{prefix}wheels/{p.name}", p) for p in sorted(wheels.glob("*.whl"))]
+        entries += [(f"wheels/{p.name}", p) for p in sorted(wheels.glob("*.whl"))]
     return entries
+
+
+def _files_of(folder: Path) -> list[tuple[str, Path]]:
+    return [(path.relative_to(folder).as_posix(), path) for path in bundle_files(folder)]
 
 
 def _archive(entries: list[tuple[str, Path | bytes]]) -> bytes:

@@ -6,7 +6,7 @@ and the methods start_processing, start_training, describe, stop, logs, deploy,
 delete_endpoint and invoke. Statuses use SageMaker's words (InProgress, Completed, Failed,
 Stopping, Stopped; endpoints Creating, InService, Deleting, Deleted) for local jobs too.
 
-The local backend runs model/featurize.py and model/train.py as subprocesses with the
+The local backend runs featurize.py and train.py (tracknet/entrypoints) as subprocesses with the
 SageMaker container contract (SM_CHANNEL_*, SM_MODEL_DIR, SM_OUTPUT_DATA_DIR), so the very
 same scripts run in both places; train.py picks the GPU itself when torch sees one.
 """
@@ -31,7 +31,7 @@ from typing import Any
 
 from tracknet_studio.core.paths import data_dir
 
-from .bundle import model_source_dir
+from .bundle import entrypoints_dir, tracknet_dir
 from .prediction import BATCH_MODULE, batch_arguments, prediction_details, stage, video_layout
 
 KINDS = (
@@ -167,7 +167,7 @@ def metric_definitions() -> list[dict[str, str]]:
 
 
 def _metric_definitions_from_source() -> list[dict[str, str]]:
-    source = (model_source_dir() / "tracknet" / "training.py").read_text(encoding="utf-8")
+    source = (tracknet_dir() / "training.py").read_text(encoding="utf-8")
     number = re.search(r'^_NUMBER = (r".*")$', source, re.M)
     names = re.findall(r'\{"Name": "([^"]+)", "Regex": rf"(.*?)"\}', source)
     if not number or not names:
@@ -220,12 +220,12 @@ class LocalBackend:
         name: str | None = None,
         arguments: Mapping[str, Any] | None = None,
     ) -> JobRecord:
-        """Featurize the videos and CSVs under `dataset` (model/featurize.py)."""
+        """Featurize the videos and CSVs under `dataset` (entrypoints/featurize.py)."""
         name = name or job_name("featurize")
         folder = self.work_dir / name
         out = Path(output).resolve() if output else folder / "output"
         # Absolute paths: the job runs in its own folder, where a relative one means nothing.
-        cmd = [str(model_source_dir() / "featurize.py"), "--input", str(Path(dataset).resolve())]
+        cmd = [str(entrypoints_dir() / "featurize.py"), "--input", str(Path(dataset).resolve())]
         cmd += ["--output", str(out), *hyperparameter_args(arguments or {})]
         record = JobRecord(name, "local-featurize", self.name, artifact=str(out))
         return self._launch(record, folder, cmd, env={})
@@ -239,7 +239,7 @@ class LocalBackend:
         hyperparameters: Mapping[str, Any] | None = None,
         init: str | Path | None = None,
     ) -> JobRecord:
-        """Train on a featurized dataset (model/train.py) with SageMaker's variables; `init`
+        """Train on a featurized dataset (entrypoints/train.py) with SageMaker's variables; `init`
         (a model folder or model.tar.gz) comes in as the init channel, as on SageMaker."""
         name = name or job_name("train")
         folder = self.work_dir / name
@@ -259,7 +259,7 @@ class LocalBackend:
         if init:
             env["SM_CHANNEL_INIT"] = str(Path(init).resolve())
         hps = {"checkpoint-dir": str(folder / "checkpoints"), **(hyperparameters or {})}
-        cmd = [str(model_source_dir() / "train.py"), *hyperparameter_args(hps)]
+        cmd = [str(entrypoints_dir() / "train.py"), *hyperparameter_args(hps)]
         record = JobRecord(name, "local-train", self.name, artifact=str(folder / "model"))
         return self._launch(record, folder, cmd, env)
 
@@ -397,7 +397,7 @@ class LocalBackend:
         self.store.put(replace(record, status="Deleted", ended=time.time()))
 
     def invoke(self, endpoint: str, body: bytes, content_type: str) -> bytes:
-        """Answer a request with model/inference.py's handler, as the endpoint would."""
+        """Answer a request with entrypoints/inference.py's handler, as the endpoint would."""
         record = self._record(endpoint)
         if record.status != "InService":
             raise KeyError(f"endpoint {endpoint} is {record.status}")
@@ -435,7 +435,7 @@ def _pid_alive(pid: int | None) -> bool:
 def _load_serving_handler() -> Any:
     import importlib.util
 
-    path = model_source_dir() / "inference.py"
+    path = entrypoints_dir() / "inference.py"
     spec = importlib.util.spec_from_file_location("tracknet_serving_handler", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -332,7 +332,7 @@ class SageMakerBackend:
         hyperparameters: Mapping[str, Any] | None = None,
         instance_count: int = 1,
     ) -> dict[str, Any]:
-        """The CreateTrainingJob request running model/train.py from the source bundle."""
+        """The CreateTrainingJob request running entrypoints/train.py from the source bundle."""
         s = self.settings
         resources: dict[str, Any] = {
             "InstanceType": s.training_instance_type,
@@ -384,7 +384,7 @@ class SageMakerBackend:
     ) -> JobRecord:
         """Train on a featurized dataset in S3 (one channel with both splits, or train and
         validation channels); `init`, a model.tar.gz in S3, arrives as the "init" channel
-        that model/train.py fine-tunes from (SM_CHANNEL_INIT)."""
+        that entrypoints/train.py fine-tunes from (SM_CHANNEL_INIT)."""
         name = name or job_name("train")
         channels = (
             {"train": data_s3, "validation": validation} if validation else {"dataset": data_s3}

@@ -3,7 +3,7 @@ from the internet when it starts.
 
 A pip install at start-up fails under network isolation or in a VPC without a NAT gateway,
 and slows every cold start. The official PyTorch images bring Python, torch and numpy; our
-code also needs what model/requirements.txt lists (PyAV, OpenCV, safetensors) and, for the
+code also needs what entrypoints/requirements.txt lists (PyAV, OpenCV, safetensors) and, for the
 batch prediction job that runs the app's own modules, platformdirs. `container_wheels`
 downloads wheels of exactly these for the image's Python and platform (manylinux x86_64,
 what SageMaker's ml.* instances run) into the cache folder, once per requirement set;
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tracknet_studio.core.paths import cache_dir
 
-from .bundle import model_source_dir
+from .bundle import entrypoints_dir
 
 # Platform tags of SageMaker's x86_64 instances, newest first: pip takes the first that
 # a package publishes. Graviton (ml.*g.* ARM) instances are not served.
@@ -34,8 +34,8 @@ class WheelFetchError(RuntimeError):
 
 
 def container_requirements() -> list[str]:
-    """model/requirements.txt's requirements, then the app's own."""
-    text = (model_source_dir() / "requirements.txt").read_text(encoding="utf-8")
+    """entrypoints/requirements.txt's requirements, then the app's own."""
+    text = (entrypoints_dir() / "requirements.txt").read_text(encoding="utf-8")
     lines = [line.split("#")[0].strip() for line in text.splitlines()]
     return [line for line in lines if line and not line.startswith("-")] + list(APP_REQUIREMENTS)
 

@@ -1,4 +1,4 @@
-"""The application's own folders in the user's home, in one place.
+"""The application's own folders in the user's home, and its installed resources.
 
 Each can be moved with an environment variable (tests and portable installs use them):
 TRACKNET_STUDIO_DATA_DIR (demo clip, recovery files, the job list),
@@ -9,6 +9,7 @@ TRACKNET_STUDIO_CACHE_DIR (packet indexes, looked-up container image URIs).
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
@@ -17,6 +18,12 @@ APP_NAME = "tracknet-studio"
 DATA_DIR_ENV = "TRACKNET_STUDIO_DATA_DIR"
 CONFIG_DIR_ENV = "TRACKNET_STUDIO_CONFIG_DIR"
 CACHE_DIR_ENV = "TRACKNET_STUDIO_CACHE_DIR"
+
+
+def resource_dir() -> Path:
+    """Icons, the style sheet and the shipped weights: package data of tracknet_studio,
+    wherever it is installed (a wheel, a desktop bundle or this checkout)."""
+    return Path(str(files("tracknet_studio") / "resources"))
 
 
 def data_dir() -> Path:

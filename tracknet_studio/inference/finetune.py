@@ -4,9 +4,9 @@
 1. the labels of each clip are cut to a frame range, and the last `holdout` of its labelled
    frames, in time order, are held out (neighbouring frames are near copies: a random split
    would leak them into training);
-2. model/featurize.py writes the training and the held-out frames as two datasets;
-3. model/train.py (the very script of the SageMaker training job) fine-tunes `init` within
-   a time budget, keeping the epoch that does best on the held-out frames;
+2. entrypoints/featurize.py writes the training and the held-out frames as two datasets;
+3. entrypoints/train.py (the very script of the SageMaker training job) fine-tunes
+   `init` within a time budget, keeping the epoch that does best on the held-out frames;
 4. the held-out F1 (4 px at the 512x288 input, the field's protocol) is measured before and
    after with the app's own predictor, and the model folder is written to `output`.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cloud.bundle import model_source_dir
+from ..cloud.bundle import entrypoints_dir
 from ..core.track import Track, Visibility
 from .base import predict_track
 from .methods import make_predictor
@@ -137,9 +137,9 @@ def _train(
     clips: Sequence[LabelledClip], init: Path, folder: Path, minutes: float, device: str,
     threads: int | None, say: Say, progress: Progress | None,
 ) -> None:  # fmt: skip
-    """model/train.py in a subprocess, its lines passed to `say`; stopped when `progress`
+    """entrypoints/train.py in a subprocess, its lines passed to `say`; stopped when `progress`
     raises (and the exception goes on)."""
-    command = [sys.executable, str(model_source_dir() / "train.py"),
+    command = [sys.executable, str(entrypoints_dir() / "train.py"),
                "--train", str(folder / "data-train"), "--validation", str(folder / "data-heldout"),
                "--out", str(folder / "run"), "--init", str(init),
                "--time-budget", str(minutes * 60), "--device", device, *RECIPE]  # fmt: skip
@@ -163,7 +163,7 @@ def _train(
 
 
 def _featurize(clips: Sequence[LabelledClip], split: str, work: Path) -> None:
-    """Videos with the split's labels as `Frame,Visibility,X,Y`, then model/featurize.py."""
+    """Videos with the split's labels as `Frame,Visibility,X,Y`, then entrypoints/featurize.py."""
     source = work / f"input-{split}"
     source.mkdir(parents=True, exist_ok=True)
     for clip in clips:
@@ -172,13 +172,13 @@ def _featurize(clips: Sequence[LabelledClip], split: str, work: Path) -> None:
         if not target.exists():
             target.symlink_to(clip.video.resolve())
         (source / f"{clip.name}.csv").write_text(label_table(clip.labels, frames))
-    command = [sys.executable, str(model_source_dir() / "featurize.py"), "--input", str(source),
+    command = [sys.executable, str(entrypoints_dir() / "featurize.py"), "--input", str(source),
                "--output", str(work / f"data-{split}"), "--val-fraction", "0"]  # fmt: skip
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
 def label_table(labels: Track, frames: np.ndarray) -> str:
-    """The frames' labels as model/featurize.py reads them (`Frame,Visibility,X,Y`, 0-3)."""
+    """The frames' labels as entrypoints/featurize.py reads them (`Frame,Visibility,X,Y`, 0-3)."""
     rows = ["Frame,Visibility,X,Y"]
     for n in frames.tolist():
         vis = int(labels.visibility[n])

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.paths import resource_dir
 from .base import FramePrediction, Progress, reported
 
-SHIPPED_WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "weights"
+SHIPPED_WEIGHTS = resource_dir() / "weights"
 DEFAULT_WEIGHTS = SHIPPED_WEIGHTS / "fasttracknet"
 DEVICES = ("auto", "cpu", "cuda")
 

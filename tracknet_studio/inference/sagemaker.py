@@ -5,9 +5,10 @@ Frames are resized to the model input and sent in the compact request of
 frames per request but always under SageMaker's 6 MB payload limit: a request that comes
 out too large is split in two. An invocation must answer within 60 s: the first request is
 small, and the next ones are sized from the speed it measured to take about 20 s; a model
-too slow for that is refused with a clear message. The serving handler (model/inference.py)
-starts its tracker fresh on each request and wants whole windows, so requests hold
-multiples of the window length, and the last one is padded by repeating its final frame
+too slow for that is refused with a clear message. The serving handler
+(entrypoints/inference.py) starts its tracker fresh on each request and wants
+whole windows, so requests hold multiples of the window length, and the last one is padded
+by repeating its final frame
 (those answers are dropped).
 """
 
@@ -179,7 +180,7 @@ def encode_request(
 
 
 def parse_reply(raw: bytes) -> dict[int, FramePrediction]:
-    """model/inference.py's JSON answer: positions in original pixels, null when unseen."""
+    """entrypoints/inference.py's JSON answer: positions in original pixels, null when unseen."""
     answers: dict[int, FramePrediction] = {}
     for item in json.loads(raw)["predictions"]:
         x, y = item.get("x"), item.get("y")

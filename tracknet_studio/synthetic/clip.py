@@ -112,7 +112,7 @@ class SyntheticTrack:
 
     def write_label_table(self, path: str | PathLike[str]) -> None:
         """`Frame,Visibility,X,Y` with every visibility class 0..3: the label table that
-        model/featurize.py reads (the 0/1 badminton CSV form would lose hard and occluded)."""
+        entrypoints/featurize.py reads (the 0/1 badminton CSV form would lose hard and occluded)."""
         lines = ["Frame,Visibility,X,Y"]
         for n, (vis, x, y) in enumerate(zip(self.visibility.tolist(), self.x, self.y, strict=True)):
             if vis > 0 and np.isfinite(x):

@@ -178,9 +178,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("cloud.upload", "&Upload Dataset…", "Cloud", "upload_dataset_dialog", (),
                "Copy a dataset folder to S3 (resumes, skips files already there)", group=1),
     ActionSpec("cloud.featurize", "&Featurize…", "Cloud", "featurize_dialog", (),
-               "Turn videos and labels into a training dataset (model/featurize.py)", group=1),
+               "Turn videos and labels into a training dataset (featurize.py)", group=1),
     ActionSpec("cloud.train", "&Train…", "Cloud", "train_dialog", (),
-               "Train TrackNet on a featurized dataset (model/train.py)", group=1),
+               "Train TrackNet on a featurized dataset (entrypoints/train.py)", group=1),
     ActionSpec("cloud.predict_videos", "&Predict Videos…", "Cloud", "predict_videos_dialog", (),
                "Predict many videos in one batch job (no endpoint), then import the tracks "
                "into their projects", group=2),

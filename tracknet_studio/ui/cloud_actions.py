@@ -1,8 +1,9 @@
 """The Cloud menu: settings, the jobs dock, and each job's small dialog then its backend call.
 
 Jobs run on the backend chosen in Cloud > Settings: this computer (the default: the same
-model/featurize.py and model/train.py as subprocesses) or SageMaker. Every backend call goes
-through `run_in_background` so the window never waits on AWS or on a process start.
+featurize.py and train.py of tracknet/entrypoints as subprocesses) or SageMaker. Every
+backend call goes through `run_in_background` so the window never waits on AWS or on a
+process start.
 
 `CloudController` holds the state (settings, the one `JobStore`, the backends, the dock) and
 the "do" half of every command, so tests drive it without modal dialogs; `CloudMixin` adds

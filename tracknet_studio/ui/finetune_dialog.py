@@ -157,7 +157,7 @@ class _Lines(QObject):
 
 class FinetuneRun(QDialog):
     """The run's window: what it is doing, time trained, the loss and held-out F1 per
-    epoch as model/train.py reports them, Cancel, and the before/after F1 at the end."""
+    epoch as entrypoints/train.py reports them, Cancel, and the before/after F1 at the end."""
 
     def __init__(self, parent: QWidget | None, minutes: float) -> None:
         super().__init__(parent)

@@ -42,7 +42,7 @@ LOG_TAIL_LINES = 400  # kept per job for the log view
 FAILED_TAIL_LINES = 12  # shown under a failed job's reason
 COLUMNS = ("Job", "Kind", "Backend", "Status", "Elapsed", "Instance")
 FAILED_STATUSES = frozenset({"Failed", "Expired"})
-WARNING_PREFIX = "WARNING:"  # what model/train.py starts a warning the user must see with
+WARNING_PREFIX = "WARNING:"  # what entrypoints/train.py starts a warning the user must see with
 
 
 class Backend(Protocol):

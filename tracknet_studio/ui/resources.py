@@ -1,13 +1,14 @@
-"""Icons and the style sheet from the project's resources/ folder."""
+"""Icons and the style sheet (package data: tracknet_studio/resources)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from tracknet_studio.core.paths import resource_dir
+
+RESOURCES = resource_dir()
 ICONS = RESOURCES / "icons"
 STYLE_SHEET = RESOURCES / "style.qss"
 

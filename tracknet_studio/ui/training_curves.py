@@ -1,6 +1,6 @@
 """The training loss and validation F1 of a training run, epoch by epoch: one plot pair for
 the jobs dock and the fine-tuning window, fed with the rows of cloud.jobs.parse_metrics (the
-metric lines model/train.py prints, under the names SageMaker uses)."""
+metric lines entrypoints/train.py prints, under the names SageMaker uses)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ SageMaker (hyperparameters arrive as command-line arguments):
            or checkpoint in the channel), as --init does locally
 
 Locally:
-  python model/train.py --data DIR --out DIR [--arch fasttracknet] [--epochs N] [--tar]
-      [--init MODEL|shipped]
+  python entrypoints/train.py --data DIR --out DIR [--arch fasttracknet]
+      [--epochs N] [--tar] [--init MODEL]
   writes the model to DIR/model (and DIR/model.tar.gz with --tar), checkpoints to
   DIR/checkpoints (or --checkpoint-dir), history to DIR/output. --init starts from a
   trained model's weights (fine-tuning): its architecture and input size are kept, and an
@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+
 import tracknet
 from tracknet.config import ModelConfig
 from tracknet.dataset import Augment, ClipData, load_clips
@@ -48,7 +49,6 @@ from tracknet.training import METRIC_DEFINITIONS, TrainOptions, setup_distribute
 
 HERE = Path(__file__).resolve().parent
 # `--init shipped`: the weights the application ships, where this script runs from a checkout.
-SHIPPED_WEIGHTS = HERE.parent / "resources" / "weights" / "fasttracknet"
 # What the network's shape is made of, as the argument that sets each: with --init these
 # come from the initial model, and one given on the command line must agree with it.
 SHAPE_ARGUMENTS = {"arch": "--arch", "frames_in": "--frames-in", "height": "--height",
@@ -140,7 +140,10 @@ def initial_model(args: argparse.Namespace) -> tuple[dict, ModelConfig] | None:
     """The weights and configuration --init names (None without --init)."""
     if not args.init:
         return None
-    path = SHIPPED_WEIGHTS if args.init == "shipped" else Path(args.init)
+    if args.init == "shipped":  # the app's weights, not the model package's
+        raise SystemExit("--init shipped: give the weights' folder, or run `tracknet-studio "
+                         "train --init shipped`, which knows where the app keeps them")  # fmt: skip
+    path = Path(args.init)
     if path.is_dir() and (path / "model.tar.gz").is_file():  # a SageMaker input channel
         path = path / "model.tar.gz"
     try:

@@ -1,7 +1,7 @@
 """Turn videos plus ball-label CSVs into a compact TrackNet dataset.
 
 Local use:
-    python model/featurize.py --input DIR --output DIR [--val-fraction 0.2] [--seed 0]
+    python entrypoints/featurize.py --input DIR --output DIR [--val-fraction 0.2] [--seed 0]
 
 SageMaker processing: with no arguments it reads /opt/ml/processing/input and writes
 /opt/ml/processing/output. When several instances run, each takes every k-th clip of the
