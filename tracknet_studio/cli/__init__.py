@@ -42,13 +42,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in ("-h", "--help"):
         _print_help()
         return 0
+    if args and args[0] in ("-V", "--version"):
+        from tracknet_studio import __version__
+
+        print(f"tracknet-studio {__version__}")
+        return 0
     from . import gui
 
     return gui.main(args)
 
 
 def _print_help() -> None:
-    print("usage: tracknet-studio [FILE] [--demo]\n       tracknet-studio COMMAND [options]\n")
+    print("usage: tracknet-studio [FILE] [--demo]\n       tracknet-studio COMMAND [options]\n"
+          "       tracknet-studio --version\n")  # fmt: skip
     print("Opens the window on FILE (a video or a project), or on the built-in demo clip.\n")
     print("commands:")
     for name in COMMANDS:

@@ -322,7 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         val_fraction=args.val_fraction,
         seed=args.seed,
     )
-    featurize(args.input, args.output, config, shard_from_resource_config(args.resource_config))
+    try:
+        featurize(args.input, args.output, config, shard_from_resource_config(args.resource_config))
+    except (ValueError, OSError) as error:  # bad input: one line that names the file
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
