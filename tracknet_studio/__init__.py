@@ -9,4 +9,7 @@ project. Only `ui` imports Qt. The network, training and metrics code lives in t
 top-level package `tracknet` (folder model/tracknet), which the SageMaker containers use too.
 """
 
+import time
+
 __version__ = "0.1.0"
+STARTED = time.monotonic()  # imported first by every entry point: start-up counts from here

@@ -22,6 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the demo clip (generated into the user data folder on first use)",
     )
+    parser.add_argument(
+        "--quit-after-first-frame",
+        action="store_true",
+        help="quit once the first frame is on screen, printing how long the start took and "
+        "which heavy modules were loaded (start-up measurements, smoke tests of a bundle)",
+    )
     return parser
 
 
@@ -30,4 +36,5 @@ def main(args: list[str]) -> int:
     # Imported here so headless subcommands never load Qt.
     from tracknet_studio.ui import app
 
-    return app.main(file=parsed.file, demo=parsed.demo and parsed.file is None)
+    return app.main(file=parsed.file, demo=parsed.demo and parsed.file is None,
+                    quit_after_first_frame=parsed.quit_after_first_frame)  # fmt: skip

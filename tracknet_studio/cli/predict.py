@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..extras import missing_message
 from ..formats.csv_tracks import CsvForm
 from ..inference import DEFAULT_WEIGHTS
 from ..inference.batch import predict_file
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     args.weights = args.weights or DEFAULT_WEIGHTS
     if method != "motion":
         if not model_extra_installed():
-            print("error: the model extra is not installed (no torch)", file=sys.stderr)
+            print(f"error: {missing_message('model', f'--method {method}')}", file=sys.stderr)
             return 2
         if not args.weights.exists():
             print(f"error: no weights at {args.weights}", file=sys.stderr)

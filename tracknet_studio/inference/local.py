@@ -7,13 +7,14 @@ calls `load()` on its worker thread, never on the UI thread.
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import extras
 from ..core.paths import resource_dir
 from .base import FramePrediction, Progress, reported
 
@@ -28,18 +29,28 @@ class ModelUnavailable(RuntimeError):
 
 def model_extra_installed() -> bool:
     """Whether torch is importable (without importing it)."""
-    return importlib.util.find_spec("torch") is not None
+    return extras.installed("model")
 
 
 def available_devices() -> list[str]:
-    """The device choices that can work here: auto and cpu, and cuda when a GPU is seen."""
-    devices = ["auto", "cpu"]
-    if model_extra_installed():
-        import torch
+    """The device choices that can work here: auto and cpu, and cuda when a GPU is seen.
 
-        if torch.cuda.is_available():
-            devices.append("cuda")
-    return devices
+    Never imports torch (seconds, and dialogs call this on the UI thread): torch's own answer
+    when it is loaded already, else whether an NVIDIA driver is present."""
+    devices = ["auto", "cpu"]
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        has_gpu = bool(torch.cuda.is_available())
+    else:
+        has_gpu = model_extra_installed() and nvidia_driver_present()
+    return [*devices, "cuda"] if has_gpu else devices
+
+
+def nvidia_driver_present() -> bool:
+    """An NVIDIA driver on this machine (Linux: its /proc entry; elsewhere nvidia-smi)."""
+    import shutil
+
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
 def describe_weights(path: Path) -> str:
@@ -79,7 +90,7 @@ class LocalPredictor:
         if self._engine is not None:
             return
         if not model_extra_installed():
-            raise ModelUnavailable("the model extra is not installed (no torch)")
+            raise ModelUnavailable(extras.missing_message("model", "The network"))
         if not self.weights.exists():
             raise ModelUnavailable(f"no weights at {self.weights}")
         from tracknet.modelfile import load_model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,11 +57,19 @@ def create_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def main(argv: Sequence[str] | None = None, *, file: Path | None = None, demo: bool = False) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    file: Path | None = None,
+    demo: bool = False,
+    quit_after_first_frame: bool = False,
+) -> int:
     """Show the window, open `file` (a video or project; or the demo clip, or what the last
     session left unsaved), run the event loop; the exit code."""
     app = create_application(sys.argv[:1] if argv is None else argv)
     window = MainWindow()
+    if quit_after_first_frame:
+        window.frame_shown.connect(lambda _n: _report_start_and_quit(app))
     window.show()
     if file is not None:
         # After the event loop starts, so an error dialog has a visible window to sit on.
@@ -71,3 +80,17 @@ def main(argv: Sequence[str] | None = None, *, file: Path | None = None, demo: b
         # What the last session left unsaved (it crashed, or was killed) is offered back.
         QTimer.singleShot(0, window.projects.check_startup_recovery)
     return app.exec()
+
+
+HEAVY_MODULES = ("torch", "boto3", "botocore", "sagemaker", "onnxruntime")
+
+
+def _report_start_and_quit(app: QApplication) -> None:
+    """The time since the process started, and the heavy modules already loaded (none
+    should be: they are imported when a feature first needs them, off the UI thread)."""
+    from tracknet_studio import STARTED
+
+    loaded = [name for name in HEAVY_MODULES if name in sys.modules]
+    print(f"first frame shown {time.monotonic() - STARTED:.2f} s after start; heavy modules "
+          f"loaded: {', '.join(loaded) or 'none'}", flush=True)  # fmt: skip
+    app.quit()

@@ -12,6 +12,7 @@ the window's handlers named in the action table (the "ask" half).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracknet_studio import extras
 from tracknet_studio.cloud.jobs import JobRecord, JobStore, LocalBackend
 from tracknet_studio.cloud.settings import CloudSettings
 
@@ -344,6 +346,24 @@ def project_dataset(window: MainWindow, folder: Path) -> Path:
     return folder
 
 
+def needs(extra: str, feature: str, *, on_sagemaker_only: bool = False) -> Callable:
+    """A Cloud menu handler that says which extra to install, instead of failing, when
+    `extra` is missing (for the SageMaker backend only, with `on_sagemaker_only`)."""
+
+    def wrap(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def guarded(self: MainWindow) -> Any:
+            applies = not on_sagemaker_only or self.cloud.backend_name == SAGEMAKER
+            if applies and not extras.installed(extra):
+                self.show_error(feature, extras.missing_message(extra, feature))
+                return None
+            return handler(self)
+
+        return guarded
+
+    return wrap
+
+
 class CloudMixin:
     """The window's Cloud menu handlers (named in the action table)."""
 
@@ -367,6 +387,7 @@ class CloudMixin:
         panel = self.cloud.ensure_panel(show=False)
         panel.setVisible(not panel.isVisible())
 
+    @needs("cloud", "Uploading to S3")
     def upload_dataset_dialog(self: MainWindow) -> None:
         settings = self.cloud.settings
         if not settings.bucket:
@@ -380,6 +401,7 @@ class CloudMixin:
             uri = target.text().rstrip("/") + "/" + name
             self.cloud.upload(Path(source.text()), uri)
 
+    @needs("cloud", "Featurizing on SageMaker", on_sagemaker_only=True)
     def featurize_dialog(self: MainWindow) -> None:
         choice = QComboBox()
         sources = ["A folder of videos and CSVs"]
@@ -407,6 +429,8 @@ class CloudMixin:
         if dataset:
             self.cloud.featurize(dataset, output.text().strip() or None)
 
+    @needs("cloud", "Training on SageMaker", on_sagemaker_only=True)
+    @needs("model", "Training on this computer")
     def train_dialog(self: MainWindow) -> None:
         featurized = [
             r.artifact
@@ -430,6 +454,7 @@ class CloudMixin:
             hps["arch"] = arch.currentText()
             self.cloud.train(data.text().strip(), hps)
 
+    @needs("cloud", "Deploying on SageMaker", on_sagemaker_only=True)
     def deploy_dialog(self: MainWindow) -> None:
         models = self.cloud.trained_models()
         if not models:
@@ -453,16 +478,19 @@ class CloudMixin:
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.cloud.delete_endpoint(endpoints[pick.currentIndex()])
 
+    @needs("cloud", "Predicting on SageMaker", on_sagemaker_only=True)
     def predict_videos_dialog(self: MainWindow) -> None:
         from . import batch_predict
 
         batch_predict.predict_videos_dialog(self)
 
+    @needs("cloud", "Ground Truth labeling")
     def create_labeling_job_dialog(self: MainWindow) -> None:
         from . import cloud_labeling
 
         cloud_labeling.create_labeling_job_dialog(self)
 
+    @needs("cloud", "Ground Truth labeling")
     def import_labeling_output_dialog(self: MainWindow) -> None:
         from . import cloud_labeling
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from tracknet_studio import extras
 from tracknet_studio.core import Project
 from tracknet_studio.core.project import unique_layer_name
 
@@ -95,6 +96,10 @@ class PredictionMixin:
 
     def finetune_on_labels(self: MainWindow) -> BackgroundTask | None:
         from .finetune_dialog import finetune_dialog
+
+        if not extras.installed("model"):
+            self.show_error("Fine-tune", extras.missing_message("model", "Fine-tuning"))
+            return None
 
         return finetune_dialog(self)
 
