@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .main_window import APP_TITLE, MainWindow
-from .resources import style_sheet
+from .resources import icon, style_sheet
 
 ORGANIZATION = "TrackNet"
 
@@ -54,6 +54,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
     app.setStyleSheet(style_sheet())
+    app.setWindowIcon(icon("tracknet-studio"))  # the desktop entry's icon too
     return app
 
 
