@@ -31,7 +31,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from screenshot_support import capture_screen  # noqa: E402
 from test_local_backend import write_clip  # noqa: E402
 
-from tracknet_studio.cloud.jobs import JobStore, LocalBackend  # noqa: E402
+from tracknet_studio.cloud.jobs import JobStore  # noqa: E402
+from tracknet_studio.cloud.local_backend import LocalBackend  # noqa: E402
 from tracknet_studio.ui.app import create_application  # noqa: E402
 from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY  # noqa: E402
 from tracknet_studio.ui.main_window import MainWindow  # noqa: E402

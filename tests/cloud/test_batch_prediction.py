@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tracknet_studio.cli import main as cli
-from tracknet_studio.cloud.jobs import JobStore, LocalBackend
+from tracknet_studio.cloud.jobs import JobStore
+from tracknet_studio.cloud.local_backend import LocalBackend
 from tracknet_studio.cloud.prediction import video_key, video_layout
 from tracknet_studio.core import Track
 from tracknet_studio.formats.csv_tracks import CsvOptions, read_csv

@@ -11,14 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracknet_studio.cloud.jobs import (
-    JobRecord,
-    JobStore,
-    LocalBackend,
-    hyperparameter_args,
-    metric_definitions,
-    parse_metrics,
-)
+from tracknet_studio.cloud.jobs import JobRecord, JobStore, metric_definitions, parse_metrics
+from tracknet_studio.cloud.local_backend import LocalBackend, hyperparameter_args
 
 pytestmark = pytest.mark.cloud
 # A network and input small enough that an epoch of two steps takes about a second.

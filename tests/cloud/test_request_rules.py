@@ -210,6 +210,7 @@ def drive_the_app(settings: CloudSettings, moto_url: str, tmp: Path, recording: 
     from moto.sagemaker.models import sagemaker_backends
 
     from tracknet_studio.cli.cloud import _ensure_cors
+    from tracknet_studio.cloud.check import check_settings
     from tracknet_studio.cloud.labeling import (
         create_labeling_job,
         describe_labeling_job,
@@ -217,7 +218,6 @@ def drive_the_app(settings: CloudSettings, moto_url: str, tmp: Path, recording: 
         new_labeling_job_name,
     )
     from tracknet_studio.cloud.sagemaker_backend import SageMakerBackend
-    from tracknet_studio.cloud.settings import check_settings
     from tracknet_studio.cloud.transfer import (
         download_prefix,
         s3_opener,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tracknet_studio.cloud.check import check_settings
 from tracknet_studio.cloud.cors import add_ground_truth_rule, allows_ground_truth, bucket_rules
-from tracknet_studio.cloud.settings import CloudSettings, check_settings, settings_path
+from tracknet_studio.cloud.settings import CloudSettings, settings_path
 
 pytestmark = pytest.mark.cloud
 
@@ -138,7 +139,7 @@ def test_check_reports_a_bad_region_and_a_disabled_key(settings: CloudSettings) 
 def test_expired_token_is_explained() -> None:
     from botocore.exceptions import ClientError
 
-    from tracknet_studio.cloud.settings import explain
+    from tracknet_studio.cloud.check import explain
 
     error = ClientError({"Error": {"Code": "ExpiredToken", "Message": "x"}}, "GetCallerIdentity")
     assert "expired" in explain(error)

@@ -30,8 +30,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..cloud.jobs import JobRecord, JobStore, LocalBackend, parse_metrics
-from ..cloud.settings import CloudSettings, check_settings
+from ..cloud.check import check_settings
+from ..cloud.jobs import JobRecord, JobStore, parse_metrics
+from ..cloud.local_backend import LocalBackend
+from ..cloud.settings import CloudSettings
 from ._common import frame_range
 
 BACKENDS = ("local", "sagemaker")
@@ -161,7 +163,7 @@ def load_settings(args: argparse.Namespace) -> CloudSettings:
 def make_backend(args: argparse.Namespace, backend: str | None = None) -> Any:
     if (backend or args.backend) == "local":
         return LocalBackend(JobStore())
-    from ..cloud.jobs import SageMakerBackend
+    from ..cloud.sagemaker_backend import SageMakerBackend
 
     return SageMakerBackend(load_settings(args), JobStore())
 
@@ -183,7 +185,7 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
             return 1
         except Exception as exc:
             if type(exc).__module__.startswith(("botocore", "boto3", "s3transfer")):
-                from ..cloud.settings import explain
+                from ..cloud.check import explain
 
                 print(f"error: {explain(exc)}", file=sys.stderr)
                 return 1

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from tracknet_studio import extras
-from tracknet_studio.cloud.jobs import JobRecord, JobStore, LocalBackend
+from tracknet_studio.cloud.jobs import JobRecord, JobStore
+from tracknet_studio.cloud.local_backend import LocalBackend
 from tracknet_studio.cloud.settings import CloudSettings
 
 from . import project_controller
@@ -83,7 +84,7 @@ class CloudController(QObject):
             return self.local
         settings = self.settings
         if self._sagemaker is None or settings != self._sagemaker_settings:
-            from tracknet_studio.cloud.jobs import SageMakerBackend
+            from tracknet_studio.cloud.sagemaker_backend import SageMakerBackend
 
             self._sagemaker = SageMakerBackend(settings, store=self.store)
             self._sagemaker_settings = settings

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracknet_studio.cloud.settings import CheckResult, CloudSettings, check_settings
+from tracknet_studio.cloud.check import CheckResult, check_settings
+from tracknet_studio.cloud.settings import CloudSettings
 
 from .cloud_tasks import run_quietly
 from .tasks import BackgroundTask

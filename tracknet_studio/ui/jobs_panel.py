@@ -46,7 +46,7 @@ WARNING_PREFIX = "WARNING:"  # what entrypoints/train.py starts a warning the us
 
 
 class Backend(Protocol):
-    """What the panel needs of cloud.jobs.SageMakerBackend and LocalBackend."""
+    """What the panel needs of SageMakerBackend and LocalBackend."""
 
     def describe(self, name: str) -> JobRecord: ...
 
