@@ -323,3 +323,17 @@ def test_edits_from_a_worker_thread_reach_the_widget_thread(qtbot, timeline, pro
     worker.start()
     worker.join()
     qtbot.waitUntil(lambda: timeline.state_codes[160] == FrameState.UNLABELED)
+
+
+def test_the_timeline_and_the_review_queue_mean_the_same_disagreement() -> None:
+    """One meaning: too far apart, or a ball on one side and "no ball" on the other."""
+    from tracknet_studio.core.review import find_disagreements
+
+    labels, prediction = Track(6), Track(6)
+    labels.set_points([0, 1, 2, 3], [10.0, 10.0, 10.0, 10.0], [10.0, 10.0, 10.0, 10.0])
+    labels.set_no_ball([4])
+    prediction.set_points([0, 1, 4], [12.0, 40.0, 10.0], [10.0, 10.0, 10.0])
+    prediction.set_no_ball([2])
+    states = frame_states(labels, [prediction])
+    disagreeing = np.flatnonzero(states == FrameState.DISAGREEMENT).tolist()
+    assert disagreeing == find_disagreements(labels, prediction, 10.0).tolist() == [1, 2, 4]

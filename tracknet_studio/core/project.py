@@ -103,10 +103,6 @@ class Project:
     def remove_listener(self, listener: ProjectListener) -> None:
         self._listeners.remove(listener)
 
-    def mark_changed(self) -> None:
-        """Tell listeners that non-track state (review, view, video) changed."""
-        self._notify("", np.empty(0, dtype=np.int64))
-
     def _watch(self, name: str, track: Track) -> None:
         def forward(frames: Frames) -> None:
             self._notify(name, frames)

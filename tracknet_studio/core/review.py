@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import IntFlag
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,13 +45,14 @@ class Problem(IntFlag):
 
 
 ALL_PROBLEMS = Problem(sum(Problem))
+DISAGREEMENT_PX = 10.0  # a prediction farther than this from its label disagrees with it
 
 
 @dataclass(frozen=True)
 class ReviewSettings:
     enabled: Problem = ALL_PROBLEMS
     min_confidence: float = 0.5  # predictions below it are LOW_CONFIDENCE
-    tolerance_px: float = 10.0  # prediction-label distance above it is a DISAGREEMENT
+    tolerance_px: float = DISAGREEMENT_PX  # prediction-label distance above it disagrees
     max_speed: float = 120.0  # px/frame between frames with a ball
     max_accel: float = 100.0  # px/frame^2, except at hit and bounce events
     max_flip_frames: int = 3  # a no-ball run at most this long between two balls
@@ -71,13 +73,23 @@ def find_low_confidence(prediction: Track, min_confidence: float) -> Frames:
 
 
 def find_disagreements(labels: Track, prediction: Track, tolerance_px: float) -> Frames:
-    """Frames where label and prediction are more than `tolerance_px` apart, or where one
-    has a ball and the other says there is none."""
-    both = labels.has_ball & prediction.has_ball
-    distance = np.hypot(labels.x - prediction.x, labels.y - prediction.y)
-    apart = both & (distance > tolerance_px)
-    one_sided = labels.labeled & prediction.labeled & (labels.has_ball != prediction.has_ball)
-    return np.flatnonzero(apart | one_sided).astype(np.int64)
+    """Frames where label and prediction disagree (see `disagree`)."""
+    return np.flatnonzero(disagree(labels, prediction, tolerance_px)).astype(np.int64)
+
+
+def disagree(
+    labels: Track, prediction: Track, tolerance_px: float = DISAGREEMENT_PX, frames: Any = None
+) -> np.ndarray:
+    """Per frame (all, or `frames`): label and prediction more than `tolerance_px` apart,
+    or one has a ball and the other says there is none. The one meaning of disagreement:
+    the timeline's strip and the review queue both use it."""
+    index = slice(None) if frames is None else np.asarray(frames, dtype=np.int64)
+    label_ball, pred_ball = labels.has_ball[index], prediction.has_ball[index]
+    distance = np.hypot(labels.x[index] - prediction.x[index],
+                        labels.y[index] - prediction.y[index])  # fmt: skip
+    apart = label_ball & pred_ball & (distance > tolerance_px)
+    both_labelled = labels.labeled[index] & prediction.labeled[index]
+    return apart | (both_labelled & (label_ball != pred_ball))
 
 
 def _ball_motion(track: Track) -> tuple[Frames, np.ndarray, np.ndarray, np.ndarray]:
@@ -208,10 +220,6 @@ class ReviewQueue:
     def enable(self, problem: Problem, on: bool = True) -> None:
         enabled = self._settings.enabled | problem if on else self._settings.enabled & ~problem
         self.settings = replace(self._settings, enabled=Problem(enabled))
-
-    def invalidate(self) -> None:
-        """Force a recomputation (for changes made without the tracks' notification)."""
-        self._stale = True
 
     def _refresh(self) -> None:
         if self._stale:

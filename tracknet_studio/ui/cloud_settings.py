@@ -245,10 +245,6 @@ class CloudSettingsDialog(QDialog):
             lambda _report: self._checker(settings), self._show_results, self._show_check_error
         )
 
-    def wait_check(self, timeout: float = 30.0) -> bool:
-        task = self._check_task
-        return task is None or task.wait(timeout)
-
     def _show_results(self, results: list[CheckResult]) -> None:
         self._check_done()
         self.results = list(results)

@@ -54,9 +54,6 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(760, 700)
 
-    def action_names(self) -> list[str]:
-        return [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
-
 
 def _current_keys(parent: QWidget | None, row: ActionSpec) -> str:
     """The keys the window's action has now (users may rebind them), else the defaults."""

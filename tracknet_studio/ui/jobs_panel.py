@@ -228,9 +228,6 @@ class JobsPanel(QDockWidget):
     def record(self, name: str) -> JobRecord:
         return self._jobs[name].record
 
-    def log_lines(self, name: str) -> list[str]:
-        return list(self._jobs[name].lines)
-
     def _add_view(self, record: JobRecord) -> None:
         if record.name in self._jobs:
             self._jobs[record.name].record = record

@@ -36,6 +36,7 @@ from PySide6.QtGui import QFont, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from tracknet_studio.core import LABELS, Project, Source, Track, Visibility
+from tracknet_studio.core.review import DISAGREEMENT_PX, disagree
 
 Frames = npt.NDArray[np.int64]
 
@@ -68,7 +69,6 @@ _SOURCE_STATE[Source.IMPORTED] = FrameState.IMPORTED
 _SOURCE_STATE[Source.INTERPOLATED] = FrameState.INTERPOLATED
 _SOURCE_STATE[Source.MODEL] = FrameState.MODEL
 
-DEFAULT_TOLERANCE_PX = 10.0
 LABEL_PEN = pg.mkPen("#f0f0f0", width=1)
 PREDICTION_COLORS = ("#ff9f1c", "#2ec4b6", "#ff5fa2", "#a78bfa", "#9ae65c")
 CURSOR_PEN = pg.mkPen("#ffd400", width=1)
@@ -90,20 +90,16 @@ def frame_states(
     labels: Track,
     predictions: Iterable[Track] = (),
     frames: npt.ArrayLike | None = None,
-    tolerance: float = DEFAULT_TOLERANCE_PX,
+    tolerance: float = DISAGREEMENT_PX,
 ) -> npt.NDArray[np.uint8]:
     """Each frame's `FrameState` code (all frames, or only `frames`)."""
     index = slice(None) if frames is None else np.asarray(frames, dtype=np.int64)
     unlabeled = labels.visibility[index] == Visibility.UNLABELED
     states = _SOURCE_STATE[labels.source[index]]
     states[unlabeled] = FrameState.UNLABELED
-    label_x, label_y = labels.x[index], labels.y[index]
     for prediction in predictions:
-        pred_x, pred_y = prediction.x[index], prediction.y[index]
-        states[unlabeled & np.isfinite(pred_x)] = FrameState.MODEL
-        # NaN distances (either side without a ball) compare False: no disagreement.
-        far = np.hypot(pred_x - label_x, pred_y - label_y) > tolerance
-        states[far] = FrameState.DISAGREEMENT
+        states[unlabeled & np.isfinite(prediction.x[index])] = FrameState.MODEL
+        states[disagree(labels, prediction, tolerance, frames)] = FrameState.DISAGREEMENT
     return states
 
 
@@ -288,7 +284,6 @@ class TimelineWidget(QWidget):
         self._predictions: dict[str, Track] = {}
         self._project: Project | None = None
         self._project_listener: Callable[[str, Frames], None] | None = None
-        self._tolerance = DEFAULT_TOLERANCE_PX
         self._frame_size: tuple[float, float] | None = None
         self._current = 0
         self._window = DisplayWindow(0, 0, 1)
@@ -441,11 +436,6 @@ class TimelineWidget(QWidget):
             half = (last - first) / 2
             self.strip_plot.setXRange(self._current - half, self._current + half, padding=0)
 
-    def set_disagreement_tolerance(self, pixels: float) -> None:
-        self._tolerance = float(pixels)
-        self._recompute_states()
-        self._rebuild_window(force=True)
-
     def set_frame_size(self, width: float, height: float) -> None:
         """Fix the position axes to the video's size (otherwise: the data's range)."""
         self._frame_size = (float(width), float(height))
@@ -473,9 +463,7 @@ class TimelineWidget(QWidget):
         changed = changed[(changed >= 0) & (changed < self.n_frames)]
         if changed.size == 0:
             return
-        self.strip.codes[changed] = frame_states(
-            self._labels, self._predictions.values(), changed, self._tolerance
-        )
+        self.strip.codes[changed] = frame_states(self._labels, self._predictions.values(), changed)
         columns = self._window.columns_of(changed)
         if columns.size == 0:
             return  # nothing on screen changed; the next window rebuild reads the new values
@@ -563,9 +551,7 @@ class TimelineWidget(QWidget):
         if self._labels is None:
             self.strip.codes = np.empty(0, dtype=np.uint8)
         else:
-            self.strip.codes = frame_states(
-                self._labels, self._predictions.values(), tolerance=self._tolerance
-            )
+            self.strip.codes = frame_states(self._labels, self._predictions.values())
 
     def _fit_position_axes(self) -> None:
         if self._frame_size is not None:
