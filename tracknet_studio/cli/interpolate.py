@@ -11,13 +11,12 @@ of a prediction file (the detector's misses) count as gaps too.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from ..core.interpolate import Method, find_gaps, interpolate
 from ..core.project import Project
-from ..formats.csv_tracks import CsvForm, CsvOptions, detect_form, read_csv, write_csv
+from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, sniff_form, write_csv
 from ..formats.errors import FormatError
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
 from ..formats.project_file import load_project, save_project
@@ -114,7 +113,7 @@ def _read(args: argparse.Namespace) -> tuple[Project, CsvForm | None]:
     if _kind_of(args.track) == "project":
         result = load_project(args.track)
         return result.project, None
-    form = _form_of(args.track)
+    form = sniff_form(args.track)
     options = CsvOptions(
         normalized=tuple(args.normalized) if args.normalized else None,
         state_code_visibility=True if args.state_code_visibility else None,
@@ -123,19 +122,6 @@ def _read(args: argparse.Namespace) -> tuple[Project, CsvForm | None]:
     if report.n_skipped:
         print(report.summary(), file=sys.stderr)
     return Project(labels=track), form
-
-
-def _form_of(path: Path) -> CsvForm:
-    """The CSV form of `path`, read from its header."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), [])
-    except OSError as exc:
-        raise FormatError(path, f"cannot read: {exc.strerror or exc}") from exc
-    form = detect_form(header)
-    if form is None:
-        raise FormatError(path, f"unknown header {','.join(header)!r}", line=1)
-    return form
 
 
 def _fail(message: str) -> int:

@@ -72,6 +72,11 @@ Frames = npt.NDArray[np.int64]
 Listener = Callable[[Frames], None]
 
 
+# The longest track kept: 46 hours at 60 fps (a few hundred MB of columns). Readers check
+# it before allocating, so a file claiming frame 3,000,000,000 fails at once.
+MAX_FRAMES = 10_000_000
+
+
 @dataclass(frozen=True)
 class TrackPatch:
     """The values of some columns at some frames: enough to restore them with `Track.apply`."""
@@ -96,8 +101,8 @@ class Track:
     """A ball track of `n_frames` frames. Columns are numpy arrays; read them, edit via methods."""
 
     def __init__(self, n_frames: int) -> None:
-        if n_frames < 0:
-            raise ValueError(f"a track needs n_frames >= 0, got {n_frames}")
+        if not 0 <= n_frames <= MAX_FRAMES:
+            raise ValueError(f"a track has 0 to {MAX_FRAMES:,} frames, not {n_frames:,}")
         self._cols: dict[str, np.ndarray] = {
             name: np.full(n_frames, EMPTY_VALUES[name], dtype=dtype)
             for name, dtype in COLUMNS.items()

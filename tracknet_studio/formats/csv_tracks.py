@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.track import Event, Source, Track, Visibility
+from ..core.track import MAX_FRAMES, Event, Source, Track, Visibility
 from .atomic import atomic_write_text
 from .errors import FormatError, ImportReport
 from .fastcsv import parse_numeric_body
@@ -57,6 +57,8 @@ _LAYOUT: dict[CsvForm, tuple[int, int, int, int, int | None]] = {
     CsvForm.FRAME_XY_VISIBLE: (0, 3, 1, 2, None),
 }
 _TENNIS = (CsvForm.TENNIS_A, CsvForm.TENNIS_B)
+_INTEGER = re.compile(r"-?[0-9]+")
+_INT_LIMIT = 2**53  # exact in a float64 too; any real frame number is far below
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -100,6 +102,8 @@ def sniff_form(path: str | PathLike[str]) -> CsvForm:
             header = next(csv.reader(f), [])
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(path, f"cannot read: {exc}") from exc
+    except csv.Error as exc:  # a header over the csv module's field limit, a NUL byte
+        raise FormatError(path, f"cannot be read as CSV: {exc}", line=1) from None
     form = detect_form(header)
     if form is None:
         raise FormatError(path, f"unknown header {','.join(header)!r}", line=1)
@@ -126,7 +130,7 @@ def parse_csv(
     fast = _parse_numeric(text, path, options)
     if fast is not None:
         return fast
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = _csv_rows(text, path)
     if not rows or not any(rows):
         raise FormatError(path, "empty file (no header, no rows)", line=1)
     form = detect_form(rows[0])
@@ -147,6 +151,16 @@ def parse_csv(
         )
     report = ImportReport(str(path))
     return _Reader(path, form, header, body, lines, options, report).read(), report
+
+
+def _csv_rows(text: str, path: str | PathLike[str]) -> list[list[str]]:
+    """The rows of `text`; a line the csv module cannot take (a field over its 128 KiB
+    limit, a NUL byte) is a format error that names it."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise FormatError(path, f"cannot be read as CSV: {exc}", line=reader.line_num) from None
 
 
 def _parse_numeric(
@@ -192,7 +206,7 @@ class _Reader:
 
     def numeric_ints(self, col: int, what: str) -> np.ndarray:
         values = self.numeric[:, col]  # type: ignore[index]
-        bad = ~np.isfinite(values) | (values != np.floor(values))
+        bad = ~np.isfinite(values) | (values != np.floor(values)) | (np.abs(values) > _INT_LIMIT)
         if bad.any():
             i = int(np.argmax(bad))
             text = "empty" if np.isnan(values[i]) else f"{values[i]!r}"
@@ -214,6 +228,13 @@ class _Reader:
         n = self.options.n_frames
         if n is None:
             n = int(frames.max()) + 1 if len(frames) else 0
+            if n > MAX_FRAMES:  # before allocating a track of that length
+                row = int(np.argmax(frames >= MAX_FRAMES))
+                raise FormatError(self.path, f"frame {frames[row]:,} is beyond the longest "
+                                  f"track kept ({MAX_FRAMES:,} frames, 46 hours at 60 fps)",
+                                  line=int(lines[keep][row]))  # fmt: skip
+        elif not 0 <= n <= MAX_FRAMES:
+            raise FormatError(self.path, f"{n:,} frames: a track has 0 to {MAX_FRAMES:,}")
         beyond = frames >= n
         places = [f"line {line}" for line in lines[keep][beyond][: ImportReport.MAX_EXAMPLES]]
         reason = f"frame beyond the video's last frame {n - 1}"
@@ -243,13 +264,7 @@ class _Reader:
                 if n is None:
                     raise self.fail(i, col, f"file name {values[i]!r} carries no frame number")
             return np.array(numbers, dtype=np.int64)
-        try:
-            frames = np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
-        except ValueError:
-            for i, v in enumerate(values):
-                if not v.lstrip("-").isdigit():
-                    raise self.fail(i, col, f"{v!r} is not a frame number") from None
-            raise
+        frames = self.int_column(values, col, "a frame number")
         if (frames < 0).any():
             raise self.fail(int(np.argmax(frames < 0)), col, "negative frame number")
         return frames
@@ -257,14 +272,16 @@ class _Reader:
     def ints(self, col: int) -> np.ndarray:
         if self.numeric is not None:
             return self.numeric_ints(col, "an integer code")
-        values = self.column(col)
-        try:
-            return np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
-        except ValueError:
-            for i, v in enumerate(values):
-                if not v.lstrip("-").isdigit():
-                    raise self.fail(i, col, f"{v!r} is not an integer code") from None
-            raise
+        return self.int_column(self.column(col), col, "an integer code")
+
+    def int_column(self, values: list[str], col: int, what: str) -> np.ndarray:
+        """Whole numbers in ASCII digits ("²" is a digit to str.isdigit, not to us), each
+        within _INT_LIMIT; the first that is not one is named with its line."""
+        for i, v in enumerate(values):
+            text = v.strip()
+            if not _INTEGER.fullmatch(text) or abs(int(text)) > _INT_LIMIT:
+                raise self.fail(i, col, f"{v!r} is not {what}")
+        return np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
 
     def floats(self, col: int) -> np.ndarray:
         if self.numeric is not None:
