@@ -279,3 +279,25 @@ def test_train_offers_every_option_of_the_training_script_and_passes_them_as_wri
     bad = _cli("train", "--data", str(tmp_path), "--out", str(tmp_path), "--crop", "60x100",
                check=False)  # fmt: skip
     assert bad.returncode == 2 and "multiples of 8" in bad.stderr
+
+
+@pytest.mark.parametrize("broken", ["folder", "archive", "safetensors"])
+def test_predict_with_broken_weights_says_so_in_one_line(broken: str, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    from tracknet_studio.cli import main
+
+    assert main(["demo", "-o", str(clip), "--frames", "6", "--quiet"]) == 0
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"garbage")
+    (tmp_path / "model.tar.gz").write_bytes(b"not a tar")
+    weights = {"folder": folder, "archive": tmp_path / "model.tar.gz",
+               "safetensors": folder / "model.safetensors"}[broken]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "tracknet_studio", "predict", str(clip), "-o",
+         str(tmp_path / "p.csv"), "--weights", str(weights), "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "cannot be read as a model" in done.stderr

@@ -56,7 +56,13 @@ def load_model(
     `path` is a folder from `save_model`, a `.safetensors` file, a `model.tar.gz`, or a
     training checkpoint (`.pt`/`.pth`/`.ckpt`).
     """
-    state, config = _read_state_and_config(Path(path))
+    try:
+        state, config = _read_state_and_config(Path(path))
+    except (ModelFileError, FileNotFoundError):
+        raise
+    except Exception as error:  # a broken archive, safetensors header, pickle...: one message
+        reason = " ".join(str(error).split())  # tarfile explains itself over several lines
+        raise ModelFileError(f"{path}: cannot be read as a model: {reason}") from error
     model = build_network(config)
     try:
         model.load_state_dict(_strip_wrapper_prefix(state))
