@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tracknet import entrypoints
 from tracknet.metrics import Counts, describe, evaluate
 
 from tracknet_studio.synthetic import ClipSpec, benchmark_specs, generate_clip
 
 ROOT = Path(__file__).resolve().parents[1]
-FEATURIZE = ROOT / "model" / "featurize.py"
+FEATURIZE = entrypoints.folder() / "featurize.py"
 
 
 def generate_suite(split: str, folder: Path, frames: int, jobs: int = 1) -> list[Path]:

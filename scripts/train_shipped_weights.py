@@ -42,7 +42,7 @@ from tracknet.modelfile import load_model, save_model  # noqa: E402
 
 NAME = "fasttracknet"
 DESTINATION = ROOT / "tracknet_studio" / "resources" / "weights" / NAME
-TRAIN = ROOT / "model" / "train.py"
+TRAIN = ROOT / "model" / "tracknet" / "entrypoints" / "train.py"
 # The recipe, kept here so the README states exactly what produced the weights.
 OPTIONS: dict[str, str | bool] = {
     "--arch": "fasttracknet",

@@ -19,15 +19,15 @@ def launched(monkeypatch) -> list[dict]:
 
 def test_file_argument(launched):
     assert cli.main(["clip.mp4"]) == 0
-    assert launched == [{"file": Path("clip.mp4"), "demo": False}]
+    assert launched == [{"file": Path("clip.mp4"), "demo": False, "quit_after_first_frame": False}]
 
 
 def test_demo_flag_and_no_argument(launched):
     cli.main(["--demo"])
     cli.main([])
-    assert launched == [{"file": None, "demo": True}, {"file": None, "demo": False}]
+    assert [(c["file"], c["demo"]) for c in launched] == [(None, True), (None, False)]
 
 
 def test_a_file_wins_over_demo(launched):
     cli.main(["a.mkv", "--demo"])
-    assert launched == [{"file": Path("a.mkv"), "demo": False}]
+    assert [(c["file"], c["demo"]) for c in launched] == [(Path("a.mkv"), False)]

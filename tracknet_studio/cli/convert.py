@@ -19,17 +19,17 @@ from pathlib import Path
 
 from ..core.project import Project
 from ..core.track import Track
-from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, sniff_form, write_csv
+from ..formats.csv_tracks import CsvForm, CsvOptions, write_csv
 from ..formats.errors import FormatError, ImportReport
 from ..formats.groundtruth import (
     FrameMap,
     GtImportOptions,
-    read_groundtruth,
     write_groundtruth,
     write_labeling_job,
 )
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
-from ..formats.project_file import load_project, save_project
+from ..formats.project_file import save_project
+from ..formats.tracks import TrackOptions, read_track
 from ._common import ProgressBar, frame_range, image_size
 
 TARGETS = ("csv", "groundtruth", "project", "labeling-job", "adjustment-job")
@@ -120,14 +120,6 @@ def _video_facts(path: Path) -> dict:
         raise FormatError(path, exc.problem) from exc
 
 
-def _source_kind(src: Path) -> str:
-    if src.is_dir() or src.suffix.lower() == ".manifest":
-        return "groundtruth"
-    if src.suffix.lower() in (".csv", ".txt"):
-        return "csv"
-    return "project"
-
-
 def _target_of(dst: Path) -> str:
     suffix = dst.suffix.lower()
     return "csv" if suffix == ".csv" else "project" if suffix == PROJECT_SUFFIX else "groundtruth"
@@ -136,31 +128,18 @@ def _target_of(dst: Path) -> str:
 def _read(
     args: argparse.Namespace, n_frames: int | None, image_size: tuple[int, int] | None
 ) -> tuple[Project, ImportReport | None, CsvForm | None]:
-    kind = _source_kind(args.src)
-    if kind == "project":
-        result = load_project(args.src)
-        return result.project, None, None
-    if kind == "csv":
-        options = CsvOptions(
-            normalized=args.normalized,
-            state_code_visibility=True if args.state_code_visibility else None,
-            image_size=image_size,
-            n_frames=n_frames,
-        )
-        form = sniff_form(args.src)
-        track, report = read_csv(args.src, options)
-        return Project(labels=track), report, form
-    options_gt = GtImportOptions(
-        frame_map=FrameMap(
-            by="position" if args.by_position else "name", stride=args.stride, offset=args.offset
-        ),
-        object_name=args.object,
-        label_attribute=args.label_attribute,
-        n_frames=n_frames,
-        image_size=image_size,
+    csv = CsvOptions(
+        normalized=args.normalized,
+        state_code_visibility=True if args.state_code_visibility else None,
     )
-    track, report = read_groundtruth(args.src, options_gt)
-    return Project(labels=track), report, None
+    frame_map = FrameMap(by="position" if args.by_position else "name", stride=args.stride,
+                         offset=args.offset)  # fmt: skip
+    groundtruth = GtImportOptions(frame_map=frame_map, object_name=args.object,
+                                  label_attribute=args.label_attribute)  # fmt: skip
+    options = TrackOptions(n_frames, image_size, csv, groundtruth)
+    read = read_track(args.src, options)
+    assert read is not None  # the command line asks no questions
+    return read.project, read.report, read.form
 
 
 def _write(

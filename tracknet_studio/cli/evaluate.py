@@ -15,10 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.track import Track
-from ..formats.csv_tracks import read_csv
 from ..formats.errors import FormatError
-from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
-from ..formats.project_file import load_project
+from ..formats.tracks import read_track
 from ._common import image_size
 
 
@@ -54,18 +52,18 @@ def _classes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected classes like 1,2,3, got {text!r}") from None
 
 
-def read_track(path: Path) -> Track:
-    if path.suffix == PROJECT_SUFFIX:
-        return load_project(path).project.labels
-    track, _report = read_csv(path)
-    return track
+def read_labels(path: Path) -> Track:
+    """The track of any track file (a project's labels)."""
+    read = read_track(path)
+    assert read is not None  # the command line asks no questions
+    return read.track
 
 
 def run(args: argparse.Namespace) -> int:
     from tracknet.metrics import describe, evaluate
 
     try:
-        pred, truth = read_track(args.pred), read_track(args.gt)
+        pred, truth = read_labels(args.pred), read_labels(args.gt)
     except (FormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from ..core.project import LABELS
 from ..core.track import Track
-from ..formats.csv_tracks import CsvOptions, read_csv
 from ..formats.errors import FormatError
-from ..formats.groundtruth import GtImportOptions, read_groundtruth
 from ..formats.project_file import load_project
+from ..formats.tracks import TrackOptions, read_track
 from ..video import VideoError, VideoReader
 from ..video.export import ExportSettings, export_video
 from ._common import ProgressBar, even_image_size, frame_range
@@ -109,11 +108,6 @@ def _unique_name(stem: str, taken: dict[str, Track]) -> str:
 
 def _read_track(path: Path, n_frames: int, size: tuple[int, int]) -> Track:
     """A track file of any form `convert` reads; a project file gives its labels."""
-    if not path.exists():
-        raise FormatError(path, "file does not exist")
-    if path.is_dir() or path.suffix.lower() == ".manifest":
-        options = GtImportOptions(n_frames=n_frames, image_size=size)
-        return read_groundtruth(path, options)[0]
-    if path.suffix.lower() in (".csv", ".txt"):
-        return read_csv(path, CsvOptions(image_size=size, n_frames=n_frames))[0]
-    return load_project(path).project.labels
+    read = read_track(path, TrackOptions(n_frames=n_frames, image_size=size))
+    assert read is not None  # the command line asks no questions
+    return read.track

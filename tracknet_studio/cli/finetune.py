@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..formats.errors import FormatError
 from ._common import frame_range
-from .evaluate import read_track
+from .evaluate import read_labels
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         for video, labels in zip(args.pairs[::2], args.pairs[1::2], strict=True):
             if not Path(video).is_file():
                 raise FinetuneError(f"{video}: no such video")
-            track = read_track(Path(labels))
+            track = read_labels(Path(labels))
             clips.append(labelled_clip(Path(video), track, args.frames, args.holdout))
         init = DEFAULT_WEIGHTS if args.init == "shipped" else Path(args.init)
         result = finetune(clips, init, args.output, minutes=args.minutes, device=args.device,

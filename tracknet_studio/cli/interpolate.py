@@ -16,10 +16,11 @@ from pathlib import Path
 
 from ..core.interpolate import Method, find_gaps, interpolate
 from ..core.project import Project
-from ..formats.csv_tracks import CsvForm, CsvOptions, read_csv, sniff_form, write_csv
+from ..formats.csv_tracks import CsvForm, CsvOptions, write_csv
 from ..formats.errors import FormatError
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
-from ..formats.project_file import load_project, save_project
+from ..formats.project_file import save_project
+from ..formats.tracks import TrackKind, TrackOptions, read_track
 
 PROG = "tracknet-studio interpolate"
 
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         project, in_form = _read(args)
         out_form = CsvForm(args.form) if args.form else in_form or CsvForm.BADMINTON
+        to_project = (args.to or _output_kind(args.out)) == "project"
     except FormatError as exc:
         return _fail(str(exc))
     track = project.labels
@@ -87,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
         fill_no_ball=args.fill_no_ball,
     )
     track.apply(edit.after)
-    to_project = (args.to or _kind_of(args.out)) == "project"
     try:
         if to_project:
             save_project(project, args.out)
@@ -104,24 +105,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kind_of(path: Path) -> str:
-    return "project" if path.suffix.lower() == PROJECT_SUFFIX else "csv"
-
-
 def _read(args: argparse.Namespace) -> tuple[Project, CsvForm | None]:
     """The input as a project, and its CSV form (None for a project file)."""
-    if _kind_of(args.track) == "project":
-        result = load_project(args.track)
-        return result.project, None
-    form = sniff_form(args.track)
-    options = CsvOptions(
+    csv = CsvOptions(
         normalized=tuple(args.normalized) if args.normalized else None,
         state_code_visibility=True if args.state_code_visibility else None,
     )
-    track, report = read_csv(args.track, options)
-    if report.n_skipped:
-        print(report.summary(), file=sys.stderr)
-    return Project(labels=track), form
+    read = read_track(args.track, TrackOptions(csv=csv))
+    assert read is not None  # the command line asks no questions
+    if read.kind is TrackKind.GROUNDTRUTH:
+        raise FormatError(args.track, "interpolate reads CSV tracks and projects: convert a "
+                          "Ground Truth output first")  # fmt: skip
+    if read.report is not None and read.report.n_skipped:
+        print(read.report.summary(), file=sys.stderr)
+    return read.project, read.form
+
+
+def _output_kind(path: Path) -> str:
+    """ "project" for a .tnproj output, "csv" for anything else (a new file's name)."""
+    return "project" if path.suffix.lower() == PROJECT_SUFFIX else "csv"
 
 
 def _fail(message: str) -> int:

@@ -18,7 +18,7 @@ from ..formats.errors import FormatError
 from ..video import VideoError, VideoReader
 from ..video.contact_sheet import contact_sheet, full_frame_sheet
 from ._common import frame_range
-from .evaluate import read_track
+from .evaluate import read_labels
 
 MAX_FRAMES = 40  # a sheet stays readable; ask for another range for more
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     with reader:
         try:
-            track = read_track(args.track) if args.track else Track(reader.frame_count)
+            track = read_labels(args.track) if args.track else Track(reader.frame_count)
         except (FormatError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -27,19 +27,21 @@ from PySide6.QtWidgets import (
 
 from tracknet_studio.core import LABELS, Source, Track
 from tracknet_studio.formats import (
-    AmbiguousObjectError,
     CsvForm,
     CsvOptions,
     FormatError,
-    GtImportOptions,
     ImportReport,
-    read_csv,
-    read_groundtruth,
     write_csv,
     write_groundtruth,
 )
-from tracknet_studio.formats.csv_tracks import sniff_form
 from tracknet_studio.formats.groundtruth import GtJobExport, write_labeling_job
+from tracknet_studio.formats.tracks import (
+    Questions,
+    TrackKind,
+    TrackOptions,
+    read_track,
+    track_kind,
+)
 from tracknet_studio.video import VideoReader
 
 from . import project_controller
@@ -65,8 +67,6 @@ GT_LABELING_JOB = "Ground Truth labeling job folder"
 GT_ADJUSTMENT_JOB = "Ground Truth adjustment job folder (pre-filled with these labels)"
 GT_JOBS = (GT_LABELING_JOB, GT_ADJUSTMENT_JOB)
 REPLACE, KEEP_HUMAN = "Replace Human Labels", "Keep Human Labels"
-# The one form whose visibility column has no meaning of its own (see CsvOptions).
-_AMBIGUOUS = {CsvForm.FRAME_XY_VISIBLE: "visible"}
 
 
 # ===================================================================== dialogs (patchable)
@@ -143,60 +143,37 @@ def import_labels(window: MainWindow, path: Path) -> bool:
     project = window.project
     if project is None:
         return False
-    size = video_size(window)
+    options = TrackOptions(n_frames=project.n_frames, image_size=video_size(window))
     try:
-        if path.is_dir() or path.suffix.lower() == ".manifest":
-            result = _read_groundtruth(window, path, project.n_frames, size)
-        else:
-            result = _read_csv(window, path, project.n_frames, size)
+        if track_kind(path) is TrackKind.PROJECT:
+            raise FormatError(path, "a project opens with File > Open; import a track file")
+        read = read_track(path, options, DialogQuestions(window))
     except FormatError as exc:
         window.show_error("Cannot import labels", str(exc))
         return False
-    if result is None:
-        return False
-    track, report = result
-    return apply_import(window, track, report, path.name)
+    if read is None:
+        return False  # a question was cancelled
+    assert read.report is not None  # track files always report
+    return apply_import(window, read.track, read.report, path.name)
+
+
+class DialogQuestions(Questions):
+    """read_track's questions, asked with this module's dialogs."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def csv_meaning(self, path: Path, column: str) -> CsvOptions | None:
+        return csv_options_dialog(self.window, path, column)
+
+    def which_object(self, path: str, objects: list) -> str | None:
+        return pick_object(self.window, path, objects)
 
 
 def video_size(window: MainWindow) -> tuple[int, int] | None:
     """(width, height) of the open video, if one is open."""
     info = window.source.info if window.source is not None else None
     return (int(info.width), int(info.height)) if info is not None else None
-
-
-def _read_csv(
-    window: MainWindow, path: Path, n_frames: int, size: tuple[int, int] | None
-) -> tuple[Track, ImportReport] | None:
-    form = sniff_form(path)
-    options = CsvOptions(image_size=size, n_frames=n_frames)
-    if form in _AMBIGUOUS:
-        asked = csv_options_dialog(window, path, _AMBIGUOUS[form])
-        if asked is None:
-            return None
-        normalised = size if asked.normalized is not None else None
-        if asked.normalized is not None and size is None:
-            raise FormatError(path, "normalised coordinates need the video's size")
-        options = CsvOptions(
-            normalized=normalised,
-            state_code_visibility=asked.state_code_visibility,
-            image_size=size,
-            n_frames=n_frames,
-        )
-    return read_csv(path, options)
-
-
-def _read_groundtruth(
-    window: MainWindow, path: Path, n_frames: int, size: tuple[int, int] | None
-) -> tuple[Track, ImportReport] | None:
-    options = GtImportOptions(n_frames=n_frames, image_size=size)
-    try:
-        return read_groundtruth(path, options)
-    except AmbiguousObjectError as exc:
-        chosen = pick_object(window, exc.path, exc.objects)
-        if chosen is None:
-            return None
-        options.object_name = chosen
-        return read_groundtruth(path, options)
 
 
 def apply_import(window: MainWindow, track: Track, report: ImportReport, name: str) -> bool:
