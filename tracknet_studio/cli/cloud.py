@@ -30,13 +30,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..cloud.backends import BACKENDS, SAGEMAKER, backend_named
 from ..cloud.check import check_settings
 from ..cloud.jobs import JobRecord, JobStore, parse_metrics
-from ..cloud.local_backend import LocalBackend
 from ..cloud.settings import CloudSettings
 from ._common import frame_range
 
-BACKENDS = ("local", "sagemaker")
 # Settings that options may override: option dest -> CloudSettings field.
 _SETTING_OPTIONS = {
     "profile": "profile",
@@ -161,11 +160,9 @@ def load_settings(args: argparse.Namespace) -> CloudSettings:
 
 
 def make_backend(args: argparse.Namespace, backend: str | None = None) -> Any:
-    if (backend or args.backend) == "local":
-        return LocalBackend(JobStore())
-    from ..cloud.sagemaker_backend import SageMakerBackend
-
-    return SageMakerBackend(load_settings(args), JobStore())
+    name = backend or args.backend
+    settings = load_settings(args) if name == SAGEMAKER else CloudSettings()
+    return backend_named(name, settings, JobStore())
 
 
 def backend_of(args: argparse.Namespace, name: str) -> Any:

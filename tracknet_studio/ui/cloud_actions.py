@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from tracknet_studio import extras
+from tracknet_studio.cloud.backends import Backend, backend_for, backend_named
 from tracknet_studio.cloud.jobs import JobRecord, JobStore
 from tracknet_studio.cloud.local_backend import LocalBackend
 from tracknet_studio.cloud.settings import CloudSettings
 
 from . import project_controller
 from .cloud_settings import LOCAL, SAGEMAKER, CloudSettingsDialog, chosen_backend
-from .jobs_panel import Backend, JobsPanel
+from .jobs_panel import JobsPanel
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 
 if TYPE_CHECKING:
@@ -84,16 +85,12 @@ class CloudController(QObject):
             return self.local
         settings = self.settings
         if self._sagemaker is None or settings != self._sagemaker_settings:
-            from tracknet_studio.cloud.sagemaker_backend import SageMakerBackend
-
-            self._sagemaker = SageMakerBackend(settings, store=self.store)
+            self._sagemaker = backend_named(SAGEMAKER, settings, self.store)
             self._sagemaker_settings = settings
         return self._sagemaker
 
     def backend_for(self, record: JobRecord) -> Backend:
-        if record.kind == "labeling":
-            return LabelingJobs(self.settings, self.store)
-        return self.backend(LOCAL if record.backend == LOCAL else SAGEMAKER)
+        return backend_for(record, self.settings, self.store, self.backend)
 
     def ensure_panel(self, *, show: bool = True) -> JobsPanel:
         if self.panel is None:
@@ -258,28 +255,6 @@ class CloudController(QObject):
     def shutdown(self) -> None:
         if self.panel is not None:
             self.panel.shutdown()
-
-
-class LabelingJobs:
-    """Ground Truth jobs seen through the jobs dock's Backend protocol (no log to tail:
-    the dock shows the status, the label counters in the record and the failure reason)."""
-
-    def __init__(self, settings: CloudSettings, store: JobStore) -> None:
-        self.settings = settings
-        self.store = store
-
-    def describe(self, name: str) -> JobRecord:
-        from tracknet_studio.cloud.labeling import describe_labeling_job
-
-        return describe_labeling_job(self.settings, name, self.store)
-
-    def logs(self, name: str, since: int = 0) -> list[str]:
-        return []
-
-    def stop(self, name: str) -> None:
-        from tracknet_studio.cloud import session as aws
-
-        aws.client(self.settings, "sagemaker").stop_labeling_job(LabelingJobName=name)
 
 
 # ===================================================================== dialogs

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracknet_studio.cloud.backends import LOCAL, SAGEMAKER
 from tracknet_studio.cloud.check import CheckResult, check_settings
 from tracknet_studio.cloud.settings import CloudSettings
 
@@ -35,7 +36,6 @@ from .cloud_tasks import run_quietly
 from .tasks import BackgroundTask
 
 BACKEND_KEY = "cloud/backend"
-LOCAL, SAGEMAKER = "local", "sagemaker"
 DEFAULT_PROFILE = "(default credential chain)"
 PASS_MARK, FAIL_MARK, WARN_MARK = "✓", "✗", "⚠"
 

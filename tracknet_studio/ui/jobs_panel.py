@@ -10,9 +10,7 @@ and polling goes on; the app keeps working.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracknet_studio.cloud.backends import BackendFor, PollResult, poll_jobs
 from tracknet_studio.cloud.jobs import ACTIVE, PREDICTION_KINDS, JobRecord, JobStore, parse_metrics
 
 from .cloud_tasks import run_quietly
@@ -45,19 +44,6 @@ FAILED_STATUSES = frozenset({"Failed", "Expired"})
 WARNING_PREFIX = "WARNING:"  # what entrypoints/train.py starts a warning the user must see with
 
 
-class Backend(Protocol):
-    """What the panel needs of SageMakerBackend and LocalBackend."""
-
-    def describe(self, name: str) -> JobRecord: ...
-
-    def logs(self, name: str, since: int = 0) -> list[str]: ...
-
-    def stop(self, name: str) -> None: ...
-
-
-BackendFor = Callable[[JobRecord], Backend]
-
-
 @dataclass
 class _JobView:
     """What the panel knows of one job besides its record: log lines and where to go on."""
@@ -68,13 +54,6 @@ class _JobView:
     read: int = 0  # log lines read so far: the backend's `since` for the next read
     done_reading: bool = False  # final status seen and the last log lines read
     fetched: bool = False  # polled at least once (a finished job's log is read on demand)
-
-
-@dataclass
-class _PollResult:
-    records: dict[str, JobRecord]
-    lines: dict[str, list[str]]
-    errors: list[str]
 
 
 def is_final(status: str) -> bool:
@@ -368,7 +347,7 @@ class JobsPanel(QDockWidget):
             return False
         jobs = [(view.record, self._backend_for(view.record), view.read) for view in wanted]
         self._poll = run_quietly(
-            lambda _report: _poll_jobs(jobs), self._on_polled, self._on_poll_failed
+            lambda _report: poll_jobs(jobs), self._on_polled, self._on_poll_failed
         )
         return True
 
@@ -380,7 +359,7 @@ class JobsPanel(QDockWidget):
             if not view.done_reading or (name == selected and not view.fetched)
         ]
 
-    def _on_polled(self, result: _PollResult) -> None:
+    def _on_polled(self, result: PollResult) -> None:
         self._finish_poll()
         for name, record in result.records.items():
             view = self._jobs.get(name)
@@ -447,34 +426,6 @@ class JobsPanel(QDockWidget):
             for view in self._jobs.values()
             if view.record.kind == "endpoint" and view.record.status == "InService"
         ]
-
-
-def _poll_jobs(jobs: Iterable[tuple[JobRecord, Backend, int]]) -> _PollResult:
-    """Describe each job and read its new log lines (runs on the poll thread).
-
-    One job's failure (its log group not created yet, a job deleted on the console) must not
-    hide the others, so errors are collected per job; credentials that expired fail them all
-    and the panel says so.
-    """
-    result = _PollResult({}, {}, [])
-    for record, backend, since in jobs:
-        try:
-            fresh = backend.describe(record.name)
-        except Exception as exc:
-            result.errors.append(f"{record.name}: {_brief(exc)}")
-            continue
-        result.records[record.name] = fresh
-        if fresh.kind == "endpoint":
-            continue  # an endpoint has no log stream of ours to tail
-        try:
-            result.lines[record.name] = [str(x) for x in backend.logs(record.name, since)]
-        except Exception as exc:
-            result.errors.append(f"{record.name} log: {_brief(exc)}")
-    return result
-
-
-def _brief(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _status_colour(status: str) -> str:
