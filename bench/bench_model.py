@@ -39,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from compare_networks import verdict_line  # noqa: E402
-from model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
 from tracknet.networks import build_network, count_parameters  # noqa: E402
 from tracknet.predict import OnnxRunner, TorchRunner, cpu_flags, cpu_has_amx  # noqa: E402
@@ -47,6 +46,7 @@ from tracknet.training import optimisation_step  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
+from tracknet_studio.synthetic.model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 
 SEED_BYTES_PER_FRAME = 6.5e6
 ARCHES = ("fasttracknet", "tracknetv2")

@@ -42,7 +42,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from model_suite import ROOT, HeldOut, featurize, generate_suite, score_held_out  # noqa: E402
+
+from tracknet_studio.synthetic.model_suite import (  # noqa: E402
+    HeldOut,
+    featurize,
+    generate_suite,
+    score_held_out,
+)
+
+ROOT = HERE.parent
 from tracknet.metrics import Counts  # noqa: E402
 from tracknet.modelfile import load_model  # noqa: E402
 from tracknet.networks import count_parameters, default_arch_kwargs  # noqa: E402

@@ -36,7 +36,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
-from model_suite import ROOT, featurize, generate_suite, score_held_out  # noqa: E402
+
+from tracknet_studio.synthetic.model_suite import featurize, generate_suite, score_held_out  # noqa: E402
+
+ROOT = HERE.parent
 from real_pretraining import MIN_BELIEF  # noqa: E402
 from tracknet.modelfile import load_model, save_model  # noqa: E402
 

@@ -1,9 +1,8 @@
-"""scripts/model_suite.py: the benchmark's clips made in parallel, featurized in shards, scored
+"""synthetic.model_suite: the benchmark's clips made in parallel, featurized in shards, scored
 per clip (what scripts/compare_networks and bench/ build on)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +13,7 @@ from tracknet.metrics import Counts
 from tracknet.modelfile import save_model
 from tracknet.networks import build_network
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import model_suite  # noqa: E402
+from tracknet_studio.synthetic import model_suite
 
 FRAMES = 6
 

@@ -1,6 +1,7 @@
 """The synthetic model benchmark on disk: generated clips, featurized data, held-out scoring.
 
-Shared by scripts/train_shipped_weights.py and bench/bench_model.py. The suites are
+Shared by scripts/train_shipped_weights.py, scripts/compare_networks.py, bench/bench_model.py
+and the model tests. The suites are
 `tracknet_studio.synthetic.benchmark_specs("train" | "test")`: fixed specs, so the same
 clips come out on every machine and need not be stored in the repository.
 """
@@ -20,9 +21,9 @@ import numpy as np
 from tracknet import entrypoints
 from tracknet.metrics import Counts, describe, evaluate
 
-from tracknet_studio.synthetic import ClipSpec, benchmark_specs, generate_clip
+from .clip import ClipSpec, generate_clip
+from .suite import benchmark_specs
 
-ROOT = Path(__file__).resolve().parents[1]
 FEATURIZE = entrypoints.folder() / "featurize.py"
 
 
