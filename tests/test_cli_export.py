@@ -68,6 +68,26 @@ def test_export_from_a_project(make_clip: Callable[..., Any], tmp_path: Path) ->
     assert video_facts(out)[0] == n
 
 
+def test_a_project_of_another_video_needs_force(
+    make_clip: Callable[..., Any], tmp_path: Path
+) -> None:
+    """As the window warns: labels belong to exact frames of the video they were made on."""
+    from tracknet_studio.video import VideoReader
+
+    clip, other = make_clip("mp4"), make_clip("mkv")
+    with VideoReader(other.path) as reader:
+        labelled_on = dict(reader.fingerprint)
+    n = clip.frame_count
+    project = tmp_path / "p.tnproj"
+    save_project(Project(labels=ball_track(n), fingerprint=labelled_on), project)
+    out = tmp_path / "out.mp4"
+    done = run_cli(clip.path, "-o", out, "--project", project, "--quiet")
+    assert done.returncode != 0 and "labelled on another video" in done.stderr
+    assert not out.exists()
+    done = run_cli(clip.path, "-o", out, "--project", project, "--quiet", "--force")
+    assert done.returncode == 0, done.stderr
+
+
 def test_errors_name_the_file_and_leave_no_output(
     make_clip: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -106,3 +126,19 @@ def test_ctrl_c_leaves_no_output(make_clip: Callable[..., Any], tmp_path: Path) 
     assert process.returncode == 130, err
     assert "cancelled" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv"]
+
+
+def test_convert_says_when_it_ties_a_project_to_another_video(
+    make_clip: Callable[..., Any], tmp_path: Path
+) -> None:
+    clip = make_clip("mp4")
+    project = tmp_path / "p.tnproj"
+    save_project(Project(labels=ball_track(clip.frame_count),
+                         fingerprint={"size": 1, "hash": "x", "frame_count": 1}), project)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "tracknet_studio", "convert", str(project),
+         str(tmp_path / "q.tnproj"), "--video", str(clip.path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "labels were made on another video" in done.stderr

@@ -160,6 +160,10 @@ def _write(
     elif target in JOB_TARGETS:
         _write_job(args, track, adjustment=target == "adjustment-job")
     else:  # the whole project: every layer, fitted to the video's frame count
+        if video and project.fingerprint and project.fingerprint != video["fingerprint"]:
+            # Labels belong to exact frames: say so when they are tied to another video.
+            print(f"note: the labels were made on another video than {video['path']}; "
+                  "the project now points at it", file=sys.stderr)  # fmt: skip
         n = len(track)
         out = Project(
             labels=project.labels.resized(n),

@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="prediction tracks, one layer each, named after the file",
     )
     p.add_argument("--project", type=Path, help="project file: its labels and prediction layers")
+    p.add_argument("--force", action="store_true",
+                   help="draw a project's layers on a video it was not labelled on")  # fmt: skip
     p.add_argument("--trail", type=int, default=15, metavar="N", help="trail length in frames")
     p.add_argument("--range", type=frame_range, metavar="A:B", help="frames A..B-1 only")
     p.add_argument("--size", type=even_image_size, metavar="WxH", help="output size (even numbers)")
@@ -53,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with VideoReader(args.video, cache_mb=1) as reader:
             n_frames, size = reader.frame_count, (reader.width, reader.height)
-        layers = _layers(args, n_frames, size)
+            fingerprint = dict(reader.fingerprint)
+        layers = _layers(args, n_frames, size, fingerprint)
         start, stop = args.range or (None, None)
         settings = ExportSettings(
             start=start or 0,
@@ -83,11 +86,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _layers(args: argparse.Namespace, n_frames: int, size: tuple[int, int]) -> dict[str, Track]:
+def _layers(
+    args: argparse.Namespace, n_frames: int, size: tuple[int, int], fingerprint: dict
+) -> dict[str, Track]:
     """Layer name -> track fitted to the video's frame count; labels under LABELS."""
     layers: dict[str, Track] = {}
     if args.project is not None:
-        project = load_project(args.project).project
+        loaded = load_project(args.project, current_fingerprint=fingerprint)
+        if loaded.fingerprint_mismatch and not args.force:
+            # As the window does: labels belong to exact frames of one video.
+            raise ValueError(f"{args.project} was labelled on another video than "
+                             f"{args.video.name} (size or content differ); --force draws it "
+                             "anyway")  # fmt: skip
+        project = loaded.project
         layers[LABELS] = project.labels
         layers.update(project.predictions)
     if args.labels is not None:
