@@ -133,8 +133,8 @@ def test_convert_says_when_it_ties_a_project_to_another_video(
 ) -> None:
     clip = make_clip("mp4")
     project = tmp_path / "p.tnproj"
-    save_project(Project(labels=ball_track(clip.frame_count),
-                         fingerprint={"size": 1, "hash": "x", "frame_count": 1}), project)  # fmt: skip
+    elsewhere = {"size": 1, "hash": "x", "frame_count": 1}
+    save_project(Project(labels=ball_track(clip.frame_count), fingerprint=elsewhere), project)
     done = subprocess.run(
         [sys.executable, "-m", "tracknet_studio", "convert", str(project),
          str(tmp_path / "q.tnproj"), "--video", str(clip.path)],
