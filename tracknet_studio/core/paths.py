@@ -41,3 +41,39 @@ def cache_dir() -> Path:
 def _overridden(variable: str) -> Path | None:
     value = os.environ.get(variable)
     return Path(value) if value else None
+
+
+def remove_stale_partials(folder: Path, prefix: str, suffix: str) -> list[Path]:
+    """Delete `<prefix><pid>...<suffix>` files in `folder` left by a process that is gone
+    (a save or an export killed before its rename): each name carries its writer's pid.
+    Files of live processes are left alone. Returns what was removed."""
+    removed = []
+    try:
+        candidates = list(folder.glob(f"{glob_escape(prefix)}*{glob_escape(suffix)}"))
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name[len(prefix) :].split(".", 1)[0].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a platform that cannot tell: keep it
+    return True

@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from tracknet_studio.core import LABELS, Track
+from tracknet_studio.core.paths import remove_stale_partials
 from tracknet_studio.video.overlay import (
     HasLayers,
     Marker,
@@ -135,6 +136,8 @@ def export_video(
         raise ValueError(f"{output}: the export would overwrite its own source")
     if not output.parent.is_dir():
         raise VideoError(output, f"cannot be written: no folder {output.parent}")
+    # What an export killed before its rename left (its pid is in the name) goes first.
+    remove_stale_partials(output.parent, f".{output.stem}.partial-", output.suffix)
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
         frames, audio = _export(plan, partial, progress)
