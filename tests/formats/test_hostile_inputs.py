@@ -133,3 +133,26 @@ def test_generated_manifests_import_or_are_a_format_error(line: object, tmp_path
         read_groundtruth(manifest)
     except FormatError as exc:
         assert "output.manifest" in str(exc)
+
+
+@pytest.mark.parametrize("reference", ["absolute", "dotdot"])
+def test_a_manifest_cannot_make_the_importer_read_outside_its_folder(
+    reference: str, tmp_path: Path
+) -> None:
+    from tracknet_studio.formats.groundtruth import OUTPUT_MANIFEST, write_groundtruth
+
+    track = Track(5)
+    track.set_points([1, 2], [10.0, 11.0], [20.0, 21.0])
+    out = tmp_path / "job" / "output"
+    write_groundtruth(track, out, job_name="job")
+    secret = tmp_path / "secret.json"  # a readable file outside the output folder
+    secret.write_text((next(out.rglob("SeqLabel.json"))).read_text())
+    manifest = out / OUTPUT_MANIFEST
+    line = json.loads(manifest.read_text().splitlines()[0])
+    key = next(k for k in line if k.endswith("-ref") and k != "source-ref")
+    line[key] = str(secret) if reference == "absolute" else "../../secret.json"
+    manifest.write_text(json.dumps(line) + "\n")
+    for found in out.rglob("SeqLabel.json"):
+        found.unlink()  # only the outside copy is left to find
+    with pytest.raises(FormatError):
+        read_groundtruth(out)

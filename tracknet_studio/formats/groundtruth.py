@@ -68,18 +68,22 @@ class FolderOpener:
         return self.resolve(uri).read_bytes()
 
     def resolve(self, uri: str) -> Path:
+        """The file under the root that `uri` names: the longest tail of its path that
+        exists there. Nothing outside the root is ever read (no absolute path, no `..`,
+        no link leading out), whatever a manifest says."""
         if "://" in uri:
             parts = PurePosixPath(uri.split("://", 1)[1]).parts[1:]  # drop the bucket
         else:
-            direct = Path(uri)
-            if direct.is_absolute():
-                return direct
-            parts = PurePosixPath(uri).parts
+            parts = tuple(p for p in PurePosixPath(uri.replace("\\", "/")).parts if p != "/")
+        root = self.root.resolve()
         for start in range(len(parts)):
-            candidate = self.root.joinpath(*parts[start:])
-            if candidate.is_file():
+            tail = parts[start:]
+            if ".." in tail:
+                continue
+            candidate = root.joinpath(*tail)
+            if candidate.is_file() and candidate.resolve().is_relative_to(root):
                 return candidate
-        raise FileNotFoundError(f"{uri} (looked under {self.root})")
+        raise FileNotFoundError(f"{uri} (looked under {self.root}; nothing outside it is read)")
 
 
 def output_manifest_path(folder: str | PathLike[str]) -> Path:
