@@ -156,3 +156,28 @@ def test_a_manifest_cannot_make_the_importer_read_outside_its_folder(
         found.unlink()  # only the outside copy is left to find
     with pytest.raises(FormatError):
         read_groundtruth(out)
+
+
+def test_a_project_column_cannot_inflate_beyond_its_frames() -> None:
+    """A zip bomb in a column: 1 GB of zeros in a few kB must fail without being inflated."""
+    import base64
+    import zlib
+
+    doc = json.loads(dumps_project(Project(labels=Track(5))))
+    bomb = zlib.compressobj(9)
+    packed = b"".join(bomb.compress(bytes(1 << 20)) for _ in range(1024)) + bomb.flush()
+    doc["layers"]["labels"]["x"]["data"] = base64.b64encode(packed).decode()
+    raw = json.dumps(doc).encode()
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match=r"labels\.x"):
+            loads_project(raw, "bomb.tnproj")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20  # not the 1 GB the column claims
+    doc["n_frames"] = 10**12
+    with pytest.raises(FormatError, match="a project has 0 to"):
+        loads_project(json.dumps(doc).encode(), "huge.tnproj")

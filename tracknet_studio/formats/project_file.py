@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..core.project import Project
-from ..core.track import COLUMNS, EMPTY_VALUES, Track
+from ..core.track import COLUMNS, EMPTY_VALUES, MAX_FRAMES, Track
 from .atomic import atomic_write_bytes
 from .errors import FormatError
 
@@ -187,6 +187,8 @@ MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 def _project_from_dict(doc: dict[str, Any], path: str | PathLike[str]) -> Project:
     try:
         n = int(doc["n_frames"])
+        if not 0 <= n <= MAX_FRAMES:  # before any column is decompressed
+            raise FormatError(path, f"n_frames {n:,}: a project has 0 to {MAX_FRAMES:,}")
         layers = doc["layers"]
         labels = _decode_track(layers["labels"], n, path, "labels")
         predictions = {
@@ -224,8 +226,13 @@ def _decode_column(spec: dict[str, str], n: int, path: str | PathLike[str], what
     if spec.get("encoding") != _ENCODING:
         raise FormatError(path, f"column {what}: unknown encoding {spec.get('encoding')!r}")
     try:
-        data = zlib.decompress(base64.b64decode(spec["data"], validate=True))
-        values = np.frombuffer(data, dtype=np.dtype(spec["dtype"]))
+        dtype = np.dtype(spec["dtype"])
+        # Never inflate more than the frames can hold: a crafted column cannot expand into
+        # gigabytes (n values, plus one byte to tell "too long" from "just right").
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(base64.b64decode(spec["data"], validate=True),
+                                   n * dtype.itemsize + 1)  # fmt: skip
+        values = np.frombuffer(data, dtype=dtype)
     except (ValueError, zlib.error, TypeError) as exc:
         raise FormatError(path, f"column {what}: corrupt data ({exc})") from exc
     if len(values) != n:
