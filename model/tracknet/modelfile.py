@@ -33,6 +33,10 @@ CHECKPOINT_CONFIG_KEY = "config"
 _METADATA_CONFIG_KEY = "tracknet_config"
 
 
+# The largest member read from a model archive: TrackNetV2's fp32 weights are ~45 MB.
+MAX_MEMBER_BYTES = 1 << 30
+
+
 class ModelFileError(ValueError):
     """The file is not a model this code can load safely."""
 
@@ -133,6 +137,9 @@ def _read_archive(path: Path) -> tuple[dict[str, torch.Tensor], ModelConfig]:
 
 
 def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    if member.size > MAX_MEMBER_BYTES:  # a member that would inflate into gigabytes
+        raise ModelFileError(f"{member.name} is {member.size:,} bytes: more than any model "
+                             f"this loads ({MAX_MEMBER_BYTES:,})")  # fmt: skip
     handle = archive.extractfile(member)
     if handle is None:
         raise ModelFileError(f"cannot read {member.name}")

@@ -88,3 +88,19 @@ def test_weights_of_another_architecture_are_refused(tmp_path) -> None:
     CONFIG.with_changes(arch="tracknetv2").save(folder / "config.json")
     with pytest.raises(ModelFileError, match="do not fit"):
         load_model(folder)
+
+
+def test_an_archive_member_larger_than_any_model_is_refused(tmp_path, monkeypatch) -> None:
+    """The member's declared size is checked before a byte of it is inflated (here with
+    the limit lowered below a real model's size)."""
+    from tracknet import modelfile
+
+    folder = save_model(tmp_path / "m", _trained_looking_model(), CONFIG)
+    archive = tmp_path / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for item in folder.iterdir():
+            tar.add(item, arcname=item.name)
+    load_model(archive)  # within the limit
+    monkeypatch.setattr(modelfile, "MAX_MEMBER_BYTES", 1000)
+    with pytest.raises(ModelFileError, match="more than any model"):
+        load_model(archive)
