@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from tracknet.metrics import OUTCOME_CODE, Outcome
 
 from tracknet_studio.core import Visibility
-from tracknet_studio.ui.metrics_panel import NOT_COMPARED, compare
+from tracknet_studio.inference.compare import NOT_COMPARED, compare
 from tracknet_studio.ui.prediction import RunSettings, run_model
 
 from ._prediction_support import FRAMES, known_clip, open_with_labels, stub_with_mistakes

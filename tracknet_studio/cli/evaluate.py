@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from ..core.track import Track
 from ..formats.errors import FormatError
 from ..formats.tracks import read_track
@@ -60,7 +58,9 @@ def read_labels(path: Path) -> Track:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracknet.metrics import describe, evaluate
+    from tracknet.metrics import describe
+
+    from ..inference.compare import compare
 
     try:
         pred, truth = read_labels(args.pred), read_labels(args.gt)
@@ -80,19 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
         with VideoReader(args.video, cache_mb=8) as reader:
             size = (reader.width, reader.height)
-    frames = truth.labeled_frames()
-    in_pred = frames < len(pred)
-    pred_visible = np.zeros(len(frames), bool)
-    pred_xy = np.full((len(frames), 2), np.nan)
-    pred_visible[in_pred] = pred.has_ball[frames[in_pred]]
-    pred_xy[in_pred, 0] = pred.x[frames[in_pred]]
-    pred_xy[in_pred, 1] = pred.y[frames[in_pred]]
-    true_xy = np.stack([truth.x[frames], truth.y[frames]], axis=1)
-    counts = evaluate(
-        pred_visible, pred_xy, truth.visibility[frames], true_xy,
-        tolerance=args.tolerance, space=args.space, original_size=size,
+    comparison = compare(
+        truth, pred, tolerance=args.tolerance, space=args.space, original_size=size,
         ball_classes=args.classes, ignore_classes=args.ignore,
     )  # fmt: skip
+    frames, counts = comparison.frames, comparison.counts
     protocol = describe(args.tolerance, args.space, args.classes, args.ignore)
     if args.json:
         print(json.dumps({"protocol": protocol, "frames": len(frames), **counts.as_dict(),

@@ -14,7 +14,6 @@ outcome goes to the timeline as a strip (`outcomes_changed`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,74 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from tracknet.metrics import (
-    DEFAULT_BALL_CLASSES,
-    NOT_COUNTED,
     OUTCOMES,
-    Counts,
-    Space,
-    distance_scale,
-    frame_outcomes,
 )
 
-from tracknet_studio.core import Project, Track
+from tracknet_studio.core import Project
+from tracknet_studio.inference.compare import (
+    DEFAULT_TOLERANCE,
+    Comparison,
+    compare,
+)
 
 from .timeline import OUTCOME_COLORS
 
-# Per-frame outcome codes are tracknet.metrics' OUTCOME_CODE. Frames outside the comparison
-# (unlabelled, out of range) share the code of uncounted frames.
-NOT_COMPARED = NOT_COUNTED
-DEFAULT_TOLERANCE = 4.0
 REFRESH_MS = 150  # edits arrive in bursts (a drag): recompute once they pause
 RangeProvider = Callable[[], "tuple[int, int] | None"]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A prediction layer against the labels over some frames."""
-
-    frames: np.ndarray  # the frames compared (int64, ascending)
-    outcomes: np.ndarray  # their outcome codes (uint8, OUTCOME_CODE)
-    error: np.ndarray  # prediction-label distance in the chosen space; NaN unless both
-    counts: Counts
-
-    def outcome_codes(self, n_frames: int) -> np.ndarray:
-        """Every frame's code, NOT_COMPARED outside `frames` (for the timeline strip)."""
-        codes = np.full(n_frames, NOT_COMPARED, np.uint8)
-        codes[self.frames] = self.outcomes
-        return codes
-
-
-def compare(
-    labels: Track,
-    prediction: Track,
-    *,
-    tolerance: float = DEFAULT_TOLERANCE,
-    space: Space = "original",
-    original_size: tuple[int, int] | None = None,
-    start: int = 0,
-    stop: int | None = None,
-) -> Comparison:
-    """Counts, per-frame outcomes and errors of `prediction` against `labels` in [start, stop).
-
-    Vectorised (tracknet.metrics.frame_outcomes): about 0.1 s for a 650,000-frame match, so
-    every change of a label or a setting simply compares again.
-    """
-    frames = labels.labeled_frames()
-    frames = frames[(frames >= start) & (frames < (len(labels) if stop is None else stop))]
-    truth_ball = np.isin(labels.visibility[frames], list(DEFAULT_BALL_CLASSES))
-    truth_xy = np.stack([labels.x[frames], labels.y[frames]], axis=1)
-    measurable = ~truth_ball | np.isfinite(truth_xy).all(axis=1)
-    frames, truth_ball, truth_xy = frames[measurable], truth_ball[measurable], truth_xy[measurable]
-    pred_ball = prediction.has_ball[frames]
-    pred_xy = np.stack([prediction.x[frames], prediction.y[frames]], axis=1)
-    outcomes = frame_outcomes(
-        pred_ball, pred_xy, labels.visibility[frames], truth_xy,
-        tolerance=tolerance, space=space, original_size=original_size,
-    )  # fmt: skip
-    scale = distance_scale(space, original_size)
-    delta = (pred_xy - truth_xy) * scale
-    error = np.where(pred_ball & truth_ball, np.hypot(delta[:, 0], delta[:, 1]), np.nan)
-    return Comparison(frames, outcomes, error, Counts.from_codes(outcomes))
 
 
 class MetricsPanel(QWidget):
