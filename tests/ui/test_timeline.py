@@ -11,14 +11,9 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from tracknet_studio.core import LABELS, Project, Source, Track
+from tracknet_studio.core.frame_states import DisplayWindow, FrameState, frame_states
 from tracknet_studio.ui import timeline as timeline_module
-from tracknet_studio.ui.timeline import (
-    STATE_COLORS,
-    DisplayWindow,
-    FrameState,
-    TimelineWidget,
-    frame_states,
-)
+from tracknet_studio.ui.timeline import STATE_COLORS, TimelineWidget
 
 pytestmark = pytest.mark.ui
 
