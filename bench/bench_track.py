@@ -23,7 +23,8 @@ import numpy as np
 
 from tracknet_studio.core import Event, Project, Source, Track, Visibility
 from tracknet_studio.formats.csv_tracks import format_csv, read_csv, write_csv
-from tracknet_studio.formats.groundtruth import read_groundtruth, seqlabel, write_groundtruth
+from tracknet_studio.formats.groundtruth import read_groundtruth
+from tracknet_studio.formats.groundtruth_export import seqlabel, write_groundtruth
 from tracknet_studio.formats.project_file import load_project, save_project
 
 

@@ -132,7 +132,7 @@ def test_aws_errors_are_one_plain_line(env: dict[str, str]) -> None:
 def test_label_import_from_s3(env: dict[str, str], tmp_path: Path) -> None:
     from tracknet_studio.core import Track
     from tracknet_studio.formats.csv_tracks import read_csv
-    from tracknet_studio.formats.groundtruth import write_groundtruth
+    from tracknet_studio.formats.groundtruth_export import write_groundtruth
 
     save_settings(env)
     track = Track(30)

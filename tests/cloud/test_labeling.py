@@ -29,11 +29,8 @@ from tracknet_studio.cloud.labeling import (
 )
 from tracknet_studio.cloud.settings import CloudSettings
 from tracknet_studio.core import Track
-from tracknet_studio.formats.groundtruth import (
-    GtImportOptions,
-    write_groundtruth,
-    write_labeling_job,
-)
+from tracknet_studio.formats.groundtruth import GtImportOptions
+from tracknet_studio.formats.groundtruth_export import write_groundtruth, write_labeling_job
 
 pytestmark = pytest.mark.cloud
 WORKTEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/ball-team"

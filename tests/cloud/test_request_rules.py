@@ -225,7 +225,7 @@ def drive_the_app(settings: CloudSettings, moto_url: str, tmp: Path, recording: 
         upload_folder,
     )
     from tracknet_studio.core import Track
-    from tracknet_studio.formats.groundtruth import write_labeling_job
+    from tracknet_studio.formats.groundtruth_export import write_labeling_job
     from tracknet_studio.inference.sagemaker import EndpointPredictor
 
     moto = sagemaker_backends[ACCOUNT][REGION]

@@ -20,11 +20,13 @@ from tracknet_studio.formats.groundtruth import (
     FolderOpener,
     FrameMap,
     GtImportOptions,
-    frame_name,
-    label_category_config,
     list_objects,
     output_manifest_path,
     read_groundtruth,
+)
+from tracknet_studio.formats.groundtruth_export import (
+    frame_name,
+    label_category_config,
     split_sequences,
     write_groundtruth,
     write_labeling_job,

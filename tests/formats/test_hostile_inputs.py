@@ -139,7 +139,8 @@ def test_generated_manifests_import_or_are_a_format_error(line: object, tmp_path
 def test_a_manifest_cannot_make_the_importer_read_outside_its_folder(
     reference: str, tmp_path: Path
 ) -> None:
-    from tracknet_studio.formats.groundtruth import OUTPUT_MANIFEST, write_groundtruth
+    from tracknet_studio.formats.groundtruth import OUTPUT_MANIFEST
+    from tracknet_studio.formats.groundtruth_export import write_groundtruth
 
     track = Track(5)
     track.set_points([1, 2], [10.0, 11.0], [20.0, 21.0])

@@ -369,7 +369,7 @@ def test_import_labeling_output_is_one_undo_step(
     from tracknet_studio.cloud.labeling import output_manifest_uri
     from tracknet_studio.cloud.transfer import upload_folder
     from tracknet_studio.core import Track
-    from tracknet_studio.formats.groundtruth import write_groundtruth
+    from tracknet_studio.formats.groundtruth_export import write_groundtruth
 
     window = open_window
     name = "tn-label-done"
@@ -424,7 +424,7 @@ def test_import_labeling_output_asks_which_object_when_several(
     from tracknet_studio.cloud.labeling import output_manifest_uri
     from tracknet_studio.cloud.transfer import upload_folder
     from tracknet_studio.core import Track
-    from tracknet_studio.formats.groundtruth import write_groundtruth
+    from tracknet_studio.formats.groundtruth_export import write_groundtruth
 
     window = open_window
     name = "tn-label-two"

@@ -524,7 +524,7 @@ def run_label_create(args: argparse.Namespace) -> int:
     from ..cloud.labeling import create_labeling_job, labeling_base_uri, new_labeling_job_name
     from ..core import Track
     from ..formats.csv_tracks import read_csv
-    from ..formats.groundtruth import write_labeling_job
+    from ..formats.groundtruth_export import write_labeling_job
     from ..video import VideoReader
 
     settings = load_settings(args)

@@ -21,12 +21,8 @@ from ..core.project import Project
 from ..core.track import Track
 from ..formats.csv_tracks import CsvForm, CsvOptions, write_csv
 from ..formats.errors import FormatError, ImportReport
-from ..formats.groundtruth import (
-    FrameMap,
-    GtImportOptions,
-    write_groundtruth,
-    write_labeling_job,
-)
+from ..formats.groundtruth import FrameMap, GtImportOptions
+from ..formats.groundtruth_export import write_groundtruth, write_labeling_job
 from ..formats.project_file import SUFFIX as PROJECT_SUFFIX
 from ..formats.project_file import save_project
 from ..formats.tracks import TrackOptions, read_track

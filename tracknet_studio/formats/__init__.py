@@ -9,9 +9,8 @@ from .groundtruth import (
     FrameMap,
     GtImportOptions,
     read_groundtruth,
-    write_groundtruth,
-    write_labeling_job,
 )
+from .groundtruth_export import write_groundtruth, write_labeling_job
 from .project_file import LoadResult, load_project, save_project
 
 __all__ = [

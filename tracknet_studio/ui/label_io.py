@@ -34,7 +34,7 @@ from tracknet_studio.formats import (
     write_csv,
     write_groundtruth,
 )
-from tracknet_studio.formats.groundtruth import GtJobExport, write_labeling_job
+from tracknet_studio.formats.groundtruth_export import GtJobExport, write_labeling_job
 from tracknet_studio.formats.tracks import (
     Questions,
     TrackKind,
