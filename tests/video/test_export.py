@@ -13,13 +13,9 @@ import pytest
 
 from tracknet_studio.core import LABELS, Project, Source, Track, Visibility
 from tracknet_studio.video import VideoError, VideoReader, read_frame_number
-from tracknet_studio.video.export import (
-    ExportSettings,
-    draw_on_yuv420,
-    draw_overlay,
-    export_video,
-)
+from tracknet_studio.video.export import ExportSettings, export_video
 from tracknet_studio.video.overlay import PREDICTION_COLOURS, SOURCE_COLOURS, overlay_items
+from tracknet_studio.video.raster import draw_on_yuv420, draw_overlay
 
 GREY = 110
 HUMAN = SOURCE_COLOURS[Source.HUMAN]
