@@ -3,8 +3,7 @@
 The source is decoded in order (one seek at most, to the keyframe before the range), each
 frame gets the same primitives the window paints (`overlay.overlay_items`), rasterised by
 raster.py with OpenCV, and is encoded on a thread of its own so decoding, drawing and
-encoding overlap
-(PyAV releases the GIL while it encodes).
+encoding overlap (PyAV releases the GIL while it encodes).
 
 Frames stay in YUV 4:2:0, the encoder's format: only the bounding box of the frame's
 primitives is converted to RGB, drawn on, and written back, and only where a pixel changed,
