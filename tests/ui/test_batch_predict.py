@@ -64,6 +64,7 @@ def test_predict_videos_runs_a_batch_job_and_imports_its_tracks(
     panel.select(record.name)
     qtbot.waitUntil(panel.import_button.isEnabled, timeout=5_000)
     assert not panel.stop_button.isEnabled()
+    assert panel.plots.isHidden()  # no training curves for a prediction job: the log gets the room
     undo_before = window.undo_stack.count()
     qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.cloud.tasks, timeout=30_000)

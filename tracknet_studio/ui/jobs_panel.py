@@ -41,6 +41,7 @@ LOG_TAIL_LINES = 400  # kept per job for the log view
 FAILED_TAIL_LINES = 12  # shown under a failed job's reason
 COLUMNS = ("Job", "Kind", "Backend", "Status", "Elapsed", "Instance")
 FAILED_STATUSES = frozenset({"Failed", "Expired"})
+TRAINING_KINDS = ("training", "local-train")
 WARNING_PREFIX = "WARNING:"  # what entrypoints/train.py starts a warning the user must see with
 
 
@@ -286,6 +287,8 @@ class JobsPanel(QDockWidget):
         self.log_view.setPlainText("\n".join(view.lines[-LOG_TAIL_LINES:]))
         self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
         self._plot(view.metrics)
+        # Curves belong to training; a prediction or featurize job's log gets the room.
+        self.plots.setVisible(record.kind in TRAINING_KINDS or bool(view.metrics))
         warning = next((line for line in view.lines if line.startswith(WARNING_PREFIX)), None)
         if record.status in FAILED_STATUSES or record.failure_reason:
             tail = "\n".join(view.lines[-FAILED_TAIL_LINES:])
