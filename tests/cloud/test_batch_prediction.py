@@ -124,3 +124,14 @@ def test_import_says_which_videos_had_no_result(tmp_path: Path) -> None:
     assert imported.written == []
     assert imported.problems == [f"{clip.name}: no result (the job skipped it?)"]
     assert not clip.with_suffix(".tnproj").exists()
+
+
+def test_the_job_knows_the_methods_the_predictor_has() -> None:
+    """cloud/ sits below inference/ and keeps its own list to refuse a bad method before
+    a job starts; it must be the same list."""
+    from tracknet_studio.cloud import prediction
+    from tracknet_studio.inference import methods
+
+    assert prediction.METHODS == methods.METHODS
+    with pytest.raises(ValueError, match="unknown method"):
+        prediction.batch_arguments("in", "out", method="magic", weights=None, overlay=False)

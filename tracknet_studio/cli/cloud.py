@@ -34,6 +34,7 @@ from ..cloud.backends import BACKENDS, SAGEMAKER, backend_named
 from ..cloud.check import check_settings
 from ..cloud.jobs import JobRecord, JobStore, parse_metrics
 from ..cloud.settings import CloudSettings
+from ..inference.methods import METHODS
 from ._common import frame_range
 
 # Settings that options may override: option dest -> CloudSettings field.
@@ -103,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     a = actions.add_parser("predict", parents=[common], help="predict many videos in one job")
     a.add_argument("videos", type=Path, nargs="+")
-    a.add_argument("--method", choices=("motion", "model", "fused"), default="fused")
+    a.add_argument("--method", choices=METHODS, default="fused")
     a.add_argument("--weights", help="model folder or model.tar.gz, local or s3:// "
                    "(default: the shipped weights)")  # fmt: skip
     a.add_argument("--overlay", action="store_true", help="also write overlay videos")
