@@ -18,7 +18,6 @@ from tracknet.modelfile import save_model
 from tracknet.networks import build_network, default_arch_kwargs
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 import compare_networks  # noqa: E402
 

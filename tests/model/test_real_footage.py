@@ -4,13 +4,8 @@ label set itself is sound. Skips with a reason where the real clips are not pres
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from real_set import load_clips, shared_data_missing
 from tracknet.metrics import Counts, evaluate
 

@@ -4,7 +4,6 @@ test clips never reach training). The split test skips where ../shared/data is a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from tracknet.metrics import evaluate
 from tracknet_studio.synthetic import ClipSpec, generate_clip
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 import real_pretraining  # noqa: E402
 from real_set import load_clips, shared_data_missing  # noqa: E402
