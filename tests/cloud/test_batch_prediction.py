@@ -135,3 +135,24 @@ def test_the_job_knows_the_methods_the_predictor_has() -> None:
     assert prediction.METHODS == methods.METHODS
     with pytest.raises(ValueError, match="unknown method"):
         prediction.batch_arguments("in", "out", method="magic", weights=None, overlay=False)
+
+
+def test_an_unreadable_video_fails_before_the_model_loads(tmp_path: Path) -> None:
+    """Loading torch and the weights takes seconds: a bad video is said at once."""
+    from tracknet_studio.inference.batch import predict_file
+    from tracknet_studio.inference.motion import MotionPredictor
+    from tracknet_studio.video import VideoError
+
+    loads: list[int] = []
+
+    class Recording(MotionPredictor):
+        def load(self) -> None:
+            loads.append(1)
+
+    (tmp_path / "bad.mp4").write_bytes(b"not a video")
+    with pytest.raises(VideoError):
+        predict_file(tmp_path / "bad.mp4", tmp_path / "out.csv", Recording())
+    assert loads == []
+    [clip] = make_clips(tmp_path / "videos", 1, frames=6)
+    predict_file(clip, tmp_path / "out.csv", Recording())
+    assert loads == [1]

@@ -75,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
                                args.batch_size)  # fmt: skip
     bar = ProgressBar(0, not args.quiet)
     try:
-        predictor.load()
         result = predict_file(args.video, args.output, predictor, frames=args.range or (None, None),
                               form=args.form, progress=bar)  # fmt: skip
     except VideoError as exc:

@@ -64,12 +64,16 @@ def predict_file(
     form: str = CsvForm.PREDICTION.value,
     progress: Progress | None = None,
 ) -> VideoPrediction:
-    """Predict `video` (frames start..stop-1) with a loaded predictor into the track CSV
-    `output`. Raises VideoError when the video cannot be read, ValueError for an empty range."""
+    """Predict `video` (frames start..stop-1) into the track CSV `output`, loading the
+    predictor (once) only after the video opened. Raises VideoError when the video cannot
+    be read, ValueError for an empty range."""
     with VideoReader(video, cache_mb=READER_CACHE_MB) as reader:
         start, stop = clamp_range(reader.frame_count, *frames)
         if start >= stop:
             raise ValueError(f"empty frame range {start}:{stop}")
+        load = getattr(predictor, "load", None)
+        if callable(load):
+            load()  # once the video is known to open: loading torch takes seconds
         started = time.monotonic()
         track = predict_track(reader, predictor, start, stop, progress)
         seconds = time.monotonic() - started
