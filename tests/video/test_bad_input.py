@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
+import av.logging
 import numpy as np
 import pytest
 
@@ -32,6 +33,15 @@ def test_text_file_renamed_mp4(tmp_path: Path) -> None:
     path = tmp_path / "notes.mp4"
     path.write_text("these are not the frames you are looking for\n" * 50)
     expect_error(path, "not a readable video")
+
+
+def test_a_header_claiming_a_huge_picture_is_named_as_such(tmp_path: Path) -> None:
+    """FFmpeg refuses it with EBUSY ("Device or resource busy"); the message says why."""
+    path = tmp_path / "huge.y4m"
+    path.write_bytes(b"YUV4MPEG2 W60000 H60000 F30:1 Ip A1:1 C420jpeg\nFRAME\n" + bytes(1000))
+    error = expect_error(path, "Picture size 60000x60000 is invalid")
+    assert "busy" not in str(error)
+    assert av.logging.get_level() is None  # FFmpeg's log is off again for decoding
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from types import TracebackType
 
 import av
 import av.error
+import av.logging
 import numpy as np
 
 from tracknet_studio.video.frame_cache import FrameCache
@@ -113,7 +114,8 @@ class VideoReader:
         try:
             container = av.open(str(self.path), mode="r")
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
-            raise VideoError(self.path, f"not a readable video file ({_reason(e)})") from e
+            reason = _ffmpeg_says(self.path) or _reason(e)
+            raise VideoError(self.path, f"not a readable video file ({reason})") from e
         try:
             stream = self._pick_stream(container)
             stream.thread_type = "AUTO"  # frame threads: ~2x throughput on 2 cores
@@ -434,6 +436,22 @@ def _has_decoder(name: str) -> bool:
 def _codec_label(stream: av.video.stream.VideoStream) -> str:
     codec = stream.codec_context
     return codec.name if codec is not None and codec.name else "unknown to FFmpeg"
+
+
+def _ffmpeg_says(path: Path) -> str | None:
+    """FFmpeg's own last error line for a file it refuses to open, e.g. "Picture size
+    60000x60000 is invalid" where the error code alone reads "Device or resource busy".
+    Its log is off by default (and stays off while decoding): it is only read here, by
+    opening the refused file once more."""
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture() as logs, contextlib.suppress(Exception):
+            av.open(str(path), mode="r").close()
+    finally:
+        av.logging.set_level(previous)
+    lines = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
+    return lines[-1] if lines else None
 
 
 def _reason(error: BaseException) -> str:
