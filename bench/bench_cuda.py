@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_model import ARCHES, flops_per_window  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
@@ -42,9 +41,13 @@ from tracknet.networks import build_network  # noqa: E402
 from tracknet.predict import TorchRunner  # noqa: E402
 from tracknet.training import optimisation_step  # noqa: E402
 
-from tracknet_studio.cli.predict import DEFAULT_WEIGHTS, READER_CACHE_MB  # noqa: E402
-from tracknet_studio.inference import LocalPredictor, predict_track  # noqa: E402
+from tracknet_studio.inference import (  # noqa: E402
+    DEFAULT_WEIGHTS,
+    LocalPredictor,
+    predict_track,
+)
 from tracknet_studio.inference.base import FrameRange  # noqa: E402
+from tracknet_studio.inference.batch import READER_CACHE_MB  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
 from tracknet_studio.video import VideoReader  # noqa: E402
 

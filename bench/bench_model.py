@@ -36,9 +36,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from compare_networks import verdict_line  # noqa: E402
 from tracknet.config import ModelConfig  # noqa: E402
 from tracknet.networks import build_network, count_parameters  # noqa: E402
 from tracknet.predict import OnnxRunner, TorchRunner, cpu_flags, cpu_has_amx  # noqa: E402
@@ -46,6 +44,7 @@ from tracknet.training import optimisation_step  # noqa: E402
 
 from tracknet_studio.cli.predict import DEFAULT_WEIGHTS  # noqa: E402
 from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
+from tracknet_studio.synthetic.comparison import verdict_line  # noqa: E402
 from tracknet_studio.synthetic.model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 
 SEED_BYTES_PER_FRAME = 6.5e6
@@ -150,10 +149,9 @@ def _child(code: str) -> dict:
 
 _PREDICT_CHILD = """
 import json, sys, time
-sys.path.insert(0, {root!r})
 from pathlib import Path
 from tracknet_studio.video import VideoReader
-from tracknet_studio.cli.predict import READER_CACHE_MB
+from tracknet_studio.inference.batch import READER_CACHE_MB
 from tracknet_studio.inference import LocalPredictor, predict_track
 predictor = LocalPredictor(Path({weights!r}), "cpu")
 predictor.load()
@@ -172,7 +170,7 @@ print(json.dumps({{"frames": n, "seconds": seconds, "fps": n / seconds,
 
 
 def predict_in_child(weights: Path, video: Path) -> dict:
-    return _child(_PREDICT_CHILD.format(root=str(ROOT), weights=str(weights), video=str(video)))
+    return _child(_PREDICT_CHILD.format(weights=str(weights), video=str(video)))
 
 
 def section_end_to_end(work: Path, weights: Path, quick: bool) -> dict:

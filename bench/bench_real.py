@@ -31,22 +31,19 @@ time, or its overall F1 below the floor measured when it was last improved (FLOO
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from real_set import RealClip, load_clips, shared_data_missing
 from tracknet.metrics import Counts, evaluate
 
 from tracknet_studio.core import LABELS, Track
 from tracknet_studio.core.physics import max_ball_step
 from tracknet_studio.inference import predict_track
 from tracknet_studio.inference.methods import METHODS, make_predictor
+from tracknet_studio.inference.real_set import RealClip, load_clips, shared_data_missing
 from tracknet_studio.video import VideoReader
 from tracknet_studio.video.overlay import OverlaySettings, TrailSegment, overlay_items
 

@@ -17,9 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from real_set import LABELS, SHARED, RealClip, load_clips, save_clips
-
+from tracknet_studio.inference.real_set import LABELS, SHARED, RealClip, load_clips, save_clips
 from tracknet_studio.video import VideoReader
 
 

@@ -19,19 +19,16 @@ Used by scripts/train_shipped_weights.py.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from real_set import SHARED, RealClip, load_clips
 from tracknet.metrics import Counts, evaluate
 from tracknet.motion import MotionDetector
 from tracknet.tracking import FrameCandidates, PhysicsTracker, TrackerSettings
 
 from tracknet_studio.inference.base import FrameRange
+from tracknet_studio.inference.real_set import SHARED, RealClip, load_clips
 from tracknet_studio.video import VideoReader
 
 # Dev clips whose videos validate (pick the epoch) instead of training: one tennis, one

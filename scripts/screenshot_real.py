@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 from screenshot_support import capture_screen, demo_window
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from real_set import load_clips
-
 from tracknet_studio.core import Source
+from tracknet_studio.inference.real_set import load_clips
 
 name, frame, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 zoom = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
@@ -37,13 +34,13 @@ def on_project(project) -> None:
     project.labels.update(frames, x=xy[:, 0], y=xy[:, 1], visibility=visibility,
                           source=Source.HUMAN)  # fmt: skip
     window.undo_stack.clear()
-    task = window.auto_track()
+    task = window.prediction.auto_track()
     task.succeeded.connect(lambda _track: QTimer.singleShot(300, show))
 
 
 def show() -> None:
-    window.overlay_settings = replace(window.overlay_settings, trail_length=25)
-    window.seek(frame)
+    window.editing.overlay_settings = replace(window.editing.overlay_settings, trail_length=25)
+    window.player.seek(frame)
     if zoom:
         QTimer.singleShot(600, zoom_on_ball)
     QTimer.singleShot(1600, capture)
@@ -68,7 +65,7 @@ def capture() -> None:
     app.exit(0)
 
 
-window.project_changed.connect(on_project)
-QTimer.singleShot(0, lambda: window.open_video(clip.video_path()))
+window.shell.project_changed.connect(on_project)
+QTimer.singleShot(0, lambda: window.files.open_video(clip.video_path()))
 QTimer.singleShot(240_000, lambda: (print("timed out", file=sys.stderr), app.exit(1)))
 sys.exit(app.exec() or (0 if state.get("done") else 1))

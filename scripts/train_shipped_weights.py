@@ -33,7 +33,6 @@ from io import StringIO
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
 
@@ -156,9 +155,9 @@ def prepare_real(args: argparse.Namespace) -> dict | None:
 def score_real(weights: Path) -> list[str]:
     """bench/bench_real.py's table for the real test clips, methods model and fused."""
     from bench_real import print_table, run_clip, summarise
-    from real_set import load_clips
 
     from tracknet_studio.inference.methods import make_predictor
+    from tracknet_studio.inference.real_set import load_clips
 
     results = []
     for method in ("model", "fused"):

@@ -125,13 +125,7 @@ def write_clip(folder: Path, name: str, frames: int, seed: int) -> None:
     from tracknet_studio.synthetic import ClipSpec, generate_clip
 
     spec = ClipSpec(width=320, height=180, frames=frames, seed=seed, players=0)
-    track = generate_clip(spec, folder / f"{name}.mp4")
-    lines = ["Frame,Visibility,X,Y"]
-    for n in range(len(track)):
-        seen = int(track.visibility[n]) > 0 and np.isfinite(track.x[n])
-        lines.append(f"{n},{int(track.visibility[n])},{track.x[n]:.2f},{track.y[n]:.2f}"
-                     if seen else f"{n},0,0,0")  # fmt: skip
-    (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    generate_clip(spec, folder / f"{name}.mp4").write_label_table(folder / f"{name}.csv")
 
 
 @pytest.mark.slow

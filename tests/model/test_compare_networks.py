@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 import compare_networks  # noqa: E402
 
+from tracknet_studio.synthetic import comparison  # noqa: E402
+
 
 def test_a_variant_is_a_label_and_a_json_object() -> None:
     assert compare_networks.variant('wide={"base": 48}') == ("wide", '{"base": 48}')
@@ -63,12 +65,12 @@ def test_the_verdict_names_the_closest_variant_and_what_makes_it_one() -> None:
             "fasttracknet-wide": _result(0.972, base=48, full_res=32),
             "fasttracknet-deep": _result(0.96, half_blocks=2)}  # fmt: skip
     runs["tracknetv2"]["arch_kwargs"] = default_arch_kwargs("tracknetv2")
-    line = compare_networks.verdict_line(runs)
+    line = comparison.verdict_line(runs)
     assert "**+3.00**" in line and "NOT within one point" in line
     assert "Closest variant: fasttracknet-wide (base 48, full_res 32), **+0.80**" in line
-    assert compare_networks.changed_arguments(runs["fasttracknet"]) == ""
+    assert comparison.changed_arguments(runs["fasttracknet"]) == ""
     del runs["fasttracknet"]
-    line = compare_networks.verdict_line(runs)
+    line = comparison.verdict_line(runs)
     assert line.startswith("The fast network's current layout was not trained")
     assert "Closest variant: fasttracknet-wide" in line
 
@@ -77,13 +79,13 @@ def test_gaps_are_only_taken_between_runs_scored_with_the_same_tracker() -> None
     now = {"tracker": compare_networks.TRACKER}
     runs = {"tracknetv2": _result(0.98) | now, "fasttracknet": _result(0.97),
             "fasttracknet-wide": _result(0.975, base=48) | now}  # fmt: skip
-    assert compare_networks.gap_to_tracknetv2(runs, "fasttracknet") is None
-    assert compare_networks.gap_to_tracknetv2(runs, "fasttracknet-wide") == pytest.approx(0.5)
-    line = compare_networks.verdict_line(runs)
+    assert comparison.gap_to_tracknetv2(runs, "fasttracknet") is None
+    assert comparison.gap_to_tracknetv2(runs, "fasttracknet-wide") == pytest.approx(0.5)
+    line = comparison.verdict_line(runs)
     assert line.startswith("The fast network and TrackNetV2 were scored with different")
     assert "Closest variant: fasttracknet-wide (base 48), **+0.50**" in line
     runs["fasttracknet"] |= now
-    assert "**+1.00** F1 points" in compare_networks.verdict_line(runs)
+    assert "**+1.00** F1 points" in comparison.verdict_line(runs)
 
 
 def _recorded(f1: float) -> dict:
@@ -159,13 +161,13 @@ def test_seeds_are_listed_together_and_the_fast_mean_judged_against_the_best_v2(
             "tracknetv2": _result(0.968) | v2,
             "tracknetv2-seed1": _result(0.958) | v2 | {"seed": 1},
             "fasttracknet-wide": _result(0.972, base=48) | now}  # fmt: skip
-    order = [name for name, _ in sorted(runs.items(), key=compare_networks.report_order)]
+    order = [name for name, _ in sorted(runs.items(), key=comparison.report_order)]
     assert order == ["fasttracknet", "fasttracknet-seed1", "fasttracknet-seed2", "tracknetv2",
                      "tracknetv2-seed1", "fasttracknet-wide"]  # fmt: skip
-    gap = compare_networks.gap_to_tracknetv2
+    gap = comparison.gap_to_tracknetv2
     assert gap(runs, "fasttracknet-seed1") == pytest.approx(1.8)  # seed 0 of both
     assert gap(runs, "fasttracknet-seed2") == pytest.approx(-0.2)
-    line = compare_networks.verdict_line(runs)
+    line = comparison.verdict_line(runs)
     assert "**+0.80** F1 points at 4 px in input space from seed 0." in line
     assert "the fast network 0.9600 over 3 seeds (0.9500-0.9700)" in line
     assert "TrackNetV2 0.9630 over 2 seeds (0.9580-0.9680)" in line
@@ -174,6 +176,6 @@ def test_seeds_are_listed_together_and_the_fast_mean_judged_against_the_best_v2(
     # Seeds of the network as it is are not variants of it.
     assert "Closest variant: fasttracknet-wide (base 48), **-0.40**" in line
     runs["fasttracknet-seed2"]["input"]["f1"] = 0.94
-    assert "NOT within one point" in compare_networks.verdict_line(runs)
+    assert "NOT within one point" in comparison.verdict_line(runs)
     del runs["fasttracknet-seed1"], runs["fasttracknet-seed2"], runs["tracknetv2-seed1"]
-    assert "seed" not in compare_networks.verdict_line(runs)
+    assert "seed" not in comparison.verdict_line(runs)

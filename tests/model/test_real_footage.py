@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_set import load_clips, shared_data_missing
 from tracknet.metrics import Counts, evaluate
 
 from tracknet_studio.inference import predict_track
 from tracknet_studio.inference.motion import MotionPredictor
+from tracknet_studio.inference.real_set import load_clips, shared_data_missing
 from tracknet_studio.video import VideoReader
 
 CLIPS = load_clips()

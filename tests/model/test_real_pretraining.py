@@ -15,7 +15,8 @@ from tracknet_studio.synthetic import ClipSpec, generate_clip
 ROOT = Path(__file__).resolve().parents[2]
 
 import real_pretraining  # noqa: E402
-from real_set import load_clips, shared_data_missing  # noqa: E402
+
+from tracknet_studio.inference.real_set import load_clips, shared_data_missing  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,9 @@ count as tracknet_studio.video.VideoReader computes it), so a label set is never
 the wrong video. Labels are `Frame,Visibility,X,Y` tables with TrackNet's four classes
 (0 none, 1 visible, 2 hard, 3 occluded) for a contiguous frame range of the clip.
 
-Used by bench/bench_real.py, the real-footage tests, and scripts/add_real_labels.py.
+Used by bench/bench_real.py, the real-footage tests, and scripts/add_real_labels.py. The
+label tables ship with the source checkout, not with the package: in an installed copy
+`load_clips()` finds none unless TRACKNET_REAL_LABELS names their folder.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the source checkout
 SHARED = Path(os.environ.get("TRACKNET_SHARED_DATA", ROOT.parent / "shared" / "data"))
-LABELS = ROOT / "tests" / "data" / "real"
+LABELS = Path(os.environ.get("TRACKNET_REAL_LABELS", ROOT / "tests" / "data" / "real"))
 MANIFEST = LABELS / "clips.json"
 
 
