@@ -105,8 +105,8 @@ def window_playback(path: Path, seconds: float) -> dict[str, float]:
 
     window.view.paintEvent = timed_paint  # type: ignore[method-assign]
     shown: list[int] = []
-    window.frame_shown.connect(shown.append)
-    window.open_video(path)
+    window.player.frame_shown.connect(shown.append)
+    window.files.open_video(path)
     deadline = time.monotonic() + 60
     while not shown and time.monotonic() < deadline:
         app.processEvents()
@@ -114,18 +114,18 @@ def window_playback(path: Path, seconds: float) -> dict[str, float]:
     app.processEvents()
     shown.clear()
     paint_ms.clear()
-    window.toggle_play()
+    window.player.toggle_play()
     start = time.monotonic()
     while time.monotonic() - start < seconds:
         app.processEvents()
         time.sleep(0.001)
     # Frames 1..clock target were due during play (frame 0 was on screen already).
-    due = window._clock.target_frame() if window._clock else 0
-    window.toggle_play()
+    due = window.player._clock.target_frame() if window.player._clock else 0
+    window.player.toggle_play()
     result = {
         "shown": len(shown),
         "due": due,
-        "dropped": window.dropped_frames,
+        "dropped": window.player.dropped_frames,
         "paint_p50": float(np.percentile(paint_ms, 50)) if paint_ms else 0.0,
         "paint_p95": float(np.percentile(paint_ms, 95)) if paint_ms else 0.0,
     }

@@ -50,7 +50,7 @@ def on_project(project) -> None:
         return
     state["filled"] = True
     fill_project(project)
-    window.seek(FRAME)
+    window.player.seek(FRAME)
     QTimer.singleShot(800, zoom_on_ball)
     QTimer.singleShot(1800, capture)
 
@@ -65,7 +65,7 @@ def zoom_on_ball() -> None:
     view.pan_by(centre.x() + 120 - ball.x(), centre.y() + 60 - ball.y())
 
 
-window.project_changed.connect(on_project)
-QTimer.singleShot(0, lambda: window.open_video(video))
+window.shell.project_changed.connect(on_project)
+QTimer.singleShot(0, lambda: window.files.open_video(video))
 QTimer.singleShot(120_000, lambda: (print("timed out", file=sys.stderr), app.exit(1)))
 sys.exit(app.exec() or (0 if state["done"] else 1))

@@ -23,18 +23,17 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = Path(tempfile.mkdtemp(prefix="tn-shot-"))
 os.environ["TRACKNET_STUDIO_DATA_DIR"] = str(ROOT / "data")  # never the user's job list
 os.environ["TRACKNET_STUDIO_CONFIG_DIR"] = str(ROOT / "config")
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "cloud"), str(REPO / "scripts")]
 
-from model._clips import make_dataset  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from screenshot_support import capture_screen  # noqa: E402
-from test_local_backend import write_clip  # noqa: E402
 
 from tracknet_studio.cloud.jobs import JobStore  # noqa: E402
 from tracknet_studio.cloud.local_backend import LocalBackend  # noqa: E402
+from tracknet_studio.synthetic import ClipSpec, generate_clip  # noqa: E402
+from tracknet_studio.synthetic.model_suite import featurize  # noqa: E402
 from tracknet_studio.ui.app import create_application  # noqa: E402
-from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY  # noqa: E402
+from tracknet_studio.ui.cloud_jobs import JOBS_FILE_KEY  # noqa: E402
 from tracknet_studio.ui.main_window import MainWindow  # noqa: E402
 
 # The model tests' tiny-training settings (F1 reaches 1.0 in ~150 CPU steps).
@@ -63,11 +62,19 @@ def spin(app: QApplication, seconds: float) -> None:
         time.sleep(0.02)
 
 
+def labelled_clip(video: Path, frames: int, seed: int, **options: float) -> None:
+    """A small synthetic clip and its label table beside it."""
+    spec = ClipSpec(width=320, height=180, frames=frames, seed=seed, players=0, **options)
+    generate_clip(spec, video).write_label_table(video.with_suffix(".csv"))
+
+
 def main(epochs_shown: int) -> None:
     clips = ROOT / "clips"
-    clips.mkdir()
-    write_clip(clips, "rally0", frames=48, seed=0)  # the clip on screen
-    data = make_dataset(ROOT / "ds", 4, frames=40, val_fraction=0.25, noise=0.0, ball_radius=6.0)
+    labelled_clip(clips / "rally0.mp4", frames=48, seed=0)  # the clip on screen
+    for i in range(4):  # the tiny dataset the job trains on
+        labelled_clip(ROOT / "ds" / "clips" / f"clip{i}.mp4", 40, i, noise=0.0, ball_radius=6.0)
+    data = ROOT / "ds" / "data"
+    featurize(ROOT / "ds" / "clips", data, val_fraction=0.25)
     store = JobStore(ROOT / "data" / "jobs.json")
 
     app = create_application(sys.argv[:1])
@@ -77,7 +84,7 @@ def main(epochs_shown: int) -> None:
     window = MainWindow(settings=settings)
     window.setGeometry(0, 0, 1280, 800)
     window.show()
-    window.open_video(clips / "rally0.mp4")
+    window.files.open_video(clips / "rally0.mp4")
     window.cloud.local = backend = LocalBackend(store, ROOT / "work", sys.executable)
     panel = window.cloud.ensure_panel()
     panel._timer.setInterval(1000)

@@ -36,8 +36,8 @@ def on_project(project) -> None:
 
 
 def show_trail() -> None:
-    window.overlay_settings = replace(window.overlay_settings, trail_length=30)
-    window.seek(TRAIL_FRAME)
+    window.editing.overlay_settings = replace(window.editing.overlay_settings, trail_length=30)
+    window.player.seek(TRAIL_FRAME)
     QTimer.singleShot(800, zoom_on_ball)
     QTimer.singleShot(1800, lambda: capture(TRAIL, show_metrics))
 
@@ -54,10 +54,10 @@ def zoom_on_ball() -> None:
 
 
 def show_metrics() -> None:
-    window.show_metrics_panel(True)
-    window.metrics_panel.select(tolerance=4.0, space="input")
+    window.prediction.show_metrics_panel(True)
+    window.prediction.metrics_panel.select(tolerance=4.0, space="input")
     window.view.fit_to_window()
-    window.seek(FRAME)
+    window.player.seek(FRAME)
     QTimer.singleShot(1500, lambda: capture(METRICS, lambda: app.exit(0)))
 
 
@@ -67,7 +67,7 @@ def capture(path: str, then) -> None:
     then()
 
 
-window.project_changed.connect(on_project)
-QTimer.singleShot(0, lambda: window.open_video(video))
+window.shell.project_changed.connect(on_project)
+QTimer.singleShot(0, lambda: window.files.open_video(video))
 QTimer.singleShot(240_000, lambda: (print("timed out", file=sys.stderr), app.exit(1)))
 sys.exit(app.exec() or (0 if state.get(METRICS) else 1))

@@ -53,8 +53,8 @@ def known_clip(tmp_path_factory: pytest.TempPathFactory) -> KnownClip:
 
 def open_with_labels(window, clip: KnownClip, qtbot) -> None:
     """Open the clip and write its exact track into the labels (as an import would)."""
-    with qtbot.waitSignal(window.frame_shown, timeout=10_000):
-        assert window.open_video(clip.path)
+    with qtbot.waitSignal(window.player.frame_shown, timeout=10_000):
+        assert window.files.open_video(clip.path)
     labels = window.project.labels
     cols = clip.track.columns()
     names = ("x", "y", "visibility", "source")

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from tracknet_studio.core import Source, Visibility
-from tracknet_studio.ui import project_controller
+from tracknet_studio.ui import questions
 from tracknet_studio.ui.undo import push_track_update
 
 
@@ -33,7 +33,7 @@ class Answers:
 
 def install_answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     answers = Answers()
-    monkeypatch.setattr(project_controller, "choose", answers)
+    monkeypatch.setattr(questions, "choose", answers)
     return answers
 
 

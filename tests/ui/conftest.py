@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from tracknet_studio.ui import project_controller
+from tracknet_studio.ui import questions
 from tracknet_studio.ui.main_window import MainWindow
 from tracknet_studio.video.framecode import read_frame_number
 
@@ -48,7 +48,7 @@ def _project_questions_never_block(monkeypatch: pytest.MonkeyPatch) -> None:
     def discard(parent, title, text, choices, **kwargs):
         return "Discard" if "Discard" in choices else choices[-1]
 
-    monkeypatch.setattr(project_controller, "choose", discard)
+    monkeypatch.setattr(questions, "choose", discard)
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +107,8 @@ def ui_clip(make_clip):
 @pytest.fixture
 def open_window(window: MainWindow, ui_clip, qtbot) -> MainWindow:
     """The window with the numbered clip open and frame 0 on screen."""
-    with qtbot.waitSignal(window.frame_shown, timeout=10_000):
-        assert window.open_video(ui_clip.path)
+    with qtbot.waitSignal(window.player.frame_shown, timeout=10_000):
+        assert window.files.open_video(ui_clip.path)
     return window
 
 
@@ -134,6 +134,6 @@ def shown_number(window: MainWindow) -> int:
 
 def wait_for_frame(qtbot, window: MainWindow, n: int, timeout: int = 5000) -> None:
     """Wait until frame n is on screen, then check the pixels say n."""
-    qtbot.waitUntil(lambda: window.displayed_frame == n, timeout=timeout)
+    qtbot.waitUntil(lambda: window.player.displayed_frame == n, timeout=timeout)
     assert shown_number(window) == n
-    assert window.current_frame == n
+    assert window.player.current_frame == n

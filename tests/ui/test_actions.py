@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QKeySequence
 
-from tracknet_studio.ui.actions import ACTIONS, MENUS, shortcut_text
+from tracknet_studio.ui.actions import ACTIONS, MENUS, PREDICTION, handler_of, shortcut_text
 from tracknet_studio.ui.dialogs import ShortcutsDialog
 
 pytestmark = pytest.mark.ui
@@ -20,22 +20,51 @@ def test_table_is_consistent():
     assert all(QKeySequence(k).count() == 1 for row in ACTIONS for k in row.shortcuts)
 
 
+def record_handlers(window, monkeypatch, rows=ACTIONS) -> list[str]:
+    """Replace each row's handler on its controller by a recorder (no dialogs, no quitting);
+    the action looks its handler up when triggered, so the recorder is what runs."""
+    called: list[str] = []
+    for row in rows:
+        owner, _, name = row.handler.rpartition(".")
+        target = handler_of(window, owner) if owner else window
+        monkeypatch.setattr(target, name, lambda h=row.handler: called.append(h))
+    return called
+
+
 def test_every_handler_exists(window):
     for row in ACTIONS:
-        assert callable(getattr(window, row.handler)), row.handler
+        assert callable(handler_of(window, row.handler)), row.handler
 
 
-def test_every_shortcut_triggers_its_handler(window, qtbot, monkeypatch):
-    called: list[str] = []
+def press(qtbot, window, text: str) -> None:
+    combo = QKeySequence(text)[0]
+    qtbot.keyClick(window.view, combo.key(), combo.keyboardModifiers())
+
+
+def test_every_shortcut_triggers_its_handler(open_window, qtbot, monkeypatch):
+    window = open_window
+    window.project.predictions["model"] = window.project.labels.copy()
+    window.editing.layers_changed.emit(window.project)  # a prediction layer: all can run
+    called = record_handlers(window, monkeypatch)
     for row in ACTIONS:
-        # Record instead of acting (no dialogs, no quitting); the lookup happens at trigger.
-        monkeypatch.setattr(window, row.handler, lambda h=row.handler: called.append(h))
-    for row in ACTIONS:
+        assert window.action_by_id[row.id].isEnabled(), row.id
         for text in row.shortcuts:
-            combo = QKeySequence(text)[0]
             called.clear()
-            qtbot.keyClick(window.view, combo.key(), combo.keyboardModifiers())
+            press(qtbot, window, text)
             assert called == [row.handler], f"{text!r} should trigger {row.id}"
+
+
+def test_actions_that_cannot_run_are_greyed_out(window, qtbot, monkeypatch, ui_clip):
+    called = record_handlers(window, monkeypatch)
+    for row in ACTIONS:
+        assert window.action_by_id[row.id].isEnabled() == (row.needs == ""), row.id
+    press(qtbot, window, "Right")
+    press(qtbot, window, "1")
+    assert called == []  # no video: stepping and labelling keys do nothing
+    window.files.open_video(ui_clip.path)
+    qtbot.waitUntil(lambda: window.action_by_id["step.next"].isEnabled(), timeout=10_000)
+    for row in ACTIONS:
+        assert window.action_by_id[row.id].isEnabled() == (row.needs != PREDICTION), row.id
 
 
 def test_menus_are_built_from_the_table(window):
@@ -52,7 +81,7 @@ def test_menus_are_built_from_the_table(window):
 
 
 def test_shortcuts_dialog_lists_every_action(window, qtbot):
-    window.show_shortcuts()
+    window.help.show_shortcuts()
     dialog = window.findChild(ShortcutsDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.table.rowCount() == len(ACTIONS)

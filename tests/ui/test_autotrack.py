@@ -27,8 +27,8 @@ def cut_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def _open(window, path: Path, qtbot) -> None:
-    with qtbot.waitSignal(window.frame_shown, timeout=10_000):
-        assert window.open_video(path)
+    with qtbot.waitSignal(window.player.frame_shown, timeout=10_000):
+        assert window.files.open_video(path)
 
 
 def test_auto_track_from_the_menu_adds_a_layer_whose_trail_breaks_at_the_cut(
@@ -50,7 +50,7 @@ def test_auto_track_from_the_menu_adds_a_layer_whose_trail_breaks_at_the_cut(
     # A trail long enough to reach back over the cut joins no point of one shot to the next:
     # it is the old flight's tail and the new flight, with a gap between.
     settings = OverlaySettings(trail_length=10)
-    size = (window.source.info.width, window.source.info.height)
+    size = (window.player.source.info.width, window.player.source.info.height)
     trail = [i for i in overlay_items(window.project, CUT + 5, settings, size)
              if isinstance(i, TrailSegment)]  # fmt: skip
     assert any(s.frame < CUT for s in trail) and any(s.frame > CUT for s in trail)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from tracknet_studio.formats.project_file import load_project
 from tracknet_studio.ui import batch_predict
-from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY
+from tracknet_studio.ui.cloud_jobs import JOBS_FILE_KEY
 from tracknet_studio.ui.cloud_settings import BACKEND_KEY, LOCAL
 from tracknet_studio.ui.main_window import MainWindow
 
@@ -40,8 +40,8 @@ def test_predict_videos_runs_a_batch_job_and_imports_its_tracks(
     qtbot, local_jobs: Path, make_window, ui_clip, tmp_path: Path, monkeypatch
 ) -> None:
     window: MainWindow = make_window()
-    with qtbot.waitSignal(window.frame_shown, timeout=10_000):
-        assert window.open_video(ui_clip.path)
+    with qtbot.waitSignal(window.player.frame_shown, timeout=10_000):
+        assert window.files.open_video(ui_clip.path)
     others = other_clips(tmp_path)
     shown: list[list[str]] = []
 

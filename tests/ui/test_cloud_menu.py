@@ -2,7 +2,7 @@
 run against the moto emulator (S3, SageMaker) or the local backend, and its real effect checked.
 
 Dialogs never block: `_FormDialog.exec` is replaced by a filler that types into its fields
-and presses OK; questions go through `project_controller.choose` (scripted answers) and the
+and presses OK; questions go through `questions.choose` (scripted answers) and the
 S3 URI prompt through a patched `QInputDialog.getText`. moto has no Ground Truth API: the
 CreateLabelingJob request is built and validated by botocore, then answered at the
 before-call hook (validation runs before that hook, so a malformed request still fails).
@@ -36,8 +36,8 @@ from tracknet_studio.cloud import sagemaker_backend
 from tracknet_studio.cloud.jobs import JobRecord
 from tracknet_studio.cloud.settings import CloudSettings
 from tracknet_studio.core import Source
-from tracknet_studio.ui import cloud_actions, cloud_labeling, label_io, project_controller
-from tracknet_studio.ui.cloud_actions import JOBS_FILE_KEY
+from tracknet_studio.ui import cloud_actions, cloud_labeling, label_io, questions
+from tracknet_studio.ui.cloud_jobs import JOBS_FILE_KEY
 from tracknet_studio.ui.cloud_settings import BACKEND_KEY, LOCAL, SAGEMAKER
 from tracknet_studio.ui.main_window import MainWindow
 
@@ -264,7 +264,7 @@ def put_cors(rules: list[dict[str, Any]]) -> None:
 def create_job(qtbot, window: MainWindow, requests: list[dict[str, Any]]) -> dict[str, Any]:
     """Cloud > Create Labeling Job (answers scripted by the caller); the request it sent,
     once the job is in the dock. Not `window.cloud.tasks`: the export between the CORS
-    check and the job is not one of them, and CloudController.start connects the task's
+    check and the job is not one of them, and CloudJobs.start connects the task's
     `ended` only after starting it, so a quick task (the check) can stay listed."""
     window.action_by_id["cloud.label"].trigger()
     qtbot.waitUntil(lambda: len(requests) == 1, timeout=20_000)
@@ -324,7 +324,7 @@ def test_create_labeling_job_adds_the_missing_cors_rule_it_showed(
         shown.append(kwargs.get("informative", ""))
         return answers(parent, title, text, choices, **kwargs)
 
-    monkeypatch.setattr(project_controller, "choose", choose)
+    monkeypatch.setattr(questions, "choose", choose)
     request = create_job(qtbot, open_window, labeling_requests)
     assert answers.titles == ["Create labeling job", cloud_labeling.CORS_TITLE]
     assert BUCKET in answers.asked[1][1]
@@ -351,7 +351,7 @@ def test_cancel_at_the_cors_question_creates_nothing(
 ) -> None:
     window = open_window
     answers = install_answers(monkeypatch)
-    answers.queue += [cloud_labeling.NEW_JOB, project_controller.CANCEL]
+    answers.queue += [cloud_labeling.NEW_JOB, questions.CANCEL]
     window.action_by_id["cloud.label"].trigger()
     qtbot.waitUntil(lambda: len(answers.asked) == 2, timeout=20_000)  # after the CORS check
     assert answers.titles == ["Create labeling job", cloud_labeling.CORS_TITLE]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.ui
 @pytest.fixture
 def win(open_window, qtbot):
     """The window with the numbered clip open, its (empty) label layer ready to edit."""
-    qtbot.waitUntil(lambda: open_window.labels is not None, timeout=5000)
+    qtbot.waitUntil(lambda: open_window.editing.labels is not None, timeout=5000)
     return open_window
 
 
@@ -28,7 +28,7 @@ def click(qtbot, win, pos: QPoint) -> QPointF:
 
 
 def label_at(win, frame: int) -> tuple[float, float]:
-    return float(win.labels.x[frame]), float(win.labels.y[frame])
+    return float(win.editing.labels.x[frame]), float(win.editing.labels.y[frame])
 
 
 def press(qtbot, win, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
@@ -39,7 +39,7 @@ def test_click_places_a_human_label_at_the_mapped_position(win, qtbot):
     pos = QPoint(win.view.width() // 2 + 3, win.view.height() // 2 - 5)
     expected = click(qtbot, win, pos)
     assert label_at(win, 0) == pytest.approx((expected.x(), expected.y()), abs=1e-9)
-    labels = win.labels
+    labels = win.editing.labels
     assert labels.visibility[0] == Visibility.VISIBLE and labels.source[0] == Source.HUMAN
     assert win.undo_stack.count() == 1
 
@@ -60,7 +60,7 @@ def test_click_when_zoomed_in_keeps_sub_pixel_precision(win, qtbot):
 def test_clicks_outside_the_picture_place_nothing(win, qtbot):
     win.view.set_zoom(0.2, QPointF(0, 0))  # the picture shrinks into the top-left corner
     click(qtbot, win, QPoint(win.view.width() - 5, win.view.height() - 5))
-    assert not win.labels.labeled.any() and win.undo_stack.count() == 0
+    assert not win.editing.labels.labeled.any() and win.undo_stack.count() == 0
 
 
 def test_drag_moves_the_ball_in_one_undo_step_and_undo_redo_restore(win, qtbot):
@@ -85,7 +85,7 @@ def test_drag_moves_the_ball_in_one_undo_step_and_undo_redo_restore(win, qtbot):
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert label_at(win, 0) == pytest.approx((placed.x(), placed.y()))
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert not win.labels.labeled[0]
+    assert not win.editing.labels.labeled[0]
     qtbot.keyClick(view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert label_at(win, 0) == pytest.approx((placed.x(), placed.y()))
     shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -104,7 +104,7 @@ def test_separate_drags_are_separate_steps(win, qtbot):
 
 
 def test_visibility_and_event_keys_and_delete(win, qtbot):
-    labels = win.labels
+    labels = win.editing.labels
     placed = click(qtbot, win, QPoint(win.view.width() // 2, win.view.height() // 2))
     press(qtbot, win, Qt.Key.Key_2)
     assert labels.visibility[0] == Visibility.HARD
@@ -131,8 +131,8 @@ def test_visibility_and_event_keys_and_delete(win, qtbot):
 
 
 def test_visible_key_without_a_position_uses_the_cursor_or_explains(win, qtbot):
-    labels = win.labels
-    win._cursor = None
+    labels = win.editing.labels
+    win.editing._cursor = None
     press(qtbot, win, Qt.Key.Key_1)
     assert not labels.labeled[0] and "place" in win.statusBar().currentMessage()
     pos = QPoint(win.view.width() // 2, win.view.height() // 2)
@@ -148,23 +148,23 @@ def test_visible_key_without_a_position_uses_the_cursor_or_explains(win, qtbot):
 
 def test_advance_after_click(win, qtbot, settings):
     press(qtbot, win, Qt.Key.Key_A)
-    assert win.action_by_id["edit.advance"].isChecked() and win.advance_after_click
+    assert win.action_by_id["edit.advance"].isChecked() and win.editing.advance_after_click
     centre = QPoint(win.view.width() // 2, win.view.height() // 2)
     click(qtbot, win, centre)
     wait_for_frame(qtbot, win, 1)
     click(qtbot, win, centre + QPoint(4, 0))
     wait_for_frame(qtbot, win, 2)
-    assert win.labels.labeled_frames().tolist() == [0, 1]
+    assert win.editing.labels.labeled_frames().tolist() == [0, 1]
     assert settings.value("editing/advance_after_click") in (True, "true")
     press(qtbot, win, Qt.Key.Key_A)
     click(qtbot, win, centre)
-    assert win.current_frame == 2
+    assert win.player.current_frame == 2
 
 
 def test_docks_follow_the_window_and_seek_it(win, qtbot):
-    timeline, table = win.timeline, win.track_table
-    assert timeline.n_frames == win.labels.n_frames
-    assert table.model().rowCount() == win.labels.n_frames
+    timeline, table = win.editing.timeline, win.editing.track_table
+    assert timeline.n_frames == win.editing.labels.n_frames
+    assert table.model().rowCount() == win.editing.labels.n_frames
     timeline.seek_requested.emit(7)
     wait_for_frame(qtbot, win, 7)
     assert timeline.current_frame == 7 and table.currentIndex().row() == 7
@@ -177,12 +177,12 @@ def test_docks_follow_the_window_and_seek_it(win, qtbot):
 
 def test_magnifier_toggles_and_follows_the_cursor(win, qtbot):
     press(qtbot, win, Qt.Key.Key_M)
-    magnifier = win.overlay.magnifier
+    magnifier = win.editing.overlay.magnifier
     assert magnifier.enabled
     pos = QPoint(40, 40)
     qtbot.mouseMove(win.view, pos)
     assert magnifier.cursor == QPointF(pos)
-    inset = magnifier.inset_rect(QPointF(pos), win.overlay.rect())
+    inset = magnifier.inset_rect(QPointF(pos), win.editing.overlay.rect())
     before = win.view.grab().toImage()
     centre = inset.center().toPoint()
     press(qtbot, win, Qt.Key.Key_M)

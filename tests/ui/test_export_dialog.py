@@ -35,7 +35,7 @@ __all__ = ["known_clip"]  # a fixture, used by name
 def with_layer(window, known_clip, qtbot):
     open_with_labels(window, known_clip, qtbot)
     stub, _mistakes = stub_with_mistakes(known_clip)
-    run_model(window, RunSettings(None, "cpu", 2, FRAMES - 2, "model"), stub)
+    run_model(window.shell, RunSettings(None, "cpu", 2, FRAMES - 2, "model"), stub)
     qtbot.waitUntil(lambda: "model" in window.project.predictions, timeout=20_000)
     return window
 
@@ -47,7 +47,10 @@ def test_the_dialog_exports_the_chosen_frames_through_the_exporter(
     folder = tmp_path / "out"
     folder.mkdir()
     out = folder / "overlay.mp4"
-    window.range_in, window.range_out = 3, 12  # the dialog offers (and picks) the range
+    window.editing.range_in, window.editing.range_out = (
+        3,
+        12,
+    )  # the dialog offers (and picks) the range
 
     def fill_in(dialog: ExportVideoDialog) -> QDialog.DialogCode:
         assert set(dialog.layer_checks) == {"labels", "model"}
@@ -58,7 +61,7 @@ def test_the_dialog_exports_the_chosen_frames_through_the_exporter(
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ExportVideoDialog, "exec", fill_in)
-    assert window.export_video_dialog() is not None
+    assert window.prediction.export_video_dialog() is not None
     qtbot.waitUntil(out.exists, timeout=60_000)
     qtbot.waitUntil(lambda: "Exported 10 frames" in window.statusBar().currentMessage())
     with VideoReader(out, cache_mb=4) as reader:
@@ -98,7 +101,7 @@ def test_cancel_leaves_no_file(with_layer, tmp_path: Path, qtbot, monkeypatch) -
         return export_video(*args, progress=report, **kwargs)
 
     monkeypatch.setattr(export_dialog, "export_video", gated_export)
-    task = start_export(window, folder / "cancelled.mp4", ExportSettings())
+    task = start_export(window.shell, folder / "cancelled.mp4", ExportSettings())
     assert started.wait(30)
     with qtbot.waitSignal(task.failed, timeout=30_000) as failure:
         task.cancel()
@@ -119,7 +122,7 @@ def test_a_prediction_layer_exports_in_every_csv_form(
         label_io.QFileDialog, "getSaveFileName",
         staticmethod(lambda *a, **k: (str(path), _filter_of(form))),
     )  # fmt: skip
-    label_io.export_labels_dialog(window)
+    label_io.export_labels_dialog(window.shell)
     track, _report = read_csv(path, _read_options(form))
     frames = layer.labeled_frames()
     assert frames.tolist() == list(range(2, FRAMES - 2))

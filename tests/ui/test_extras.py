@@ -26,8 +26,9 @@ def without(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_cloud_features_say_which_extra_to_install(
-    window: MainWindow, without, message_boxes: list[tuple[str, str]]
+    open_window: MainWindow, without, message_boxes: list[tuple[str, str]]
 ) -> None:
+    window = open_window  # labeling jobs are sent from an open video
     without("cloud")
     for action in ("cloud.upload", "cloud.label", "cloud.import_labeling"):
         window.action_by_id[action].trigger()

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.ui
 
 def wait_for_open(qtbot, window, path: Path) -> None:
     qtbot.waitUntil(
-        lambda: window.source is not None and window.source.path == path, timeout=10_000
+        lambda: window.player.source is not None and window.player.source.path == path,
+        timeout=10_000,
     )
     wait_for_frame(qtbot, window, 0)
 
@@ -27,32 +28,32 @@ def test_broken_file_shows_the_engines_message_and_keeps_the_video(
     open_window, qtbot, tmp_path, message_boxes
 ):
     window = open_window
-    window.seek(5)
+    window.player.seek(5)
     wait_for_frame(qtbot, window, 5)
     title = window.windowTitle()
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video at all" * 100)
-    window.open_video(broken)
+    window.files.open_video(broken)
     qtbot.waitUntil(lambda: len(message_boxes) == 1, timeout=10_000)
     heading, text = message_boxes[0]
     assert heading == "Cannot open video"
     assert "broken.mp4" in text and "Traceback" not in text
-    assert not window.progress_bar.isVisible()
+    assert not window.player.progress_bar.isVisible()
     # The previous video is still there and still works.
     assert window.windowTitle() == title
     qtbot.keyClick(window.view, Qt.Key.Key_Right)
     wait_for_frame(qtbot, window, 6)
-    assert str(broken) not in [str(p) for p in window.recent.paths()]
+    assert str(broken) not in [str(p) for p in window.files.recent.paths()]
 
 
 def test_missing_file_on_an_empty_window(window, qtbot, tmp_path, message_boxes):
-    window.open_video(tmp_path / "nowhere.mp4")
+    window.files.open_video(tmp_path / "nowhere.mp4")
     qtbot.waitUntil(lambda: len(message_boxes) == 1, timeout=10_000)
     assert "nowhere.mp4" in message_boxes[0][1]
     # Still usable: keys do nothing harmful, and a good file opens afterwards.
     qtbot.keyClick(window.view, Qt.Key.Key_Right)
     qtbot.keyClick(window.view, Qt.Key.Key_Space)
-    assert window.source is None and not window.playing
+    assert window.player.source is None and not window.player.playing
 
 
 def test_open_dialog_opens_the_chosen_file(window, qtbot, ui_clip, monkeypatch):
@@ -66,15 +67,15 @@ def test_open_dialog_opens_the_chosen_file(window, qtbot, ui_clip, monkeypatch):
 def test_recent_files_menu(window, qtbot, ui_clip, make_clip):
     other = make_clip("mkv", frame_count=24)
     for path in (ui_clip.path, other.path):
-        window.open_video(path)
+        window.files.open_video(path)
         wait_for_open(qtbot, window, path)
-    assert window.recent.paths() == [other.path.resolve(), ui_clip.path.resolve()]
-    window.recent_menu.aboutToShow.emit()
-    entries = [a for a in window.recent_menu.actions() if a.data()]
-    assert [Path(a.data()) for a in entries] == window.recent.paths()
+    assert window.files.recent.paths() == [other.path.resolve(), ui_clip.path.resolve()]
+    window.files.recent_menu.aboutToShow.emit()
+    entries = [a for a in window.files.recent_menu.actions() if a.data()]
+    assert [Path(a.data()) for a in entries] == window.files.recent.paths()
     entries[1].trigger()
     wait_for_open(qtbot, window, ui_clip.path.resolve())
-    assert window.recent.paths()[0] == ui_clip.path.resolve()
+    assert window.files.recent.paths()[0] == ui_clip.path.resolve()
 
 
 def test_recent_files_are_capped_and_drop_missing_files(settings, tmp_path):
@@ -125,10 +126,10 @@ def test_drag_without_files_is_refused(window):
 
 
 def test_progress_bar_shows_while_opening(window, qtbot, ui_clip):
-    window.open_video(ui_clip.path)
-    assert window.progress_bar.isVisible()
+    window.files.open_video(ui_clip.path)
+    assert window.player.progress_bar.isVisible()
     wait_for_open(qtbot, window, ui_clip.path)
-    assert not window.progress_bar.isVisible()
+    assert not window.player.progress_bar.isVisible()
 
 
 def test_demo_is_prepared_off_the_ui_thread_then_opened(window, qtbot, ui_clip, monkeypatch):
@@ -144,7 +145,7 @@ def test_demo_is_prepared_off_the_ui_thread_then_opened(window, qtbot, ui_clip, 
         return ui_clip.path, ui_clip.path.with_suffix(".csv")
 
     monkeypatch.setattr(synthetic, "ensure_demo_clip", fake_demo)
-    window.open_demo()
+    window.files.open_demo()
     wait_for_open(qtbot, window, ui_clip.path)
     assert threads and threads[0] is not threading.main_thread()
 
@@ -189,11 +190,11 @@ def test_decode_error_mid_file_is_reported_and_the_window_stays_usable(
 ):
     window = make_window(provider_factory=FailingProvider)
     progress: list[int] = []
-    window.progress_bar.valueChanged.connect(progress.append)
-    window.open_video(tmp_path / "bad-middle.mp4")
+    window.player.progress_bar.valueChanged.connect(progress.append)
+    window.files.open_video(tmp_path / "bad-middle.mp4")
     wait_for_frame(qtbot, window, 0)
     assert 500 in progress  # the open progress reached the status bar
-    window.seek(4)
+    window.player.seek(4)
     wait_for_frame(qtbot, window, 4)
     qtbot.keyClick(window.view, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: len(message_boxes) == 1)

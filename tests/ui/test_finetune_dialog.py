@@ -76,7 +76,7 @@ def test_cancel_stops_the_run_and_writes_no_model(
 ) -> None:
     open_with_labels(window, known_clip, qtbot)
     output = tmp_path / "never"
-    run = run_finetune(window, FinetuneSettings(tiny_model, output, 10.0, "cpu", None))
+    run = run_finetune(window.shell, FinetuneSettings(tiny_model, output, 10.0, "cpu", None))
     assert run is not None
     # Training has started once the "before" figure came: cancel in the middle of it.
     qtbot.waitUntil(lambda: run.plots.baseline.isVisible(), timeout=120_000)
@@ -104,7 +104,7 @@ def test_another_project_is_learned_from_too(
 
     monkeypatch.setattr(finetune_module, "finetune", spy)
     output = tmp_path / "both"
-    run_finetune(window, FinetuneSettings(tiny_model, output, 0.05, "cpu", None, [other]))
+    run_finetune(window.shell, FinetuneSettings(tiny_model, output, 0.05, "cpu", None, [other]))
     qtbot.waitUntil(lambda: (output / "model.safetensors").is_file(), timeout=180_000)
     assert seen == [[known_clip.path, known_clip.path]]
 

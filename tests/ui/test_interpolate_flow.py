@@ -40,10 +40,10 @@ def assert_keyframes_untouched(win) -> None:
 
 def test_interpolate_over_the_in_out_range_is_one_undo_step(win, qtbot):
     for frame, key in ((3, Qt.Key.Key_I), (12, Qt.Key.Key_O)):
-        win.seek(frame)
+        win.player.seek(frame)
         wait_for_frame(qtbot, win, frame)
         qtbot.keyClick(win.view, key)
-    assert win.edit_range() == (3, 13) and "3–12" in win.range_label.text()
+    assert win.editing.edit_range() == (3, 13) and "3–12" in win.editing.range_label.text()
     before = snapshot(win)
     qtbot.keyClick(win.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     labels = win.project.labels
@@ -73,18 +73,18 @@ def test_interpolate_all_gaps_leaves_human_frames_alone(win, qtbot):
 
 
 def test_interpolate_over_the_selected_table_rows(win, qtbot):
-    table = win.track_table
+    table = win.editing.track_table
     model = table.model()
     selection = QItemSelection(model.index(10, 0), model.index(20, model.columnCount() - 1))
     table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-    assert win.edit_range() == (10, 21)
-    assert win.interpolate_gaps("linear") == 9
+    assert win.editing.edit_range() == (10, 21)
+    assert win.editing.interpolate_gaps("linear") == 9
     filled = np.flatnonzero(win.project.labels.source == Source.INTERPOLATED)
     assert filled.tolist() == list(range(11, 20))
 
 
 def test_nothing_to_fill_pushes_nothing(win, qtbot):
-    win.interpolate_gaps("linear")
+    win.editing.interpolate_gaps("linear")
     count = win.undo_stack.count()
-    assert win.interpolate_gaps("linear") == 0
+    assert win.editing.interpolate_gaps("linear") == 0
     assert win.undo_stack.count() == count and "No gaps" in win.statusBar().currentMessage()

@@ -21,7 +21,7 @@ def test_adjustment_job_export_writes_every_frame_and_prefilled_labels(
     window = open_window
     window.project.labels.set_points([3], [40.0], [30.0])
     folder = tmp_path / "job"
-    task = label_io.export_labeling_job(window, folder, "s3://b/jobs/job/", adjustment=True)
+    task = label_io.export_labeling_job(window.shell, folder, "s3://b/jobs/job/", adjustment=True)
     assert task is not None and task.wait(20)
     qtbot.waitUntil(lambda: "job" in window.statusBar().currentMessage())
     images = sorted((folder / "frames").glob("*.jpg"))
@@ -50,7 +50,7 @@ def test_cancelled_job_export_leaves_nothing(
         return real_write(*args, progress=report, **kwargs)
 
     monkeypatch.setattr(label_io, "write_labeling_job", slow_write)
-    task = label_io.export_labeling_job(window, folder, "s3://b/j/", adjustment=False)
+    task = label_io.export_labeling_job(window.shell, folder, "s3://b/j/", adjustment=False)
     assert started.wait(10)
     failures: list[BaseException] = []
     task.failed.connect(failures.append)
@@ -66,7 +66,7 @@ def test_job_export_refuses_a_folder_that_is_not_empty(
     open_window, tmp_path: Path, monkeypatch
 ) -> None:
     errors: list[str] = []
-    monkeypatch.setattr(open_window, "show_error", lambda title, text: errors.append(text))
+    monkeypatch.setattr(open_window.shell, "show_error", lambda title, text: errors.append(text))
     (tmp_path / "old.txt").write_text("x")
-    assert label_io.export_labeling_job(open_window, tmp_path, "s3://b/", False) is None
+    assert label_io.export_labeling_job(open_window.shell, tmp_path, "s3://b/", False) is None
     assert "empty folder" in errors[0]

@@ -30,8 +30,8 @@ from PySide6.QtCore import QSettings
 
 from tracknet_studio.cloud.jobs import JobRecord
 from tracknet_studio.cloud.settings import CloudSettings
-from tracknet_studio.ui import cloud_actions, project_controller
-from tracknet_studio.ui.cloud_actions import DELETE, JOBS_FILE_KEY
+from tracknet_studio.ui import cloud_actions, questions
+from tracknet_studio.ui.cloud_jobs import DELETE, JOBS_FILE_KEY
 from tracknet_studio.ui.cloud_settings import BACKEND_KEY, SAGEMAKER
 from tracknet_studio.ui.main_window import MainWindow
 
@@ -277,7 +277,7 @@ def test_closing_with_an_endpoint_in_service_offers_to_delete_it(
         asked.append((text + kwargs.get("informative", ""), tuple(choices)))
         return "Cancel" if len(asked) == 1 else DELETE
 
-    monkeypatch.setattr(project_controller, "choose", choose)
+    monkeypatch.setattr(questions, "choose", choose)
     assert not window.close(), "Cancel keeps the window open"
     assert window.close()
     text, choices = asked[-1]
@@ -285,7 +285,7 @@ def test_closing_with_an_endpoint_in_service_offers_to_delete_it(
     assert DELETE in choices
     with pytest.raises(sagemaker().exceptions.ClientError):
         sagemaker().describe_endpoint(EndpointName=record.name)
-    assert cloud_actions  # the module whose question was patched through project_controller
+    assert cloud_actions  # the module whose question was patched through questions
 
 
 def test_labeling_job_status_is_followed(

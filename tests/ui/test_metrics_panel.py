@@ -24,10 +24,10 @@ def compared(window, known_clip, qtbot):
     """The window with labels, a layer from the stub, and the metrics panel on it."""
     open_with_labels(window, known_clip, qtbot)
     stub, mistakes = stub_with_mistakes(known_clip)
-    run_model(window, RunSettings(None, "cpu", 0, FRAMES, "model"), stub)
+    run_model(window.shell, RunSettings(None, "cpu", 0, FRAMES, "model"), stub)
     qtbot.waitUntil(lambda: "model" in window.project.predictions, timeout=20_000)
-    window.show_metrics_panel(True)
-    panel = window.metrics_panel
+    window.prediction.show_metrics_panel(True)
+    panel = window.prediction.metrics_panel
     qtbot.waitUntil(lambda: panel.layer_combo.currentText() == "model")
     return window, panel, mistakes
 
@@ -65,16 +65,16 @@ def test_per_frame_outcomes_agree_with_the_counts_and_reach_the_timeline(compare
     assert codes[m.near] == OUTCOME_CODE[Outcome.TP]
     per_outcome = {o.value: int((codes == OUTCOME_CODE[o]).sum()) for o in Outcome}
     assert per_outcome == comparison.counts.as_dict()
-    assert np.array_equal(window.timeline.outcome_codes, codes)
-    assert window.timeline.outcome_item.image.shape == (FRAMES, 1, 4)  # drawn per frame
+    assert np.array_equal(window.editing.timeline.outcome_codes, codes)
+    assert window.editing.timeline.outcome_item.image.shape == (FRAMES, 1, 4)  # drawn per frame
 
 
 def test_the_in_out_range_limits_the_frames(compared, known_clip) -> None:
     window, panel, m = compared
-    window.range_in, window.range_out = m.far, m.far  # one frame: the far miss
+    window.editing.range_in, window.editing.range_out = m.far, m.far  # one frame: the far miss
     panel.select(in_out=True)
     assert _counts(panel) == {"tp": 0, "fp1": 1, "fp2": 0, "fn": 0, "tn": 0}
-    codes = window.timeline.outcome_codes
+    codes = window.editing.timeline.outcome_codes
     assert (codes[np.arange(FRAMES) != m.far] == NOT_COMPARED).all()
 
 
@@ -101,9 +101,9 @@ def test_clicking_a_point_of_the_error_plot_seeks(compared, qtbot) -> None:
     qtbot.wait(50)
     scene = view_box.mapViewToScene(QPointF(m.far, float(error)))
     widget_pos = panel.plot.mapFromScene(scene)
-    assert window.current_frame != m.far
+    assert window.player.current_frame != m.far
     qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(widget_pos))
-    qtbot.waitUntil(lambda: window.current_frame == m.far, timeout=3000)
+    qtbot.waitUntil(lambda: window.player.current_frame == m.far, timeout=3000)
 
 
 def test_compare_leaves_out_occluded_labels_without_a_position(known_clip) -> None:

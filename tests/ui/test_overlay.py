@@ -55,13 +55,13 @@ def test_prediction_layer_toggle_and_trail_toggle(win, qtbot):
     cross_arm = (50.0 + 2.0, 20.0 + 2.0)  # on the X's diagonal, inside its radius
     assert near(colour_at(win, *cross_arm), PREDICTION_COLOURS[0], tol=70)
     qtbot.keyClick(win.view, Qt.Key.Key_P)
-    assert "model" in win.overlay_settings.hidden_layers
+    assert "model" in win.editing.overlay_settings.hidden_layers
     assert not near(colour_at(win, *cross_arm), PREDICTION_COLOURS[0], tol=70)
     qtbot.keyClick(win.view, Qt.Key.Key_P)
-    assert "model" not in win.overlay_settings.hidden_layers
+    assert "model" not in win.editing.overlay_settings.hidden_layers
     qtbot.keyClick(win.view, Qt.Key.Key_T)
-    assert not win.overlay_settings.show_trail
-    assert all(not hasattr(i, "x0") for i in win._overlay_items())
+    assert not win.editing.overlay_settings.show_trail
+    assert all(not hasattr(i, "x0") for i in win.editing._overlay_items())
 
 
 def test_overlay_items_follow_the_frame_on_screen(win, qtbot):
@@ -69,9 +69,9 @@ def test_overlay_items_follow_the_frame_on_screen(win, qtbot):
     labels.set_points(np.arange(5), np.arange(5) * 4.0 + 10, np.full(5, 20.0))
     from .conftest import wait_for_frame
 
-    win.seek(4)
+    win.player.seek(4)
     wait_for_frame(qtbot, win, 4)
-    items = win._overlay_items()
+    items = win.editing._overlay_items()
     markers = [i for i in items if hasattr(i, "radius") and not hasattr(i, "x0")]
     assert [(m.frame, m.x) for m in markers] == [(4, 26.0)]
     assert len(items) - len(markers) == 4  # trail segments back to frame 0

@@ -137,19 +137,19 @@ class SlowProvider:
 def test_slow_decoding_skips_frames_instead_of_falling_behind(make_window, qtbot, tmp_path):
     window = make_window(provider_factory=SlowProvider)
     shown: list[int] = []
-    window.frame_shown.connect(shown.append)
-    window.open_video(tmp_path / "slow.mp4")
+    window.player.frame_shown.connect(shown.append)
+    window.files.open_video(tmp_path / "slow.mp4")
     qtbot.waitUntil(lambda: shown == [0], timeout=3000)
     started = time.monotonic()
-    window.toggle_play()
+    window.player.toggle_play()
     qtbot.wait(700)
-    clock_frame = window._clock.target_frame()
+    clock_frame = window.player._clock.target_frame()
     elapsed = time.monotonic() - started
-    window.toggle_play()
+    window.player.toggle_play()
     assert shown == sorted(shown) and len(set(shown)) == len(shown)
     # The frame on screen trails the clock by about one decode (0.1 s = 3 frames), not more.
     assert clock_frame >= int(elapsed * 30) - 1
     assert clock_frame - shown[-1] <= 12  # loose: this machine may be busy
-    assert window.dropped_frames == sum(b - a - 1 for a, b in pairwise(shown))
-    assert window.dropped_frames > 0
-    assert read_frame_number(window.view.current_array()) == window.displayed_frame
+    assert window.player.dropped_frames == sum(b - a - 1 for a, b in pairwise(shown))
+    assert window.player.dropped_frames > 0
+    assert read_frame_number(window.view.current_array()) == window.player.displayed_frame

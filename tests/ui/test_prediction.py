@@ -45,8 +45,8 @@ def test_run_model_from_the_menu_fills_a_layer_in_one_undo_step(
     assert layer.visibility[mistakes.missed] == Visibility.NO_BALL
     assert layer.x[mistakes.far] == pytest.approx(known_clip.track.x[mistakes.far] + 6)
     assert window.project.labels.equals(labels_before)  # the label layer is never touched
-    assert window.projects.dirty
-    qtbot.waitUntil(lambda: not window.metrics_dock.isHidden())  # shown after a run
+    assert window.files.dirty
+    qtbot.waitUntil(lambda: not window.prediction.metrics_dock.isHidden())  # shown after a run
 
     window.undo_stack.undo()
     assert "model" not in window.project.predictions
@@ -58,9 +58,9 @@ def test_a_second_run_gets_its_own_layer_name(window, known_clip, qtbot) -> None
     open_with_labels(window, known_clip, qtbot)
     stub = TrackPredictor(known_clip.truth())
     settings = RunSettings(None, "cpu", 0, FRAMES, "model")
-    run_model(window, settings, stub)
+    run_model(window.shell, settings, stub)
     _wait_for_layer(window, "model", qtbot)
-    run_model(window, settings, stub)
+    run_model(window.shell, settings, stub)
     _wait_for_layer(window, "model 2", qtbot)
 
 
@@ -108,14 +108,14 @@ def test_cancel_leaves_the_project_unchanged(window, known_clip, qtbot) -> None:
     open_with_labels(window, known_clip, qtbot)
     before = window.project.copy()
     stub = _Blocking(known_clip.truth())
-    task = run_model(window, RunSettings(None, "cpu", 0, FRAMES, "model"), stub)
+    task = run_model(window.shell, RunSettings(None, "cpu", 0, FRAMES, "model"), stub)
     assert stub.answered_one.wait(10)
     with qtbot.waitSignal(task.failed, timeout=10_000):
         task.cancel()
         stub.go_on.set()
     qtbot.wait(50)  # let the queued failure handler run
     assert window.project.equals(before)
-    assert window.undo_stack.count() == 0 and not window.projects.dirty
+    assert window.undo_stack.count() == 0 and not window.files.dirty
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_real_local_predictor_runs_in_the_window(window, known_clip, tiny_model, qtbot) -> None:
     open_with_labels(window, known_clip, qtbot)
-    run_model(window, RunSettings(tiny_model, "cpu", 4, 20, "tiny"))
+    run_model(window.shell, RunSettings(tiny_model, "cpu", 4, 20, "tiny"))
     _wait_for_layer(window, "tiny", qtbot)
     layer = window.project.predictions["tiny"]
     labelled = np.flatnonzero(layer.visibility != Visibility.UNLABELED)
@@ -147,11 +147,13 @@ def test_the_layer_is_kept_when_the_project_is_saved(window, known_clip, qtbot, 
 
     open_with_labels(window, known_clip, qtbot)
     run_model(
-        window, RunSettings(None, "cpu", 0, FRAMES, "model"), TrackPredictor(known_clip.truth())
+        window.shell,
+        RunSettings(None, "cpu", 0, FRAMES, "model"),
+        TrackPredictor(known_clip.truth()),
     )
     _wait_for_layer(window, "model", qtbot)
     path = tmp_path / "rally.tnproj"
-    assert window.projects.save_to(path)
+    assert window.files.save_to(path)
     saved = load_project(path).project
     assert saved.predictions["model"].equals(window.project.predictions["model"])
     assert saved.labels.equals(window.project.labels)

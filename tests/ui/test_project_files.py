@@ -47,12 +47,12 @@ def test_import_csv_is_one_undo_step(open_window, tmp_path, reports, form) -> No
     window = open_window
     path = tmp_path / "labels.csv"
     write_csv(some_track(), path, form, fps=30.0)
-    assert label_io.import_labels(window, path)
+    assert label_io.import_labels(window.shell, path)
     labels = window.project.labels
     assert labels.x[3] == 20.5 and labels.visibility[4] == Visibility.NO_BALL
     assert labels.source[3] == Source.IMPORTED
     assert reports == [(4, 4, 0)]
-    assert window.undo_stack.count() == 1 and window.projects.dirty
+    assert window.undo_stack.count() == 1 and window.files.dirty
     window.undo_stack.undo()
     assert not labels.labeled.any()
 
@@ -66,11 +66,11 @@ def test_import_never_overwrites_human_frames_unless_asked(
     write_csv(some_track(), path)
     answers = install_answers(monkeypatch)
     answers.queue.append("Keep Human Labels")
-    assert label_io.import_labels(window, path)
+    assert label_io.import_labels(window.shell, path)
     assert window.project.labels.x[3] == 1.0 and window.project.labels.x[2] == 10.0
     assert reports[-1] == (4, 3, 1)
     answers.queue.append("Replace Human Labels")
-    assert label_io.import_labels(window, path)
+    assert label_io.import_labels(window.shell, path)
     assert window.project.labels.x[3] == 20.5
 
 
@@ -85,7 +85,7 @@ def test_ambiguous_csv_asks_naming_the_column(open_window, tmp_path, reports, mo
         return None  # cancelled: nothing changes
 
     monkeypatch.setattr(label_io, "csv_options_dialog", dialog)
-    assert not label_io.import_labels(window, path)
+    assert not label_io.import_labels(window.shell, path)
     assert asked == ["visible"] and window.undo_stack.count() == 0
 
 
@@ -93,11 +93,11 @@ def test_groundtruth_folder_import_and_export_round_trip(open_window, tmp_path, 
     window = open_window
     folder = tmp_path / "gt"
     write_groundtruth(some_track(), folder)
-    assert label_io.import_labels(window, folder)
+    assert label_io.import_labels(window.shell, folder)
     assert window.project.labels.x[10] == 30.0
 
     out = tmp_path / "out"
-    assert label_io.export_labels(window, out, label_io.GT_OUTPUT)
+    assert label_io.export_labels(window.shell, out, label_io.GT_OUTPUT)
     back, _ = read_groundtruth(out)
     assert np.array_equal(back.labeled_frames(), window.project.labels.labeled_frames())
     assert np.allclose(back.x[[2, 3, 10]], window.project.labels.x[[2, 3, 10]])
@@ -126,7 +126,7 @@ def test_groundtruth_with_several_objects_lets_the_user_pick(
         return objects[-1].name
 
     monkeypatch.setattr(label_io, "pick_object", pick)
-    assert label_io.import_labels(window, folder)
+    assert label_io.import_labels(window.shell, folder)
     assert len(offered) == 1 and len(offered[0]) == 2
     assert window.project.labels.labeled[10]
 
@@ -136,7 +136,7 @@ def test_export_csv_reimports_equal(open_window, tmp_path, form) -> None:
     window = open_window
     place(window, 5, x=11.0, y=12.0)
     path = tmp_path / "out.csv"
-    assert label_io.export_labels(window, path, form)
+    assert label_io.export_labels(window.shell, path, form)
     back, _ = read_csv(path)
     assert back.labeled_frames().tolist() == [5]
     assert (back.x[5], back.y[5]) == (11.0, 12.0)
@@ -146,58 +146,58 @@ def test_autosave_reaches_disk_and_a_new_window_recovers(
     make_window, qtbot, ui_clip, settings, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
-    with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(ui_clip.path)
+    with qtbot.waitSignal(first.shell.project_changed, timeout=10_000):
+        first.files.open_video(ui_clip.path)
     place(first, 6, x=21.0, y=22.0)
     recovery = tmp_path / "recovery"
     qtbot.waitUntil(lambda: any(recovery.glob("untitled-*.recovery")), timeout=2000)
     # The crash: the window vanishes without closing its project.
-    first.projects._stop_autosave(keep_file=True)
-    first.projects.project = None
+    first.files._stop_autosave(keep_file=True)
+    first.shell.project = None
 
     answers = install_answers(monkeypatch)
     answers.queue.append("Recover")
     second = make_window()
-    with qtbot.waitSignal(second.project_changed, timeout=10_000):
-        assert second.projects.check_startup_recovery()
+    with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
+        assert second.files.check_startup_recovery()
     assert answers.titles == ["Recover unsaved changes?"]
     assert second.project.labels.x[6] == 21.0
-    assert second.projects.dirty and second.windowTitle().endswith("*")
+    assert second.files.dirty and second.windowTitle().endswith("*")
 
 
 def test_saved_project_recovery_is_offered_when_opening_it(
     make_window, qtbot, ui_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
-    with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(ui_clip.path)
-    assert first.projects.save_to(tmp_path / "p.tnproj")
+    with qtbot.waitSignal(first.shell.project_changed, timeout=10_000):
+        first.files.open_video(ui_clip.path)
+    assert first.files.save_to(tmp_path / "p.tnproj")
     place(first, 8, x=3.0, y=4.0)
-    first.projects.flush_autosave()
+    first.files.flush_autosave()
     assert (tmp_path / ".p.tnproj.recovery").is_file()
-    first.projects._stop_autosave(keep_file=True)
-    first.projects.project = None
+    first.files._stop_autosave(keep_file=True)
+    first.shell.project = None
 
     answers = install_answers(monkeypatch)
     answers.queue.append("Recover")
     second = make_window()
-    with qtbot.waitSignal(second.project_changed, timeout=10_000):
-        assert second.open_file(tmp_path / "p.tnproj")
-    assert second.project.labels.x[8] == 3.0 and second.projects.dirty
+    with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
+        assert second.files.open_file(tmp_path / "p.tnproj")
+    assert second.project.labels.x[8] == 3.0 and second.files.dirty
 
 
 def test_autosave_can_be_turned_off(make_window, qtbot, ui_clip, settings, tmp_path) -> None:
     settings.setValue("autosave/enabled", False)
     window = make_window()
     assert not window.action_by_id["file.autosave"].isChecked()
-    with qtbot.waitSignal(window.project_changed, timeout=10_000):
-        window.open_video(ui_clip.path)
+    with qtbot.waitSignal(window.shell.project_changed, timeout=10_000):
+        window.files.open_video(ui_clip.path)
     place(window, 6)
     qtbot.wait(800)
-    assert window.projects.autosaver is None
+    assert window.files.autosaver is None
     assert not any((tmp_path / "recovery").glob("*.recovery"))
     window.action_by_id["file.autosave"].trigger()
-    assert window.projects.autosave_enabled and window.projects.autosaver is not None
+    assert window.files.autosave_enabled and window.files.autosaver is not None
 
 
 @pytest.fixture
@@ -213,40 +213,40 @@ def test_fingerprint_mismatch_warns_and_cancel_opens_nothing(
     make_window, qtbot, own_clip, make_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
-    with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(own_clip)
+    with qtbot.waitSignal(first.shell.project_changed, timeout=10_000):
+        first.files.open_video(own_clip)
     project_file = tmp_path / "p.tnproj"
-    assert first.projects.save_to(project_file)
+    assert first.files.save_to(project_file)
     first.close()
     # The video changes under the project: same name, other content.
     own_clip.write_bytes(make_clip("mp4", frame_count=12).path.read_bytes())
 
     answers = install_answers(monkeypatch)
     second = make_window()
-    assert not second.open_file(project_file)  # the default answer is Cancel
+    assert not second.files.open_file(project_file)  # the default answer is Cancel
     assert answers.titles == ["Video does not match"]
     assert second.project is None
 
     answers.queue.append("Open Read-Only")
-    with qtbot.waitSignal(second.project_changed, timeout=10_000):
-        assert second.open_file(project_file)
-    assert second.projects.read_only and "[read-only]" in second.windowTitle()
+    with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
+        assert second.files.open_file(project_file)
+    assert second.files.read_only and "[read-only]" in second.windowTitle()
 
 
 def test_missing_video_asks_to_locate_it(
     make_window, qtbot, own_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
-    with qtbot.waitSignal(first.project_changed, timeout=10_000):
-        first.open_video(own_clip)
+    with qtbot.waitSignal(first.shell.project_changed, timeout=10_000):
+        first.files.open_video(own_clip)
     project_file = tmp_path / "p.tnproj"
-    assert first.projects.save_to(project_file)
+    assert first.files.save_to(project_file)
     first.close()
     moved = tmp_path / "moved.mp4"
     own_clip.rename(moved)
     captions = file_dialog_returns(monkeypatch, moved, "getOpenFileName")
     second = make_window()
-    with qtbot.waitSignal(second.project_changed, timeout=10_000):
-        assert second.open_file(project_file)
+    with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
+        assert second.files.open_file(project_file)
     assert captions and "missing" in captions[0]
-    assert Path(second.project.video_path) == moved.resolve() and second.projects.dirty
+    assert Path(second.project.video_path) == moved.resolve() and second.files.dirty

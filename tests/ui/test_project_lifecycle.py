@@ -36,7 +36,7 @@ def test_opening_a_video_creates_an_unsaved_project(open_window, ui_clip) -> Non
     assert len(project.labels) == UI_CLIP_FRAMES
     assert Path(project.video_path) == ui_clip.path.resolve()
     assert project.fingerprint and project.fingerprint["frame_count"] == UI_CLIP_FRAMES
-    assert window.projects.path is None and not window.projects.dirty
+    assert window.files.path is None and not window.files.dirty
     assert window.windowTitle() == f"TrackNet Studio — {ui_clip.path.name}"
 
 
@@ -59,7 +59,7 @@ def test_edit_marks_dirty_and_ctrl_s_saves_clean(
     # A second Ctrl+S writes to the same file without asking; undo back to clean is clean.
     place(window, 4)
     qtbot.keyClick(window.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert len(calls) == 1 and not window.projects.dirty
+    assert len(calls) == 1 and not window.files.dirty
     window.undo_stack.undo()
     assert window.windowTitle().endswith("*")
     window.undo_stack.redo()
@@ -70,11 +70,11 @@ def test_save_as_moves_the_project_to_the_new_file(open_window, tmp_path, monkey
     window = open_window
     place(window, 1)
     save_dialog_returns(monkeypatch, tmp_path / "a.tnproj")
-    assert window.save_project()
+    assert window.files.save()
     place(window, 2)
     save_dialog_returns(monkeypatch, tmp_path / "b.tnproj")
-    assert window.save_project_as()
-    assert window.projects.path == (tmp_path / "b.tnproj").resolve()
+    assert window.files.save_as()
+    assert window.files.path == (tmp_path / "b.tnproj").resolve()
     assert load_project(tmp_path / "b.tnproj").project.labels.x[2] == 40.0
     assert not (load_project(tmp_path / "a.tnproj").project.labels.labeled[2])
 
@@ -83,23 +83,23 @@ def test_open_project_restores_labels_and_view(
     make_window, qtbot, ui_clip, tmp_path, monkeypatch
 ) -> None:
     first = make_window()
-    with qtbot.waitSignal(first.frame_shown, timeout=10_000):
-        first.open_video(ui_clip.path)
+    with qtbot.waitSignal(first.player.frame_shown, timeout=10_000):
+        first.files.open_video(ui_clip.path)
     place(first, 7, x=12.5, y=8.0)
-    first.seek(7)
+    first.player.seek(7)
     wait_for_frame(qtbot, first, 7)
-    first.set_speed(2.0)
-    assert first.projects.save_to(tmp_path / "p.tnproj")
+    first.player.set_speed(2.0)
+    assert first.files.save_to(tmp_path / "p.tnproj")
     first.close()
 
     second = make_window()
-    with qtbot.waitSignal(second.project_changed, timeout=10_000):
-        assert second.open_file(tmp_path / "p.tnproj")
+    with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
+        assert second.files.open_file(tmp_path / "p.tnproj")
     wait_for_frame(qtbot, second, 7)
     assert second.project.labels.x[7] == 12.5
-    assert second.speed == 2.0
+    assert second.player.speed == 2.0
     assert second.windowTitle() == "TrackNet Studio — p.tnproj"
-    assert second.undo_stack.count() == 0 and not second.projects.dirty
+    assert second.undo_stack.count() == 0 and not second.files.dirty
 
 
 def test_close_with_unsaved_changes_cancel_keeps_the_window(open_window, answers) -> None:
@@ -119,12 +119,12 @@ def test_opening_another_video_asks_and_save_saves_first(
     window = open_window
     place(window, 3)
     answers.queue.append("Cancel")
-    assert not window.open_video(ui_clip.path)
+    assert not window.files.open_video(ui_clip.path)
     assert window.project.labels.labeled[3]
     save_dialog_returns(monkeypatch, tmp_path / "kept.tnproj")
     answers.queue.append("Save")
-    with qtbot.waitSignal(window.project_changed, timeout=10_000):
-        assert window.open_video(ui_clip.path)
+    with qtbot.waitSignal(window.shell.project_changed, timeout=10_000):
+        assert window.files.open_video(ui_clip.path)
     assert (tmp_path / "kept.tnproj").is_file()
     assert not window.project.labels.labeled[3]  # a fresh project for the video
 
@@ -142,13 +142,13 @@ def test_save_into_read_only_folder_shows_error_and_stays_dirty(
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         save_dialog_returns(monkeypatch, locked / "p.tnproj")
-        assert not window.save_project()
+        assert not window.files.save()
     finally:
         locked.chmod(stat.S_IRWXU)
     title, text = message_boxes[-1]
     assert title == "Cannot save project"
     assert str(locked / "p.tnproj") in text
-    assert window.projects.dirty and window.windowTitle().endswith("*")
+    assert window.files.dirty and window.windowTitle().endswith("*")
     assert window.project.labels.labeled[3]
 
 
@@ -160,7 +160,7 @@ def test_disk_full_or_bad_folder_keeps_everything(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     save_dialog_returns(monkeypatch, blocker / "p.tnproj")
-    assert not window.save_project()
+    assert not window.files.save()
     assert message_boxes[-1][0] == "Cannot save project"
     assert str(blocker / "p.tnproj") in message_boxes[-1][1]
 
@@ -169,6 +169,6 @@ def test_disk_full_or_bad_folder_keeps_everything(
 
     monkeypatch.setattr(project_controller, "save_project", disk_full)
     save_dialog_returns(monkeypatch, tmp_path / "p.tnproj")
-    assert not window.save_project()
+    assert not window.files.save()
     assert "No space left on device" in message_boxes[-1][1]
-    assert window.projects.dirty and window.projects.path is None
+    assert window.files.dirty and window.files.path is None

@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog
 
 from tracknet_studio.ui import shortcut_editor
-from tracknet_studio.ui.actions import ACTIONS
+from tracknet_studio.ui.actions import ACTIONS, handler_of
 from tracknet_studio.ui.dialogs import ShortcutsDialog
 from tracknet_studio.ui.shortcut_editor import ShortcutEditor, default_bindings, load_bindings
 
@@ -18,24 +18,25 @@ pytestmark = pytest.mark.ui
 
 def record_handler(window, monkeypatch, handler: str) -> list[str]:
     calls: list[str] = []
-    monkeypatch.setattr(window, handler, lambda: calls.append(handler))
+    owner, _, name = handler.rpartition(".")
+    monkeypatch.setattr(handler_of(window, owner), name, lambda: calls.append(handler))
     return calls
 
 
 def test_rebound_key_triggers_and_the_old_one_does_not(window, qtbot, monkeypatch):
-    editor = ShortcutEditor(window.shortcut_bindings, window)
-    assert editor.assign("review.reject", "K")
-    window.set_shortcut_bindings(editor.bindings)
-    calls = record_handler(window, monkeypatch, "reject_prediction")
-    qtbot.keyClick(window.view, Qt.Key.Key_R)
+    editor = ShortcutEditor(window.help.shortcut_bindings, window)
+    assert editor.assign("edit.advance", "K")
+    window.help.set_shortcut_bindings(editor.bindings)
+    calls = record_handler(window, monkeypatch, "editing.toggle_advance_after_click")
+    qtbot.keyClick(window.view, Qt.Key.Key_A)
     assert calls == []
     qtbot.keyClick(window.view, Qt.Key.Key_K)
-    assert calls == ["reject_prediction"]
-    assert "K" in window.action_by_id["review.reject"].toolTip()
+    assert calls == ["editing.toggle_advance_after_click"]
+    assert "K" in window.action_by_id["edit.advance"].toolTip()
 
 
 def test_conflicting_key_is_refused_with_a_clear_message(window):
-    editor = ShortcutEditor(window.shortcut_bindings, window)
+    editor = ShortcutEditor(window.help.shortcut_bindings, window)
     assert not editor.assign("review.reject", "N")
     assert "Next Problem" in editor.message.text()
     assert editor.bindings["review.reject"] == ("R",)
@@ -48,10 +49,10 @@ def test_conflicting_key_is_refused_with_a_clear_message(window):
 
 def test_bindings_persist_across_windows_and_reset_to_defaults(make_window, settings, qtbot):
     first = make_window()
-    editor = ShortcutEditor(first.shortcut_bindings, first)
+    editor = ShortcutEditor(first.help.shortcut_bindings, first)
     assert editor.assign("view.magnifier", "Y")
     assert editor.assign("edit.hit", "G", replace=False)
-    first.set_shortcut_bindings(editor.bindings)
+    first.help.set_shortcut_bindings(editor.bindings)
     assert settings.value("shortcuts/view.magnifier") == "Y"
     assert settings.value("shortcuts/review.next") is None  # unchanged: not stored
     first.close()
@@ -65,18 +66,18 @@ def test_bindings_persist_across_windows_and_reset_to_defaults(make_window, sett
     qtbot.keyClick(second.view, Qt.Key.Key_Y)
     assert second.action_by_id["view.magnifier"].isChecked()
 
-    editor = ShortcutEditor(second.shortcut_bindings, second)
+    editor = ShortcutEditor(second.help.shortcut_bindings, second)
     editor.reset_all()
-    second.set_shortcut_bindings(editor.bindings)
-    assert second.shortcut_bindings == default_bindings()
+    second.help.set_shortcut_bindings(editor.bindings)
+    assert second.help.shortcut_bindings == default_bindings()
     assert settings.value("shortcuts/view.magnifier") is None
 
 
 def test_help_lists_the_current_bindings(window):
-    editor = ShortcutEditor(window.shortcut_bindings, window)
+    editor = ShortcutEditor(window.help.shortcut_bindings, window)
     editor.assign("review.reject", "K")
-    window.set_shortcut_bindings(editor.bindings)
-    window.show_shortcuts()
+    window.help.set_shortcut_bindings(editor.bindings)
+    window.help.show_shortcuts()
     dialog = window.findChildren(ShortcutsDialog)[-1]
     row = [r.id for r in ACTIONS].index("review.reject")
     assert dialog.table.item(row, 1).text() == "K"
@@ -98,5 +99,5 @@ def test_the_dialog_buttons_and_the_menu_entry(window, qtbot, monkeypatch):
 
     monkeypatch.setattr(shortcut_editor.ShortcutEditor, "exec", run)
     window.action_by_id["help.edit_shortcuts"].trigger()
-    assert window.shortcut_bindings["edit.bounce"] == ("Ctrl+Shift+B",)
-    assert window.shortcut_bindings["edit.hit"] == ("H",)
+    assert window.help.shortcut_bindings["edit.bounce"] == ("Ctrl+Shift+B",)
+    assert window.help.shortcut_bindings["edit.hit"] == ("H",)

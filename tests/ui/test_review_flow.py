@@ -42,7 +42,7 @@ def win(open_window, qtbot):
     prediction.set_points(np.arange(n), x, y, source=Source.MODEL, confidence=confidence)
     window.project.add_prediction("model", prediction)
     window.undo_stack.clear()
-    assert window.review_layer == "model"
+    assert window.review.review_layer == "model"
     return window
 
 
@@ -52,17 +52,19 @@ def key(qtbot, win, k, modifier=Qt.KeyboardModifier.NoModifier) -> None:
 
 def test_n_and_shift_n_walk_the_problem_frames(win, qtbot):
     expected = [*UNLABELED, LOW_CONFIDENCE, DISAGREEMENT]
-    assert win.review_queue.frames.tolist() == expected
+    assert win.review.review_queue.frames.tolist() == expected
     for frame in [*expected, UNLABELED[0]]:  # wraps around at the end
         key(qtbot, win, Qt.Key.Key_N)
         wait_for_frame(qtbot, win, frame)
     key(qtbot, win, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
     wait_for_frame(qtbot, win, DISAGREEMENT)
-    assert "disagree" in win.review_label.text() and "30.0 px" in win.review_label.text()
+    assert (
+        "disagree" in win.review.review_label.text() and "30.0 px" in win.review.review_label.text()
+    )
     key(qtbot, win, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
     wait_for_frame(qtbot, win, LOW_CONFIDENCE)
-    assert "low confidence (0.10)" in win.review_label.text()
-    assert "Problem 3 of 4" in win.review_label.text()
+    assert "low confidence (0.10)" in win.review.review_label.text()
+    assert "Problem 3 of 4" in win.review.review_label.text()
 
 
 def test_enter_accepts_and_moves_on_reject_marks_reviewed(win, qtbot):
@@ -77,16 +79,16 @@ def test_enter_accepts_and_moves_on_reject_marks_reviewed(win, qtbot):
     key(qtbot, win, Qt.Key.Key_R)
     assert labels.reviewed[15] and not labels.labeled[15]
     wait_for_frame(qtbot, win, LOW_CONFIDENCE)
-    assert win.review_queue.frames.tolist() == [LOW_CONFIDENCE, DISAGREEMENT]
+    assert win.review.review_queue.frames.tolist() == [LOW_CONFIDENCE, DISAGREEMENT]
     assert win.undo_stack.count() == 2
     win.undo_stack.undo()
     win.undo_stack.undo()
     assert not labels.labeled[7] and not labels.reviewed[15]
-    assert win.review_queue.frames.tolist() == [*UNLABELED, LOW_CONFIDENCE, DISAGREEMENT]
+    assert win.review.review_queue.frames.tolist() == [*UNLABELED, LOW_CONFIDENCE, DISAGREEMENT]
 
 
 def test_enter_never_overwrites_a_human_label(win, qtbot):
-    win.seek(DISAGREEMENT)
+    win.player.seek(DISAGREEMENT)
     wait_for_frame(qtbot, win, DISAGREEMENT)
     before = float(win.project.labels.x[DISAGREEMENT])
     key(qtbot, win, Qt.Key.Key_Return)
@@ -119,10 +121,10 @@ def test_accept_all_respects_the_in_out_range(win, qtbot, monkeypatch):
 
     monkeypatch.setattr(review, "ask_min_confidence", lambda *a: 0.5)
     for frame, k in ((10, Qt.Key.Key_I), (20, Qt.Key.Key_O)):
-        win.seek(frame)
+        win.player.seek(frame)
         wait_for_frame(qtbot, win, frame)
         key(qtbot, win, k)
-    assert win.edit_range() == (10, 21)
-    assert win.accept_predictions_above() == 1
+    assert win.editing.edit_range() == (10, 21)
+    assert win.review.accept_predictions_above() == 1
     labels = win.project.labels
     assert labels.source[15] == Source.MODEL and not labels.labeled[7]

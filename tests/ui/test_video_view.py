@@ -99,7 +99,7 @@ def test_zoom_and_pan_stay_put_while_stepping(open_window, qtbot):
     scale, offset = view.scale, view.offset
     for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_End):
         qtbot.keyClick(view, key)
-    wait_for_frame(qtbot, window, window.slider.maximum())
+    wait_for_frame(qtbot, window, window.player.slider.maximum())
     assert view.scale == scale and close_to(view.offset, offset)
 
 

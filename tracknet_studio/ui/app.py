@@ -70,16 +70,16 @@ def main(
     app = create_application(sys.argv[:1] if argv is None else argv)
     window = MainWindow()
     if quit_after_first_frame:
-        window.frame_shown.connect(lambda _n: _report_start_and_quit(app))
+        window.player.frame_shown.connect(lambda _n: _report_start_and_quit(app))
     window.show()
     if file is not None:
         # After the event loop starts, so an error dialog has a visible window to sit on.
-        QTimer.singleShot(0, lambda: window.open_file(file))
+        QTimer.singleShot(0, lambda: window.files.open_file(file))
     elif demo:
-        QTimer.singleShot(0, window.open_demo)
+        QTimer.singleShot(0, window.files.open_demo)
     else:
         # What the last session left unsaved (it crashed, or was killed) is offered back.
-        QTimer.singleShot(0, window.projects.check_startup_recovery)
+        QTimer.singleShot(0, window.files.check_startup_recovery)
     return app.exec()
 
 

@@ -37,12 +37,12 @@ from tracknet_studio.inference.methods import METHOD_LABELS, METHODS, default_me
 
 from .cloud_settings import LOCAL
 from .prediction import AddPredictionCommand
+from .project_controller import VIDEO_FILTER
 from .tasks import Report
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
-
-VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts);;All files (*)"
+    from .cloud_jobs import CloudJobs
+    from .shell import Shell
 
 
 @dataclass(frozen=True)
@@ -138,25 +138,23 @@ class PredictVideosDialog(QDialog):
                             self.overlay.isChecked(), self.instances.value())  # fmt: skip
 
 
-def predict_videos_dialog(window: MainWindow) -> None:
-    cloud = window.cloud
-    project = window.project
+def predict_videos_dialog(shell: Shell, cloud: CloudJobs) -> None:
+    project = shell.project
     videos = [Path(project.video_path)] if project is not None and project.video_path else []
     settings = cloud.settings
-    dialog = PredictVideosDialog(window, videos, cloud.backend_name,
+    dialog = PredictVideosDialog(shell.window, videos, cloud.backend_name,
                                  settings.prediction_instance_type)  # fmt: skip
     for record in cloud.trained_models():
         dialog.weights.addItem(record.artifact)
     dialog.weights.setCurrentText("")
     if dialog.exec() == QDialog.DialogCode.Accepted:
-        start_batch(window, dialog.request())
+        start_batch(cloud, dialog.request())
 
 
-def start_batch(window: MainWindow, request: BatchRequest) -> Any:
+def start_batch(cloud: CloudJobs, request: BatchRequest) -> Any:
     """Start the job in the background; it appears in the jobs dock."""
     from tracknet_studio.inference import DEFAULT_WEIGHTS
 
-    cloud = window.cloud
     backend = cloud.backend()
     weights = request.weights or (None if request.method == "motion" else str(DEFAULT_WEIGHTS))
     options: dict[str, Any] = {"method": request.method, "weights": weights,
@@ -173,15 +171,15 @@ def start_batch(window: MainWindow, request: BatchRequest) -> Any:
     return cloud.start("Predict videos", work)
 
 
-def import_results(window: MainWindow, record: JobRecord) -> Any:
+def import_results(shell: Shell, cloud: CloudJobs, record: JobRecord) -> Any:
     """Bring a completed prediction job's tracks into the videos' projects."""
     from tracknet_studio.cloud.prediction import results_folder
     from tracknet_studio.inference import batch
 
     if record.kind not in PREDICTION_KINDS or record.status != "Completed":
-        window.show_error("Import results", f"{record.name} is not a completed prediction job.")
+        shell.show_error("Import results", f"{record.name} is not a completed prediction job.")
         return None
-    cloud, project = window.cloud, window.project
+    project = shell.project
     open_video = [Path(project.video_path)] if project is not None and project.video_path else []
     layer = record.details.get("method") or "prediction"
     settings = cloud.settings
@@ -193,15 +191,15 @@ def import_results(window: MainWindow, record: JobRecord) -> Any:
     def done(result: batch.BatchImport) -> None:
         added = ""
         for track in result.kept.values():
-            if window.project is project and project is not None:
+            if shell.project is project and project is not None:
                 name = unique_layer_name(project, layer)
-                window.undo_stack.push(AddPredictionCommand(project, name, track,
+                shell.undo_stack.push(AddPredictionCommand(project, name, track,
                                                             text=f"Import '{name}'"))  # fmt: skip
                 added = f"layer '{name}' added here; "
         message = f"{record.name}: {added}{len(result.written)} other project(s) written"
         if result.problems:
-            window.show_error("Import results", message + "\n\n" + "\n".join(result.problems))
+            shell.show_error("Import results", message + "\n\n" + "\n".join(result.problems))
         else:
-            window.statusBar().showMessage(message, 10_000)
+            shell.say(message, 10_000)
 
     return cloud.start("Import results", work, done)

@@ -15,36 +15,37 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from . import project_controller
+from . import questions
 from .tasks import Report
 
 if TYPE_CHECKING:
     from tracknet_studio.cloud.settings import CloudSettings
 
-    from .main_window import MainWindow
+    from .cloud_jobs import CloudJobs
+    from .shell import Shell
 
 NEW_JOB, ADJUSTMENT = "Label From Scratch", "Adjust Current Labels"
 CORS_TITLE, ADD_CORS_RULE, WITHOUT_CORS_RULE = "Bucket CORS rule", "Add Rule", "Create Without It"
 
 
-def create_labeling_job_dialog(window: MainWindow) -> None:
-    settings = window.cloud.settings
+def create_labeling_job_dialog(shell: Shell, cloud: CloudJobs) -> None:
+    settings = cloud.settings
     if not (settings.bucket and settings.role_arn and settings.workteam_arn):
-        window.show_error(
+        shell.show_error(
             "Create labeling job",
             "Set the S3 bucket, the job role and the work team in Cloud > Settings first.",
         )
         return
-    answer = project_controller.choose(
-        window,
+    answer = questions.choose(
+        shell.window,
         "Create labeling job",
         "Send every frame of the video to your Ground Truth work team.",
-        (NEW_JOB, ADJUSTMENT, project_controller.CANCEL),
+        (NEW_JOB, ADJUSTMENT, questions.CANCEL),
         informative="An adjustment job shows the current labels for workers to correct.",
     )
-    if answer == project_controller.CANCEL:
+    if answer == questions.CANCEL:
         return
     adjustment = answer == ADJUSTMENT
 
@@ -55,25 +56,25 @@ def create_labeling_job_dialog(window: MainWindow) -> None:
         return allows_ground_truth(bucket_rules(aws.client(settings, "s3"), settings.bucket))
 
     def checked(present: bool) -> None:
-        cors = ask_cors_rule(window, settings.bucket) if not present else None
-        if cors != project_controller.CANCEL:
-            _export_and_send(window, settings, adjustment, cors)
+        cors = ask_cors_rule(shell.window, settings.bucket) if not present else None
+        if cors != questions.CANCEL:
+            _export_and_send(shell, cloud, settings, adjustment, cors)
 
     # A job created through the API (not the console) needs the bucket's CORS rule, or the
     # workers' tasks fail: check before the long export, off the UI thread like all AWS calls.
-    window.cloud.start("Check the bucket's CORS rule", has_rule, checked)
+    cloud.start("Check the bucket's CORS rule", has_rule, checked)
 
 
-def ask_cors_rule(window: MainWindow, bucket: str) -> str:
+def ask_cors_rule(parent: QWidget, bucket: str) -> str:
     """ADD_CORS_RULE, WITHOUT_CORS_RULE or CANCEL; shows the exact rule it would add."""
     from tracknet_studio.cloud.cors import rule_json
 
-    return project_controller.choose(
-        window,
+    return questions.choose(
+        parent,
         CORS_TITLE,
         f"The bucket {bucket} has no CORS rule for Ground Truth: without one, the "
         "workers' tasks of this job fail to load its frames.",
-        (ADD_CORS_RULE, WITHOUT_CORS_RULE, project_controller.CANCEL),
+        (ADD_CORS_RULE, WITHOUT_CORS_RULE, questions.CANCEL),
         informative=f"<p>Add this rule to the bucket's CORS configuration? Its other rules "
         f"stay.</p><pre>{html.escape(rule_json())}</pre>",
         icon=QMessageBox.Icon.Warning,
@@ -81,7 +82,7 @@ def ask_cors_rule(window: MainWindow, bucket: str) -> str:
 
 
 def _export_and_send(
-    window: MainWindow, settings: CloudSettings, adjustment: bool, cors: str | None
+    shell: Shell, cloud: CloudJobs, settings: CloudSettings, adjustment: bool, cors: str | None
 ) -> None:
     """Write the job folder, then (in the background) add the CORS rule when `cors` says so,
     upload the folder and create the job. `cors`: None when the bucket has the rule."""
@@ -90,8 +91,8 @@ def _export_and_send(
     from .label_io import export_labeling_job
 
     name = new_labeling_job_name()
-    folder = window.cloud.local.work_dir / name
-    export = export_labeling_job(window, folder, labeling_base_uri(settings, name), adjustment)
+    folder = cloud.local.work_dir / name
+    export = export_labeling_job(shell, folder, labeling_base_uri(settings, name), adjustment)
     if export is None:
         return
 
@@ -100,7 +101,7 @@ def _export_and_send(
         from tracknet_studio.cloud.cors import add_ground_truth_rule
         from tracknet_studio.cloud.labeling import create_labeling_job
 
-        store = window.cloud.store
+        store = cloud.store
 
         def work(report: Report) -> Any:
             if cors == ADD_CORS_RULE:
@@ -117,28 +118,28 @@ def _export_and_send(
 
         def created(_record: Any) -> None:
             if cors == WITHOUT_CORS_RULE:  # stays until the next message: it matters
-                window.statusBar().showMessage(
+                shell.say(
                     f"{name} was created without the CORS rule on {settings.bucket}: "
                     "the workers' tasks will fail until the bucket has it."
                 )
 
-        window.cloud.start("Create labeling job", work, created)
+        cloud.start("Create labeling job", work, created)
 
     export.succeeded.connect(send, Qt.ConnectionType.QueuedConnection)
 
 
-def import_labeling_output_dialog(window: MainWindow) -> None:
+def import_labeling_output_dialog(shell: Shell, cloud: CloudJobs) -> None:
     from tracknet_studio.cloud.labeling import import_labeling_output, recorded_label_attribute
     from tracknet_studio.formats.groundtruth import AmbiguousObjectError, GtImportOptions
 
     from .label_io import apply_import, pick_object, video_size
 
-    if window.project is None:
-        window.show_error("Import labeling job output", "Open the video the job was made from.")
+    if shell.project is None:
+        shell.show_error("Import labeling job output", "Open the video the job was made from.")
         return
-    done = [r for r in window.cloud.store.all() if r.kind == "labeling" and r.artifact]
+    done = [r for r in cloud.store.all() if r.kind == "labeling" and r.artifact]
     uri, ok = QInputDialog.getText(
-        window,
+        shell.window,
         "Import Labeling Job Output",
         "Output manifest (S3 URI):",
         QLineEdit.EchoMode.Normal,
@@ -147,12 +148,12 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
     uri = uri.strip()
     if not ok or not uri.startswith("s3://"):
         return
-    settings = window.cloud.settings
+    settings = cloud.settings
     # The video's frame count and size, as File > Import Labels passes them: frames beyond
     # the video are then counted in the report instead of disappearing.
     # An adjustment job's output also carries the attribute it adjusted: take the job's own.
-    attribute = recorded_label_attribute(window.cloud.store, uri)
-    options = GtImportOptions(n_frames=window.project.n_frames, image_size=video_size(window),
+    attribute = recorded_label_attribute(cloud.store, uri)
+    options = GtImportOptions(n_frames=shell.project.n_frames, image_size=video_size(shell),
                               label_attribute=attribute)  # fmt: skip
 
     def read(_report: Report) -> Any:
@@ -164,12 +165,12 @@ def import_labeling_output_dialog(window: MainWindow) -> None:
 
     def imported(result: Any) -> None:
         if isinstance(result, AmbiguousObjectError):
-            chosen = pick_object(window, result.path, result.objects)
+            chosen = pick_object(shell.window, result.path, result.objects)
             if chosen is not None:
                 options.object_name = chosen
-                window.cloud.start("Import labeling job output", read, imported)
+                cloud.start("Import labeling job output", read, imported)
             return
         track, report = result
-        apply_import(window, track, report, uri.rsplit("/", 1)[-1])
+        apply_import(shell, track, report, uri.rsplit("/", 1)[-1])
 
-    window.cloud.start("Import labeling job output", read, imported)
+    cloud.start("Import labeling job output", read, imported)

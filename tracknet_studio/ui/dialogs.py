@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -24,7 +24,12 @@ class ShortcutsDialog(QDialog):
 
     COLUMNS = ("Action", "Keys", "Menu", "What it does")
 
-    def __init__(self, parent: QWidget | None = None, rows: Iterable[ActionSpec] = ACTIONS):
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        actions: Mapping[str, QAction] | None = None,
+        rows: Iterable[ActionSpec] = ACTIONS,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
         self.setObjectName("shortcutsDialog")
@@ -38,7 +43,7 @@ class ShortcutsDialog(QDialog):
         for i, row in enumerate(rows):
             cells = (
                 row.text.replace("&", "").rstrip("…"),
-                _current_keys(parent, row),
+                _current_keys(actions or {}, row),
                 row.display_category,
                 row.help,
             )
@@ -55,9 +60,9 @@ class ShortcutsDialog(QDialog):
         self.resize(760, 700)
 
 
-def _current_keys(parent: QWidget | None, row: ActionSpec) -> str:
+def _current_keys(actions: Mapping[str, QAction], row: ActionSpec) -> str:
     """The keys the window's action has now (users may rebind them), else the defaults."""
-    action = getattr(parent, "action_by_id", {}).get(row.id)
+    action = actions.get(row.id)
     if action is None:
         return shortcut_text(row)
     native = QKeySequence.SequenceFormat.NativeText

@@ -1,30 +1,27 @@
 """Editing the label layer on the frame, and the views that follow it.
 
-`EditingMixin` gives the main window the handlers that the action table names for editing:
-placing and dragging the ball with the mouse, the visibility and event keys, Delete,
-"advance after click", the magnifier, undo and redo, the in/out range and interpolation,
-the overlay's layer toggles; and it sets up the overlay, the timeline dock and the track
-table dock, keeping them on the window's current frame and project.
+`EditingController` holds the handlers that the action table names for editing: placing
+and dragging the ball with the mouse, the visibility and event keys, Delete, "advance after
+click", the magnifier, undo and redo, the in/out range and interpolation, the overlay's
+layer toggles; and it owns the overlay, the timeline and the track table (the window docks
+them), keeping them on the player's frame and the shell's project.
 
 Every edit goes through the window's QUndoStack (ui/undo.py): a drag is one step (all its
 moves share a merge key), a bulk operation is one command. Edits land on the frame on
 screen (`displayed_frame`): what the annotator sees is what they label, even while a seek
 is still decoding.
-
-The mixin keeps no __init__ (Qt classes and cooperative __init__ mix badly); the window
-calls `_init_editing()` once its view, actions and undo stack exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QMouseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtWidgets import QLabel
 
 from tracknet_studio.core import LABELS, Event, Project, Source, Track, Visibility
 from tracknet_studio.core.interpolate import Method, interpolate
@@ -32,17 +29,15 @@ from tracknet_studio.core.track import EMPTY_VALUES, Frames
 from tracknet_studio.video.overlay import OverlaySettings, Primitive, overlay_items
 
 from .overlay_painter import MIN_SCREEN_RADIUS, OverlayWidget
+from .player import Player
+from .shell import Shell
 from .timeline import TimelineWidget
 from .track_table import TrackTableModel, TrackTableView
 from .undo import TrackEditCommand, push_track_update
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
-
 ADVANCE_KEY = "editing/advance_after_click"
 GRAB_SLOP = 4.0  # screen px around a marker that still grab it rather than place anew
 POSITIONED = (Visibility.VISIBLE, Visibility.HARD, Visibility.OCCLUDED)
-TIMELINE_MIN_HEIGHT = 280  # px: below this the x and y plots shrink to unreadable slivers
 
 
 @dataclass
@@ -60,27 +55,27 @@ class _MouseEditor(QObject):
     Ctrl+left and the middle button stay with the view (panning); the wheel zooms.
     """
 
-    def __init__(self, window: EditingMixin) -> None:
-        super().__init__(window.view)
-        self.window = window
-        window.view.installEventFilter(self)
+    def __init__(self, editor: EditingController) -> None:
+        super().__init__(editor.view)
+        self.editor = editor
+        editor.view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             if _is_edit_press(event):
-                return self.window._press_on_video(event.position())
+                return self.editor._press_on_video(event.position())
         elif kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
-            self.window._cursor = event.position()
-            if self.window._drag is not None:
-                self.window._drag_to(event.position())
+            self.editor._cursor = event.position()
+            if self.editor._drag is not None:
+                self.editor._drag_to(event.position())
                 return True
         elif kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
-            if event.button() == Qt.MouseButton.LeftButton and self.window._drag is not None:
-                self.window._release_on_video(event.position())
+            if event.button() == Qt.MouseButton.LeftButton and self.editor._drag is not None:
+                self.editor._release_on_video(event.position())
                 return True
         elif kind == QEvent.Type.Leave:
-            self.window._cursor = None
+            self.editor._cursor = None
         return False
 
 
@@ -89,92 +84,59 @@ def _is_edit_press(event: QMouseEvent) -> bool:
     return event.button() == Qt.MouseButton.LeftButton and not ctrl
 
 
-class EditingMixin:
-    """Editing handlers and views of the main window (see the module docstring)."""
+class EditingController(QObject):
+    """Editing handlers and views of the window (see the module docstring)."""
 
-    # Provided by MainWindow.
-    view: Any
-    settings: Any
-    undo_stack: QUndoStack
-    displayed_frame: int | None
-    current_frame: int
+    # A prediction layer came or went (the project): the review layer follows.
+    layers_changed = Signal(object)
+    # Any layer of the project was edited (undo and redo included).
+    edited = Signal()
 
-    # ================================================================= set-up
-
-    def _init_editing(self: MainWindow) -> None:
+    def __init__(self, shell: Shell, player: Player, actions: dict[str, QAction]) -> None:
+        super().__init__(shell)
+        self.shell = shell
+        self.player = player
+        self.view = player.view
+        self._actions = actions
         self.overlay_settings = OverlaySettings()
-        self.advance_after_click = _as_bool(self.settings.value(ADVANCE_KEY, False))
+        self.advance_after_click = _as_bool(shell.settings.value(ADVANCE_KEY, False))
         self.range_in: int | None = None
         self.range_out: int | None = None
         self._drag: _Drag | None = None
         self._press_count = 0
         self._cursor: QPointF | None = None
-        self._edit_project: Project | None = None
+        self._project: Project | None = None
         self._known_layers: set[str] = set()
         self.overlay = OverlayWidget(self.view, self._overlay_items)
         self._mouse_editor = _MouseEditor(self)
-        self._build_docks()
-        self.range_label = QLabel()
-        self.range_label.setObjectName("rangeLabel")
-        self.statusBar().addWidget(self.range_label)
-        self.action_by_id["edit.advance"].setChecked(self.advance_after_click)
-        self.action_by_id["view.labels_layer"].setChecked(True)
-        self.action_by_id["view.predictions_layer"].setChecked(True)
-        self.action_by_id["view.trail"].setChecked(True)
-        self.frame_shown.connect(self._follow_frame)
-
-    def _build_docks(self: MainWindow) -> None:
         self.timeline = TimelineWidget()
         self.timeline.setObjectName("timeline")
-        self.timeline.seek_requested.connect(self._seek_from_dock)
-        self.track_model = TrackTableModel(None, self.undo_stack)
+        self.timeline.seek_requested.connect(player.go_to)
+        self.track_model = TrackTableModel(None, shell.undo_stack)
         self.track_table = TrackTableView(self.track_model)
         self.track_table.setObjectName("trackTable")
-        self.track_table.seek_requested.connect(self._seek_from_dock)
-        self.timeline_dock = self._dock("Timeline", "timelineDock", self.timeline)
-        self.table_dock = self._dock("Track Table", "trackTableDock", self.track_table)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.table_dock)
-        self.resizeDocks([self.timeline_dock], [230], Qt.Orientation.Vertical)
-        self.resizeDocks([self.table_dock], [380], Qt.Orientation.Horizontal)
-        # Hidden until there is a track to show; then shown once (a user's close sticks).
-        self.timeline_dock.hide()
-        self.table_dock.hide()
-        self._docks_revealed = False
-        view_menu = self.menus["View"]
-        view_menu.addSeparator()
-        view_menu.addAction(self.timeline_dock.toggleViewAction())
-        view_menu.addAction(self.table_dock.toggleViewAction())
+        self.track_table.seek_requested.connect(player.go_to)
+        self.timeline_dock = shell.dock("Timeline", "timelineDock", self.timeline)
+        self.table_dock = shell.dock("Track Table", "trackTableDock", self.track_table)
+        self.range_label = QLabel()
+        self.range_label.setObjectName("rangeLabel")
+        for action_id in ("view.labels_layer", "view.predictions_layer", "view.trail"):
+            actions[action_id].setChecked(True)
+        actions["edit.advance"].setChecked(self.advance_after_click)
+        player.frame_shown.connect(self._follow_frame)
+        shell.project_changed.connect(self.set_project)
 
-    def _dock(self: MainWindow, title: str, name: str, widget: Any) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetClosable
-            | QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
-        return dock
-
-    def set_editing_project(self: MainWindow, project: Project | None) -> None:
-        """Show `project` in the overlay, the timeline, the table and the review queue."""
-        if self._edit_project is not None:
-            self._edit_project.remove_listener(self._on_layers_edited)
-        self._edit_project = project
+    def set_project(self, project: Project | None) -> None:
+        """Show `project` in the overlay, the timeline and the table."""
+        if self._project is not None:
+            self._project.remove_listener(self._on_layers_edited)
+        self._project = project
         self.range_in = self.range_out = None
         self._show_range()
         self.timeline.set_project(project)
         self.track_model.set_track(None if project is None else project.labels)
         self._known_layers = set() if project is None else set(project.predictions)
         if project is not None:
-            if not self._docks_revealed:
-                self._docks_revealed = True
-                self.timeline_dock.show()
-                self.table_dock.show()
-                # Room for x, y and both strips to be read: about 40% of the window.
-                height = max(TIMELINE_MIN_HEIGHT, int(self.height() * 0.4))
-                self.resizeDocks([self.timeline_dock], [height], Qt.Orientation.Vertical)
             project.add_listener(self._on_layers_edited)
             size = self.view.video_size()
             if not size.isEmpty():
@@ -183,76 +145,69 @@ class EditingMixin:
         # New layers follow the View menu's toggles.
         self.toggle_labels_layer()
         self.toggle_predictions_layer()
-        self._set_review_project(project)
         self.overlay.update()
 
-    def _on_layers_edited(self: MainWindow, layer: str, _frames: Frames) -> None:
-        project = self._edit_project
+    def _on_layers_edited(self, layer: str, _frames: Frames) -> None:
+        project = self._project
         layer_set_changed = project is not None and layer not in ("", LABELS)
         if layer_set_changed and set(project.predictions) != self._known_layers:
             self._on_layer_set_changed(project)
         self.overlay.update()
-        self._update_review_readout()
+        self.edited.emit()
 
-    def _on_layer_set_changed(self: MainWindow, project: Project) -> None:
+    def _on_layer_set_changed(self, project: Project) -> None:
         """A prediction layer came or went: the toggles and the review layer follow."""
         self._known_layers = set(project.predictions)
         self.toggle_predictions_layer()
-        self._set_review_project(project)
+        self.layers_changed.emit(project)
 
-    def _follow_frame(self: MainWindow, n: int) -> None:
+    def _follow_frame(self, n: int) -> None:
         self.timeline.set_current_frame(n)
         self.track_table.set_current_frame(n)
         self.overlay.update()
-        self._update_review_readout()
-
-    def _seek_from_dock(self: MainWindow, n: int) -> None:
-        if n != self.current_frame:
-            self.pause()
-            self.seek(n)
 
     # ================================================================= what is edited
 
     @property
-    def labels(self: MainWindow) -> Track | None:
-        return None if self._edit_project is None else self._edit_project.labels
+    def labels(self) -> Track | None:
+        return None if self._project is None else self._project.labels
 
-    def _edit_frame(self: MainWindow) -> int | None:
+    def edit_frame(self) -> int | None:
         """The frame on screen, if there is a label layer to edit."""
         labels = self.labels
-        n = self.displayed_frame
+        n = self.player.displayed_frame
         if labels is None or n is None or not 0 <= n < len(labels):
             return None
         return n
 
-    def _overlay_items(self: MainWindow) -> list[Primitive]:
-        n = self.displayed_frame
-        if self._edit_project is None or n is None:
+    def _overlay_items(self) -> list[Primitive]:
+        n = self.player.displayed_frame
+        if self._project is None or n is None:
             return []
         size = self.view.video_size()
         frame_size = None if size.isEmpty() else (size.width(), size.height())
-        return overlay_items(self._edit_project, n, self.overlay_settings, frame_size)
+        return overlay_items(self._project, n, self.overlay_settings, frame_size)
 
-    def _edit(self: MainWindow, frame: int, text: str, merge_key: Hashable | None = None,
+    def _edit(self, frame: int, text: str, merge_key: Hashable | None = None,
               **values: Any) -> bool:  # fmt: skip
         """Push one undoable edit of the label layer; a refused edit says why."""
         labels = self.labels
         assert labels is not None
         try:
-            push_track_update(self.undo_stack, labels, [frame], text=text, merge_key=merge_key,
-                              **values)  # fmt: skip
+            push_track_update(self.shell.undo_stack, labels, [frame], text=text,
+                              merge_key=merge_key, **values)  # fmt: skip
         except ValueError as exc:
-            self.statusBar().showMessage(str(exc), 4000)
+            self.shell.say(str(exc), 4000)
             return False
         return True
 
     # ================================================================= the mouse
 
-    def _press_on_video(self: MainWindow, pos: QPointF) -> bool:
-        frame = self._edit_frame()
+    def _press_on_video(self, pos: QPointF) -> bool:
+        frame = self.edit_frame()
         if frame is None:
             return False
-        self.pause()
+        self.player.pause()
         point = self.view.widget_to_video(pos)
         labels = self.labels
         self._press_count += 1
@@ -268,20 +223,20 @@ class EditingMixin:
         self._place(frame, point, key, labels)
         return True
 
-    def _drag_to(self: MainWindow, pos: QPointF) -> None:
+    def _drag_to(self, pos: QPointF) -> None:
         drag = self._drag
         assert drag is not None
         point = self.view.widget_to_video(pos) + drag.offset
         point = self._clamped(point)
         self._place(drag.frame, point, drag.key, self.labels)
 
-    def _release_on_video(self: MainWindow, pos: QPointF) -> None:
+    def _release_on_video(self, pos: QPointF) -> None:
         self._drag_to(pos)
         self._drag = None
         if self.advance_after_click:
-            self.step_forward()
+            self.player.step_forward()
 
-    def _place(self: MainWindow, frame: int, point: QPointF, key: Hashable, labels: Any) -> None:
+    def _place(self, frame: int, point: QPointF, key: Hashable, labels: Any) -> None:
         visibility = int(labels.visibility[frame])
         keep = visibility in (Visibility.HARD, Visibility.OCCLUDED)
         self._edit(
@@ -296,7 +251,7 @@ class EditingMixin:
             reviewed=True,
         )
 
-    def _marker_under(self: MainWindow, frame: int, pos: QPointF) -> QPointF | None:
+    def _marker_under(self, frame: int, pos: QPointF) -> QPointF | None:
         labels = self.labels
         x, y = float(labels.x[frame]), float(labels.y[frame])
         if not (np.isfinite(x) and np.isfinite(y)):
@@ -306,11 +261,11 @@ class EditingMixin:
         distance = np.hypot(centre.x() - pos.x(), centre.y() - pos.y())
         return QPointF(x, y) if distance <= reach + GRAB_SLOP else None
 
-    def _inside_video(self: MainWindow, point: QPointF) -> bool:
+    def _inside_video(self, point: QPointF) -> bool:
         size = self.view.video_size()
         return 0 <= point.x() < size.width() and 0 <= point.y() < size.height()
 
-    def _clamped(self: MainWindow, point: QPointF) -> QPointF:
+    def _clamped(self, point: QPointF) -> QPointF:
         """Keep a dragged ball on the picture (a drag past the edge stops at it)."""
         size = self.view.video_size()
         return QPointF(
@@ -320,20 +275,20 @@ class EditingMixin:
 
     # ================================================================= keys
 
-    def set_no_ball(self: MainWindow) -> None:
+    def set_no_ball(self) -> None:
         self._set_visibility(Visibility.NO_BALL)
 
-    def set_visible(self: MainWindow) -> None:
+    def set_visible(self) -> None:
         self._set_visibility(Visibility.VISIBLE)
 
-    def set_hard(self: MainWindow) -> None:
+    def set_hard(self) -> None:
         self._set_visibility(Visibility.HARD)
 
-    def set_occluded(self: MainWindow) -> None:
+    def set_occluded(self) -> None:
         self._set_visibility(Visibility.OCCLUDED)
 
-    def _set_visibility(self: MainWindow, visibility: Visibility) -> None:
-        frame = self._edit_frame()
+    def _set_visibility(self, visibility: Visibility) -> None:
+        frame = self.edit_frame()
         if frame is None:
             return
         values: dict[str, Any] = {"visibility": visibility, "source": Source.HUMAN,
@@ -344,20 +299,20 @@ class EditingMixin:
             # A visible ball needs a position: the cursor's, when it is over the picture.
             point = None if self._cursor is None else self.view.widget_to_video(self._cursor)
             if point is None or not self._inside_video(point):
-                self.statusBar().showMessage("Click on the ball to place it first", 4000)
+                self.shell.say("Click on the ball to place it first", 4000)
                 return
             values.update(x=point.x(), y=point.y(), confidence=np.nan)
         name = visibility.name.replace("_", " ").lower()
         self._edit(frame, f"Mark frame {frame} {name}", **values)
 
-    def toggle_hit(self: MainWindow) -> None:
+    def toggle_hit(self) -> None:
         self._toggle_event(Event.HIT)
 
-    def toggle_bounce(self: MainWindow) -> None:
+    def toggle_bounce(self) -> None:
         self._toggle_event(Event.BOUNCE)
 
-    def _toggle_event(self: MainWindow, event: Event) -> None:
-        frame = self._edit_frame()
+    def _toggle_event(self, event: Event) -> None:
+        frame = self.edit_frame()
         if frame is None:
             return
         new = Event.NONE if self.labels.event[frame] == event else event
@@ -365,45 +320,45 @@ class EditingMixin:
             f"Mark {event.name.lower()} on frame {frame}")  # fmt: skip
         self._edit(frame, text, event=new)
 
-    def delete_label(self: MainWindow) -> None:
-        frame = self._edit_frame()
+    def delete_label(self) -> None:
+        frame = self.edit_frame()
         if frame is None or not self.labels.labeled[frame]:
             return
         self._edit(frame, f"Delete label of frame {frame}", **EMPTY_VALUES)
 
-    def toggle_advance_after_click(self: MainWindow) -> None:
-        self.advance_after_click = self.action_by_id["edit.advance"].isChecked()
-        self.settings.setValue(ADVANCE_KEY, self.advance_after_click)
+    def toggle_advance_after_click(self) -> None:
+        self.advance_after_click = self._actions["edit.advance"].isChecked()
+        self.shell.settings.setValue(ADVANCE_KEY, self.advance_after_click)
         state = "on" if self.advance_after_click else "off"
-        self.statusBar().showMessage(f"Advance after click: {state}", 2000)
+        self.shell.say(f"Advance after click: {state}", 2000)
 
-    def toggle_magnifier(self: MainWindow) -> None:
-        self.overlay.magnifier.enabled = self.action_by_id["view.magnifier"].isChecked()
+    def toggle_magnifier(self) -> None:
+        self.overlay.magnifier.enabled = self._actions["view.magnifier"].isChecked()
         self.overlay.magnifier.cursor = self._cursor
         self.overlay.update()
 
     # ================================================================= undo
 
-    def undo(self: MainWindow) -> None:
+    def undo(self) -> None:
         if self._drag is None:  # never undo under a drag in progress
-            self.undo_stack.undo()
+            self.shell.undo_stack.undo()
 
-    def redo(self: MainWindow) -> None:
+    def redo(self) -> None:
         if self._drag is None:
-            self.undo_stack.redo()
+            self.shell.undo_stack.redo()
 
     # ================================================================= overlay layers
 
-    def toggle_labels_layer(self: MainWindow) -> None:
-        visible = self.action_by_id["view.labels_layer"].isChecked()
+    def toggle_labels_layer(self) -> None:
+        visible = self._actions["view.labels_layer"].isChecked()
         self._set_layers_visible([LABELS], visible)
 
-    def toggle_predictions_layer(self: MainWindow) -> None:
-        visible = self.action_by_id["view.predictions_layer"].isChecked()
-        names = [] if self._edit_project is None else list(self._edit_project.predictions)
+    def toggle_predictions_layer(self) -> None:
+        visible = self._actions["view.predictions_layer"].isChecked()
+        names = [] if self._project is None else list(self._project.predictions)
         self._set_layers_visible(names, visible)
 
-    def _set_layers_visible(self: MainWindow, names: list[str], visible: bool) -> None:
+    def _set_layers_visible(self, names: list[str], visible: bool) -> None:
         settings = self.overlay_settings
         for name in names:
             settings = settings.with_layer(name, visible)
@@ -412,36 +367,34 @@ class EditingMixin:
         self.overlay_settings = settings
         self.overlay.update()
 
-    def toggle_trail(self: MainWindow) -> None:
-        from dataclasses import replace
-
-        shown = self.action_by_id["view.trail"].isChecked()
+    def toggle_trail(self) -> None:
+        shown = self._actions["view.trail"].isChecked()
         self.overlay_settings = replace(self.overlay_settings, show_trail=shown)
         self.overlay.update()
 
     # ================================================================= range and interpolation
 
-    def mark_in(self: MainWindow) -> None:
-        frame = self._edit_frame()
+    def mark_in(self) -> None:
+        frame = self.edit_frame()
         if frame is not None:
             self.range_in = frame
             if self.range_out is not None and self.range_out < frame:
                 self.range_out = None
             self._show_range()
 
-    def mark_out(self: MainWindow) -> None:
-        frame = self._edit_frame()
+    def mark_out(self) -> None:
+        frame = self.edit_frame()
         if frame is not None:
             self.range_out = frame
             if self.range_in is not None and self.range_in > frame:
                 self.range_in = None
             self._show_range()
 
-    def clear_range(self: MainWindow) -> None:
+    def clear_range(self) -> None:
         self.range_in = self.range_out = None
         self._show_range()
 
-    def _show_range(self: MainWindow) -> None:
+    def _show_range(self) -> None:
         if self.range_in is None and self.range_out is None:
             self.range_label.setText("")
             return
@@ -449,31 +402,35 @@ class EditingMixin:
         last = "end" if self.range_out is None else str(self.range_out)
         self.range_label.setText(f"Range {first}–{last}")
 
-    def edit_range(self: MainWindow) -> tuple[int, int] | None:
+    def edit_range(self) -> tuple[int, int] | None:
         """Frames `start..stop-1` that range operations act on; None means the whole track.
 
         The in/out marks win; without them, a selection of several table rows.
         """
-        labels = self.labels
-        if labels is None:
-            return None
-        if self.range_in is not None or self.range_out is not None:
-            start = 0 if self.range_in is None else self.range_in
-            stop = len(labels) if self.range_out is None else self.range_out + 1
-            return start, stop
+        marked = self.in_out_range()
+        if marked is not None or self.labels is None:
+            return marked
         rows = self.track_table.selectionModel().selectedRows()
         if len(rows) > 1:
             numbers = [r.row() for r in rows]
             return min(numbers), max(numbers) + 1
         return None
 
-    def interpolate_linear(self: MainWindow) -> None:
+    def in_out_range(self) -> tuple[int, int] | None:
+        """The in/out marks as frames [start, stop), or None when neither is set."""
+        labels = self.labels
+        if (self.range_in is None and self.range_out is None) or labels is None:
+            return None
+        start = 0 if self.range_in is None else self.range_in
+        return start, len(labels) if self.range_out is None else self.range_out + 1
+
+    def interpolate_linear(self) -> None:
         self.interpolate_gaps(Method.LINEAR)
 
-    def interpolate_ballistic(self: MainWindow) -> None:
+    def interpolate_ballistic(self) -> None:
         self.interpolate_gaps(Method.BALLISTIC)
 
-    def interpolate_gaps(self: MainWindow, method: Method | str) -> int:
+    def interpolate_gaps(self, method: Method | str) -> int:
         """Fill the gaps in the edit range (or all) as one undo step; returns frames filled."""
         labels = self.labels
         if labels is None:
@@ -484,11 +441,11 @@ class EditingMixin:
         edit = interpolate(labels, method, start=start, stop=stop)
         where = "all gaps" if span is None else f"frames {start}–{stop - 1}"
         if len(edit.frames) == 0:
-            self.statusBar().showMessage(f"No gaps to fill in {where}", 4000)
+            self.shell.say(f"No gaps to fill in {where}", 4000)
             return 0
         text = f"Interpolate {method.value} ({len(edit.frames)} frames, {where})"
-        self.undo_stack.push(TrackEditCommand(labels, edit, text, applied=False))
-        self.statusBar().showMessage(text, 4000)
+        self.shell.undo_stack.push(TrackEditCommand(labels, edit, text, applied=False))
+        self.shell.say(text, 4000)
         return len(edit.frames)
 
 

@@ -30,11 +30,10 @@ from PySide6.QtWidgets import (
 from tracknet_studio.core import LABELS, Project
 from tracknet_studio.video.export import ExportResult, ExportSettings, export_video
 
-from .prediction import in_out_range
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .shell import Shell
 
 VIDEO_OUT_FILTER = "MP4 video (*.mp4);;QuickTime (*.mov);;Matroska (*.mkv)"
 OUTPUT_HEIGHTS = (None, 1080, 720, 480, 360)  # None: the source's size
@@ -146,31 +145,27 @@ class ExportVideoDialog(QDialog):
         )
 
 
-def export_video_dialog(window: MainWindow) -> BackgroundTask | None:
+def export_video_dialog(shell: Shell, in_out: tuple[int, int] | None) -> BackgroundTask | None:
     """Ask for the export's settings, then start it in the background."""
-    project, info = window.project, window.source.info if window.source else None
+    project, info = shell.project, shell.video
     if project is None or info is None:
-        window.show_error("Export video", "Open a video or a project first.")
+        shell.show_error("Export video", "Open a video or a project first.")
         return None
     source = Path(info.path)
     suggested = source.with_name(f"{source.stem}-overlay.mp4")
-    dialog = ExportVideoDialog(
-        window, project, (info.width, info.height), in_out_range(window), suggested
-    )
+    dialog = ExportVideoDialog(shell.window, project, (info.width, info.height), in_out, suggested)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return start_export(window, dialog.output(), dialog.settings())
+    return start_export(shell, dialog.output(), dialog.settings())
 
 
-def start_export(
-    window: MainWindow, output: Path, settings: ExportSettings
-) -> BackgroundTask | None:
+def start_export(shell: Shell, output: Path, settings: ExportSettings) -> BackgroundTask | None:
     """Export in the background from a snapshot of the project's layers."""
-    project, info = window.project, window.source.info if window.source else None
+    project, info = shell.project, shell.video
     if project is None or info is None:
         return None
     if output.resolve() == Path(info.path).resolve():
-        window.show_error("Export video", "Choose another file than the source video.")
+        shell.show_error("Export video", "Choose another file than the source video.")
         return None
     snapshot = project.copy()  # the export reads this; editing may go on meanwhile
     layers = {LABELS: snapshot.labels, **snapshot.predictions}
@@ -180,14 +175,14 @@ def start_export(
 
     def done(result: ExportResult) -> None:
         rate = result.frames / max(result.seconds, 1e-9)
-        window.statusBar().showMessage(
-            f"Exported {result.frames} frames to {result.path} ({rate:.0f} frames/s)", 10_000
-        )
+        shell.say(f"Exported {result.frames} frames to {result.path} ({rate:.0f} frames/s)", 10_000)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            window.statusBar().showMessage("Export cancelled; no file was written", 5000)
+            shell.say("Export cancelled; no file was written", 5000)
         else:
-            window.show_error("Cannot export the video", f"{output}: {exc}")
+            shell.show_error("Cannot export the video", f"{output}: {exc}")
 
-    return run_in_background(window, "Exporting video", work, on_success=done, on_failure=failed)
+    return run_in_background(
+        shell.window, "Exporting video", work, on_success=done, on_failure=failed
+    )

@@ -35,14 +35,14 @@ from tracknet_studio.formats import FormatError
 from tracknet_studio.formats.project_file import SUFFIX, load_project
 from tracknet_studio.inference.local import DEFAULT_WEIGHTS, available_devices
 
-from .prediction import WEIGHTS_KEY, in_out_range
+from .prediction import WEIGHTS_KEY
 from .tasks import BackgroundTask, Cancelled, Report
 from .training_curves import TrainingCurves
 
 if TYPE_CHECKING:
     from tracknet_studio.inference.finetune import LabelledClip
 
-    from .main_window import MainWindow
+    from .shell import Shell
 
 
 @dataclass(frozen=True)
@@ -238,36 +238,35 @@ def project_clips(paths: list[Path]) -> list[LabelledClip]:
     return clips
 
 
-def finetune_dialog(window: MainWindow) -> FinetuneRun | None:
-    project, info = window.project, window.source.info if window.source else None
+def finetune_dialog(shell: Shell, in_out: tuple[int, int] | None) -> FinetuneRun | None:
+    project, info = shell.project, shell.video
     if project is None or info is None:
-        window.show_error("Fine-tune", "Open a video and label some frames first.")
+        shell.show_error("Fine-tune", "Open a video and label some frames first.")
         return None
-    in_out = in_out_range(window)
     labelled = project.labels.labeled_frames()
     if in_out:
         labelled = labelled[(labelled >= in_out[0]) & (labelled < in_out[1])]
-    dialog = FinetuneDialog(window, Path(info.path), len(labelled), in_out)
+    dialog = FinetuneDialog(shell.window, Path(info.path), len(labelled), in_out)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return run_finetune(window, dialog.settings())
+    return run_finetune(shell, dialog.settings())
 
 
-def run_finetune(window: MainWindow, settings: FinetuneSettings) -> FinetuneRun | None:
+def run_finetune(shell: Shell, settings: FinetuneSettings) -> FinetuneRun | None:
     """Fine-tune in the background on the project's labels (and the other projects');
     on success the new model is Run Model's choice and the before/after F1 is shown."""
     from tracknet_studio.inference.finetune import FinetuneError, finetune, labelled_clip
 
-    project, info = window.project, window.source.info if window.source else None
+    project, info = shell.project, shell.video
     if project is None or info is None:
         return None
     try:
         clips = [labelled_clip(Path(info.path), project.labels.copy(), settings.frames, 0.2)]
         clips += project_clips(settings.projects)
     except FinetuneError as exc:
-        window.show_error("Cannot fine-tune", str(exc))
+        shell.show_error("Cannot fine-tune", str(exc))
         return None
-    run = FinetuneRun(window, settings.minutes)
+    run = FinetuneRun(shell.window, settings.minutes)
 
     def work(report: Report):
         def progress(done: float, total: float) -> None:
@@ -277,7 +276,7 @@ def run_finetune(window: MainWindow, settings: FinetuneSettings) -> FinetuneRun 
                         device=settings.device, say=run.say, progress=progress)  # fmt: skip
 
     def done(result) -> None:
-        window.settings.setValue(WEIGHTS_KEY, str(result.model))
+        shell.settings.setValue(WEIGHTS_KEY, str(result.model))
         message = (f"Held-out F1 {result.before:.3f} before, {result.after:.3f} after "
                    f"({result.minutes:.1f} min); Run Model now offers {result.model}")  # fmt: skip
         if result.kept_initial:
@@ -286,17 +285,17 @@ def run_finetune(window: MainWindow, settings: FinetuneSettings) -> FinetuneRun 
         elif result.after == result.before:
             message += ": no better than before; label more frames (whole rallies) or train longer"
         run.finish(message)
-        window.statusBar().showMessage(message, 60000)
+        shell.say(message, 60000)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
             run.finish("Cancelled; no model was written.")
-            window.statusBar().showMessage("Fine-tuning cancelled; no model was written", 5000)
+            shell.say("Fine-tuning cancelled; no model was written", 5000)
         else:
             run.finish(f"Failed: {exc}")
-            window.show_error("Fine-tuning failed", str(exc))
+            shell.show_error("Fine-tuning failed", str(exc))
 
-    task = BackgroundTask(work, window)
+    task = BackgroundTask(work, shell.window)
     queued = Qt.ConnectionType.QueuedConnection
     task.progressed.connect(run.show_progress, queued)
     task.succeeded.connect(done, queued)

@@ -2,7 +2,7 @@
 through small dialogs, and an import applied to the project as one undoable step.
 
 An import never overwrites human frames unless the user confirms replacing them. Every
-question is asked through `project_controller.choose`, `pick_object`, `csv_options_dialog`
+question is asked through `questions.choose`, `pick_object`, `csv_options_dialog`
 or `show_report`, which tests replace.
 """
 
@@ -44,12 +44,12 @@ from tracknet_studio.formats.tracks import (
 )
 from tracknet_studio.video import VideoReader
 
-from . import project_controller
+from . import questions
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 from .undo import push_track_update, undo_macro
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .shell import Shell
 
 IMPORT_FILTER = (
     "Label files (*.csv *.manifest);;CSV tracks (*.csv);;"
@@ -129,56 +129,56 @@ def show_report(parent: QWidget | None, report: ImportReport, applied: int, kept
 # ===================================================================== import
 
 
-def import_labels_dialog(window: MainWindow) -> None:
-    if window.project is None:
-        window.show_error("Import labels", "Open a video or a project first.")
+def import_labels_dialog(shell: Shell) -> None:
+    if shell.project is None:
+        shell.show_error("Import labels", "Open a video or a project first.")
         return
-    name, _ = QFileDialog.getOpenFileName(window, "Import Labels", "", IMPORT_FILTER)
+    name, _ = QFileDialog.getOpenFileName(shell.window, "Import Labels", "", IMPORT_FILTER)
     if name:
-        import_labels(window, Path(name))
+        import_labels(shell, Path(name))
 
 
-def import_labels(window: MainWindow, path: Path) -> bool:
+def import_labels(shell: Shell, path: Path) -> bool:
     """Read `path` (a CSV, or a Ground Truth manifest or output folder) into the labels."""
-    project = window.project
+    project = shell.project
     if project is None:
         return False
-    options = TrackOptions(n_frames=project.n_frames, image_size=video_size(window))
+    options = TrackOptions(n_frames=project.n_frames, image_size=video_size(shell))
     try:
         if track_kind(path) is TrackKind.PROJECT:
             raise FormatError(path, "a project opens with File > Open; import a track file")
-        read = read_track(path, options, DialogQuestions(window))
+        read = read_track(path, options, DialogQuestions(shell.window))
     except FormatError as exc:
-        window.show_error("Cannot import labels", str(exc))
+        shell.show_error("Cannot import labels", str(exc))
         return False
     if read is None:
         return False  # a question was cancelled
     assert read.report is not None  # track files always report
-    return apply_import(window, read.track, read.report, path.name)
+    return apply_import(shell, read.track, read.report, path.name)
 
 
 class DialogQuestions(Questions):
     """read_track's questions, asked with this module's dialogs."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
 
     def csv_meaning(self, path: Path, column: str) -> CsvOptions | None:
-        return csv_options_dialog(self.window, path, column)
+        return csv_options_dialog(self.parent, path, column)
 
     def which_object(self, path: str, objects: list) -> str | None:
-        return pick_object(self.window, path, objects)
+        return pick_object(self.parent, path, objects)
 
 
-def video_size(window: MainWindow) -> tuple[int, int] | None:
+def video_size(shell: Shell) -> tuple[int, int] | None:
     """(width, height) of the open video, if one is open."""
-    info = window.source.info if window.source is not None else None
+    info = shell.video
     return (int(info.width), int(info.height)) if info is not None else None
 
 
-def apply_import(window: MainWindow, track: Track, report: ImportReport, name: str) -> bool:
+def apply_import(shell: Shell, track: Track, report: ImportReport, name: str) -> bool:
     """Write the imported track's labeled frames into the labels as one undo step."""
-    labels = window.project.labels
+    labels = shell.project.labels
     frames = track.labeled_frames()
     # Every reader is given the video's frame count and reports the frames beyond it; this
     # only keeps a track that is longer anyway from indexing past the labels.
@@ -186,21 +186,21 @@ def apply_import(window: MainWindow, track: Track, report: ImportReport, name: s
     human = frames[labels.source[frames] == Source.HUMAN]
     replace_human = False
     if len(human):
-        answer = project_controller.choose(
-            window,
+        answer = questions.choose(
+            shell.window,
             "Import labels",
             f"{len(human)} of the {len(frames)} imported frames already have human labels.",
-            (KEEP_HUMAN, REPLACE, project_controller.CANCEL),
+            (KEEP_HUMAN, REPLACE, questions.CANCEL),
             informative="Keep Human Labels imports only the other frames.",
         )
-        if answer == project_controller.CANCEL:
+        if answer == questions.CANCEL:
             return False
         replace_human = answer == REPLACE
     values = {n: track.column(n)[frames] for n in ("x", "y", "visibility", "event")}
     source = np.full(len(frames), Source.IMPORTED, dtype=labels.source.dtype)
-    with undo_macro(window.undo_stack, f"Import {name}"):
+    with undo_macro(shell.undo_stack, f"Import {name}"):
         command = push_track_update(
-            window.undo_stack,
+            shell.undo_stack,
             labels,
             frames,
             text=f"Import {name}",
@@ -210,61 +210,61 @@ def apply_import(window: MainWindow, track: Track, report: ImportReport, name: s
         )
     applied = 0 if command is None else len(command.frames)
     kept = 0 if replace_human else len(human)
-    show_report(window, report, applied, kept)
+    show_report(shell.window, report, applied, kept)
     return True
 
 
 # ===================================================================== export
 
 
-def pick_layer(window: MainWindow, names: list[str]) -> str | None:
+def pick_layer(shell: Shell, names: list[str]) -> str | None:
     """Which layer to export: the labels or a prediction layer (None: cancelled)."""
     items = ["Labels", *names[1:]]
-    item, ok = QInputDialog.getItem(window, "Export", "Layer to export:", items, 0, False)
+    item, ok = QInputDialog.getItem(shell.window, "Export", "Layer to export:", items, 0, False)
     return None if not ok else names[items.index(item)]
 
 
-def export_labels_dialog(window: MainWindow) -> None:
-    project = window.project
+def export_labels_dialog(shell: Shell) -> None:
+    project = shell.project
     if project is None:
-        window.show_error("Export labels", "Open a video or a project first.")
+        shell.show_error("Export labels", "Open a video or a project first.")
         return
     layer: str | None = LABELS
     if project.predictions:
-        layer = pick_layer(window, [LABELS, *project.predictions])
+        layer = pick_layer(shell, [LABELS, *project.predictions])
         if layer is None:
             return
     folder_forms = {f"{form} (*)": form for form in (GT_OUTPUT, *GT_JOBS)}
     filters = [*EXPORT_FORMS, *folder_forms]
     name, chosen = QFileDialog.getSaveFileName(
-        window, "Export Labels", "", ";;".join(filters), filters[0]
+        shell.window, "Export Labels", "", ";;".join(filters), filters[0]
     )
     if not name:
         return
     form = EXPORT_FORMS.get(chosen) or folder_forms.get(chosen, GT_OUTPUT)
     if form in GT_JOBS:
         base_uri, ok = QInputDialog.getText(
-            window,
+            shell.window,
             "Ground Truth job",
             "Where will this folder be uploaded? (the manifest points there)",
             text=f"s3://your-bucket/tracknet-studio/{Path(name).name}/",
         )
         if ok and base_uri.strip():
-            export_labeling_job(window, Path(name), base_uri.strip(), form == GT_ADJUSTMENT_JOB)
+            export_labeling_job(shell, Path(name), base_uri.strip(), form == GT_ADJUSTMENT_JOB)
         return
-    export_labels(window, Path(name), form, layer)
+    export_labels(shell, Path(name), form, layer)
 
 
 def export_labeling_job(
-    window: MainWindow, folder: Path, base_uri: str, adjustment: bool
+    shell: Shell, folder: Path, base_uri: str, adjustment: bool
 ) -> BackgroundTask | None:
     """Write a Ground Truth job folder (every frame of the video) in the background."""
-    project, info = window.project, window.source.info if window.source else None
+    project, info = shell.project, shell.video
     if project is None or info is None:
-        window.show_error("Export labels", "A labeling job needs the video: open it first.")
+        shell.show_error("Export labels", "A labeling job needs the video: open it first.")
         return None
     if folder.exists() and any(folder.iterdir()):
-        window.show_error("Export labels", f"{folder}: choose a new or empty folder.")
+        shell.show_error("Export labels", f"{folder}: choose a new or empty folder.")
         return None
     labels = project.labels.copy()  # the export reads a snapshot; editing may go on
 
@@ -283,25 +283,25 @@ def export_labeling_job(
             )
 
     def done(export: GtJobExport) -> None:
-        window.statusBar().showMessage(
-            f"Ground Truth job with {export.frames} frames written to {folder}", 8000
-        )
+        shell.say(f"Ground Truth job with {export.frames} frames written to {folder}", 8000)
 
     def failed(exc: BaseException) -> None:
         shutil.rmtree(folder, ignore_errors=True)  # a cancelled or failed export leaves nothing
         if not isinstance(exc, Cancelled):
-            window.show_error("Cannot export the labeling job", f"{folder}: {exc}")
+            shell.show_error("Cannot export the labeling job", f"{folder}: {exc}")
 
-    return run_in_background(window, "Exporting frames", work, on_success=done, on_failure=failed)
+    return run_in_background(
+        shell.window, "Exporting frames", work, on_success=done, on_failure=failed
+    )
 
 
-def export_labels(window: MainWindow, path: Path, form: CsvForm | str, layer: str = LABELS) -> bool:
+def export_labels(shell: Shell, path: Path, form: CsvForm | str, layer: str = LABELS) -> bool:
     """Write a layer (the labels, or a prediction layer by name) as a CSV form, or as a
     Ground Truth output folder at `path`."""
-    project = window.project
+    project = shell.project
     if project is None:
         return False
-    info = window.source.info if window.source is not None else None
+    info = shell.video
     track = project.layer(layer)
     try:
         if form == GT_OUTPUT:
@@ -311,8 +311,8 @@ def export_labels(window: MainWindow, path: Path, form: CsvForm | str, layer: st
             size = (int(info.width), int(info.height)) if info is not None else None
             write_csv(track, path, CsvForm(form), fps=fps, image_size=size)
     except (OSError, ValueError) as exc:
-        window.show_error("Cannot export labels", f"{path}: {exc}")
+        shell.show_error("Cannot export labels", f"{path}: {exc}")
         return False
     what = "Labels" if layer == LABELS else f"Layer '{layer}'"
-    window.statusBar().showMessage(f"{what} exported to {path}", 5000)
+    shell.say(f"{what} exported to {path}", 5000)
     return True

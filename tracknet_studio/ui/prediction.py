@@ -37,19 +37,19 @@ from PySide6.QtWidgets import (
 from tracknet_studio.core import Project, Track
 from tracknet_studio.core.project import unique_layer_name
 from tracknet_studio.inference import DEFAULT_WEIGHTS, Predictor, methods, predict_track
+from tracknet_studio.inference.batch import READER_CACHE_MB
 from tracknet_studio.inference.local import available_devices, describe_weights
 from tracknet_studio.video import VideoReader
 
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .shell import Shell
 
 WEIGHTS_KEY = "model/last_weights"
 DEFAULT_LAYER = "model"
 AUTO_TRACK_LAYER = "auto-track"
 MODEL_FILTER = "Model files (*.tar.gz *.tgz *.safetensors *.pt *.pth *.ckpt);;All files (*)"
-READER_CACHE_MB = 16  # frames are read once, in order
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,6 @@ class RunSettings:
 def make_predictor(settings: RunSettings) -> Predictor:
     """The predictor a run uses (tests replace this with a deterministic one)."""
     return methods.make_predictor(settings.method, settings.weights, settings.device)
-
-
-def in_out_range(window: MainWindow) -> tuple[int, int] | None:
-    """The window's in/out range as [start, stop), or None when none is set."""
-    start, last = getattr(window, "range_in", None), getattr(window, "range_out", None)
-    if (start is None and last is None) or window.project is None:
-        return None
-    n = window.project.n_frames
-    return (0 if start is None else start, n if last is None else last + 1)
 
 
 class AddPredictionCommand(QUndoCommand):
@@ -268,29 +259,29 @@ class RunModelDialog(QDialog):
 # ===================================================================== running
 
 
-def run_model_dialog(window: MainWindow) -> BackgroundTask | None:
-    """Ask for the run's settings, then start it."""
-    project = window.project
-    if project is None or window.source is None:
-        window.show_error("Run Model", "Open a video or a project first.")
+def run_model_dialog(shell: Shell, in_out: tuple[int, int] | None) -> BackgroundTask | None:
+    """Ask for the run's settings (offering the in/out range `in_out`), then start it."""
+    project = shell.project
+    if project is None or shell.video is None:
+        shell.show_error("Run Model", "Open a video or a project first.")
         return None
-    last = str(window.settings.value(WEIGHTS_KEY, "") or "")
-    dialog = RunModelDialog(window, project, in_out_range(window), last)
+    last = str(shell.settings.value(WEIGHTS_KEY, "") or "")
+    dialog = RunModelDialog(shell.window, project, in_out, last)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     settings = dialog.settings()
     if settings.weights is not None:
-        window.settings.setValue(WEIGHTS_KEY, str(settings.weights))
-    return run_model(window, settings)
+        shell.settings.setValue(WEIGHTS_KEY, str(settings.weights))
+    return run_model(shell, settings)
 
 
 def run_model(
-    window: MainWindow, settings: RunSettings, predictor: Predictor | None = None
+    shell: Shell, settings: RunSettings, predictor: Predictor | None = None
 ) -> BackgroundTask | None:
     """Predict `settings`' frames in the background; on success add the layer (undoable)."""
-    project, info = window.project, window.source.info if window.source else None
+    project, info = shell.project, shell.video
     if project is None or info is None:
-        window.show_error("Run Model", "Open a video or a project first.")
+        shell.show_error("Run Model", "Open a video or a project first.")
         return None
     predictor = predictor or make_predictor(settings)
 
@@ -302,21 +293,21 @@ def run_model(
             return predict_track(reader, predictor, settings.start, settings.stop, report)
 
     def done(track: Track) -> None:
-        if window.project is not project:
+        if shell.project is not project:
             return  # the project was closed or replaced meanwhile: drop the result
         name = unique_layer_name(project, settings.layer)
-        window.undo_stack.push(AddPredictionCommand(project, name, track))
+        shell.undo_stack.push(AddPredictionCommand(project, name, track))
         found = int(track.has_ball[settings.start : settings.stop].sum())
         message = f"Layer '{name}': ball in {found} of {settings.stop - settings.start} frames"
         notes = getattr(predictor, "notes", [])
-        window.statusBar().showMessage("; ".join([message, *notes]), 15000 if notes else 8000)
+        shell.say("; ".join([message, *notes]), 15000 if notes else 8000)
 
     def failed(exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            window.statusBar().showMessage("Model run cancelled; nothing was changed", 5000)
+            shell.say("Model run cancelled; nothing was changed", 5000)
         else:
-            window.show_error("Cannot run the model", f"{type(exc).__name__}: {exc}")
+            shell.show_error("Cannot run the model", f"{type(exc).__name__}: {exc}")
 
     return run_in_background(
-        window, f"Running {predictor.name}", work, on_success=done, on_failure=failed
+        shell.window, f"Running {predictor.name}", work, on_success=done, on_failure=failed
     )

@@ -1,29 +1,28 @@
-"""The window's project lifecycle: one core Project, its undo stack, its file and its autosave.
+"""The File menu and the project's lifecycle: one core Project, its file and its autosave.
 
-The window owns a single QUndoStack for its whole life; switching projects clears it, so
-views and editors connect to it once. "Dirty" means the stack is not at its clean index
+The shell owns a single QUndoStack for the window's whole life; switching projects clears
+it, so views and editors connect to it once. "Dirty" means the stack is not at its clean index
 (QUndoStack.resetClean marks a recovered project dirty without any command on the stack).
 
 Opening a project file never applies its labels to a video that is not the one they were
 made on: the video's cheap file fingerprint (size and a hash of its ends) is compared
 before the video is opened, and a mismatch asks the user what to do.
 
-Every question goes through `choose()` (and file names through QFileDialog), so tests patch
-one function and never block on a modal dialog.
+Every question goes through `questions.choose()` (and file names through QFileDialog), so
+tests patch one function and never block on a modal dialog.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from tracknet_studio.core import Project
 from tracknet_studio.core.project import new_project_for
@@ -31,45 +30,26 @@ from tracknet_studio.formats import Autosaver, FormatError, load_project, save_p
 from tracknet_studio.formats.autosave import find_recovery, recovery_dir, recovery_path_for
 from tracknet_studio.formats.project_file import SUFFIX
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from . import label_io, questions
+from .demo import DemoWorker
+from .player import Player
+from .recent import RecentFiles
+from .shell import Shell
 
+VIDEO_PATTERNS = "*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.ts *.mts *.m2ts"
+VIDEO_FILTER = f"Videos ({VIDEO_PATTERNS});;All files (*)"
+OPEN_FILTER = (
+    f"Videos and projects ({VIDEO_PATTERNS} *{SUFFIX});;Videos ({VIDEO_PATTERNS});;"
+    f"Projects (*{SUFFIX});;All files (*)"
+)
 PROJECT_FILTER = f"TrackNet Studio projects (*{SUFFIX});;All files (*)"
 AUTOSAVE_KEY = "autosave/enabled"
 RECOVERY_DIR_KEY = "autosave/recovery_dir"  # where unsaved projects autosave (tests: tmp)
 LAST_PROJECT_KEY = "project/last"
 AUTOSAVE_DELAY_S = 0.5  # plus one write: far inside the promised 2 s from edit to disk
 
-SAVE, DISCARD, CANCEL = "Save", "Discard", "Cancel"
-RECOVER = "Recover"
+SAVE, DISCARD, CANCEL, RECOVER = questions.SAVE, questions.DISCARD, questions.CANCEL, "Recover"
 OPEN_READ_ONLY, LOCATE = "Open Read-Only", "Locate Video…"
-
-
-def choose(
-    parent: QWidget | None,
-    title: str,
-    text: str,
-    choices: Sequence[str],
-    *,
-    informative: str = "",
-    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
-) -> str:
-    """Ask with one button per choice; returns the label clicked. Escape picks the last one,
-    so list the safe answer (Cancel) last. Tests replace this function."""
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
-    if informative:
-        box.setInformativeText(informative)
-    roles = {
-        SAVE: QMessageBox.ButtonRole.AcceptRole,
-        DISCARD: QMessageBox.ButtonRole.DestructiveRole,
-        CANCEL: QMessageBox.ButtonRole.RejectRole,
-    }
-    buttons = [box.addButton(c, roles.get(c, QMessageBox.ButtonRole.ActionRole)) for c in choices]
-    box.setDefaultButton(buttons[0])
-    box.setEscapeButton(buttons[-1])
-    box.exec()
-    clicked = box.clickedButton()
-    return choices[buttons.index(clicked)] if clicked in buttons else choices[-1]
 
 
 @dataclass
@@ -84,25 +64,41 @@ class _PendingOpen:
 
 
 class ProjectController(QObject):
-    """Holds the window's project; the window's File actions call into it."""
+    """The File menu's handlers and the project they open, save and autosave."""
 
-    project_changed = Signal(object)  # the new Project (or None)
     state_changed = Signal()  # dirty flag, path or read-only changed: the title follows
     _autosave_error = Signal(str)  # from the autosave thread, delivered in the UI thread
 
-    def __init__(self, window: MainWindow, settings: QSettings, undo_stack: QUndoStack) -> None:
-        super().__init__(window)
-        self.window = window
-        self.settings = settings
-        self.undo_stack = undo_stack
-        self.project: Project | None = None
+    def __init__(self, shell: Shell, player: Player, actions: dict[str, QAction]) -> None:
+        super().__init__(shell)
+        self.shell = shell
+        self.window = shell.window  # the parent of this controller's dialogs
+        self.player = player
+        self._actions = actions
+        self.settings = shell.settings
+        self.undo_stack = undo_stack = shell.undo_stack
+        self.recent = RecentFiles(self.settings)
+        self._demo_worker: DemoWorker | None = None
         self.path: Path | None = None
         self.read_only = False  # labels shown, but the file is never overwritten
         self.autosaver: Autosaver | None = None
         self._pending: _PendingOpen | None = None
-        self._opening = False  # inside our own open: the window must not prompt again
         undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._autosave_error.connect(self._show_autosave_error)
+        player.video_opened.connect(self.on_video_ready)
+        player.open_failed.connect(lambda _path: self.on_video_failed())
+        autosave = actions["file.autosave"]
+        autosave.setCheckable(True)
+        autosave.setChecked(self.autosave_enabled)
+        self.recent_menu = QMenu("Open &Recent", self.window)
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+
+    @property
+    def project(self) -> Project | None:
+        """The project on screen (the shell's; None before any video or project is opened)."""
+        return self.shell.project
 
     # ================================================================= state
 
@@ -113,8 +109,6 @@ class ProjectController(QObject):
     def before_open_video(self) -> bool:
         """The window is about to open a video. For a plain video (a new project) ask about
         unsaved changes first; False means the user cancelled."""
-        if self._opening:
-            return True
         if not self.confirm_discard("opening another video"):
             return False
         self._pending = None  # a project still waiting for its video is abandoned
@@ -165,7 +159,7 @@ class ProjectController(QObject):
     ) -> None:
         """Make `project` the window's project: fresh undo history, autosave, title."""
         self._stop_autosave(keep_file=False)
-        self.project = project
+        self.shell.project = project  # before the signal: autosave and title read it
         self.path = path
         self.read_only = read_only
         self.undo_stack.clear()
@@ -175,14 +169,14 @@ class ProjectController(QObject):
             self.undo_stack.setClean()
         if project is not None:
             self._start_autosave(recovery_path)
-        self.project_changed.emit(project)
+        self.shell.set_project(project)
         self.state_changed.emit()
 
     def confirm_discard(self, doing: str = "continuing") -> bool:
         """The unsaved-changes prompt: True when it is fine to drop the current project."""
         if not self.dirty:
             return True
-        answer = choose(
+        answer = questions.choose(
             self.window,
             "Unsaved changes",
             f"Save the changes to {self.display_name} before {doing}?",
@@ -197,7 +191,7 @@ class ProjectController(QObject):
     def close_project(self) -> None:
         """The window closes (after confirm_discard): nothing of this session is left to recover."""
         self._stop_autosave(keep_file=False)
-        self.project = None
+        self.shell.project = None
         self.path = None
         self.undo_stack.clear()
 
@@ -206,7 +200,7 @@ class ProjectController(QObject):
     def on_video_ready(self, info: Any) -> None:
         """The window finished opening a video: attach the waiting project or start a new one."""
         pending, self._pending = self._pending, None
-        self._opening = False
+        self.recent.add(info.path)
         if pending is None:
             self.set_project(new_project_for(info))
             return
@@ -225,23 +219,89 @@ class ProjectController(QObject):
         )
         frame = project.view.get("frame")
         if isinstance(frame, int):
-            self.window.seek(frame)
+            self.player.seek(frame)
         speed = project.view.get("speed")
         if isinstance(speed, (int, float)):
-            self.window.set_speed(float(speed))
+            self.player.set_speed(float(speed))
 
     def on_video_failed(self) -> None:
         """The video of a waiting project failed to open: the project is not opened."""
         self._pending = None
-        self._opening = False
 
     # ================================================================= opening
 
-    def open_file(self, path: Path) -> bool:
+    def open_file(self, path: Path | str) -> bool:
         """Open a project or a video (a new project), by the file's extension."""
+        path = Path(path)
         if path.suffix.lower() == SUFFIX:
             return self.open_project(path)
-        return self.window.open_video(path)
+        return self.open_video(path)
+
+    def open_video(self, path: Path | str) -> bool:
+        """Start opening a video as a new project (after the unsaved-changes prompt); the
+        current video stays until the new one is ready. False when cancelled or when the
+        file could not even be started (the error is shown)."""
+        if not self.before_open_video():
+            return False
+        started = self.player.load(path)
+        if not started:
+            self.on_video_failed()
+        return started
+
+    def open_dialog(self) -> None:
+        paths = self.recent.paths()
+        start = str(paths[0].parent) if paths else ""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open", start, OPEN_FILTER)
+        if path:
+            self.open_file(Path(path))
+
+    def open_demo(self) -> None:
+        """Open the built-in demo clip, generating it first (off the UI thread) if needed."""
+        worker = DemoWorker()
+        worker.done.connect(self._on_demo_ready)
+        worker.failed.connect(self._on_demo_failed)
+        worker.progress.connect(self.player.show_progress)
+        self._demo_worker = worker
+        self.player.start_progress("Preparing demo… %p%")
+        self.shell.say("Generating the demo clip (first run only)…", 0)
+        worker.start()
+
+    def _on_demo_ready(self, path: Path) -> None:
+        self.open_video(path)
+
+    def _on_demo_failed(self, exc: BaseException) -> None:
+        self.player.progress_bar.hide()
+        self.shell.show_error("Demo clip", str(exc))
+
+    # ----- the recent files menu
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()  # drops files that no longer exist
+        for i, path in enumerate(paths, start=1):
+            action = self.recent_menu.addAction(f"&{i % 10} {path.name}")
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.setData(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        if paths:
+            self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("Clear Menu")
+        clear.setEnabled(bool(paths))
+        clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.recent.clear()
+        self._fill_recent_menu()
+
+    # ----- labels in and out (ui/label_io.py)
+    def import_labels_dialog(self) -> None:
+        label_io.import_labels_dialog(self.shell)
+
+    def export_labels_dialog(self) -> None:
+        label_io.export_labels_dialog(self.shell)
+
+    def toggle_autosave(self) -> None:
+        self.set_autosave_enabled(self._actions["file.autosave"].isChecked())
 
     def open_project_dialog(self) -> None:
         start = str(self.path.parent) if self.path else ""
@@ -270,7 +330,7 @@ class ProjectController(QObject):
         try:
             project = load_project(source).project
         except FormatError as exc:
-            self.window.show_error("Cannot open project", str(exc))
+            self.shell.show_error("Cannot open project", str(exc))
             return False
         return self._open_with_video(
             _PendingOpen(project, path, dirty=source != path, recovery_path=None), path.parent
@@ -298,11 +358,7 @@ class ProjectController(QObject):
                 continue
             return False
         self._pending = pending
-        self._opening = True
-        try:
-            started = self.window.open_video(video)
-        finally:
-            self._opening = False
+        started = self.player.load(video)
         if not started:
             self.on_video_failed()
         return started
@@ -320,7 +376,7 @@ class ProjectController(QObject):
             return "ok"  # the video's own open reports an unreadable file
         if expected.get("size") == size and expected.get("hash") == digest:
             return "ok"
-        return choose(
+        return questions.choose(
             self.window,
             "Video does not match",
             f"{video.name} is not the video this project was labeled on "
@@ -334,8 +390,6 @@ class ProjectController(QObject):
         )
 
     def _locate_video(self, project: Project, last: Path | None, title: str) -> Path | None:
-        from .main_window import VIDEO_FILTER
-
         hint = Path(project.video_path).name if project.video_path else "the video"
         start = str(last.parent) if last is not None and last.parent.is_dir() else ""
         name, _ = QFileDialog.getOpenFileName(self.window, f"{title}: {hint}", start, VIDEO_FILTER)
@@ -373,7 +427,7 @@ class ProjectController(QObject):
             save_project(self.project, path)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.window.show_error(
+            self.shell.show_error(
                 "Cannot save project",
                 f"The project could not be saved to {path}:\n{reason}.\n\n"
                 "Nothing was lost: the project is still open with all its changes. "
@@ -388,12 +442,12 @@ class ProjectController(QObject):
             self.autosaver.saved()
         self.undo_stack.setClean()
         self.settings.setValue(LAST_PROJECT_KEY, str(path))
-        self.window.recent.add(path)
+        self.recent.add(path)
         self.state_changed.emit()
         return True
 
     def _view_state(self) -> dict[str, Any]:
-        return {"frame": int(self.window.current_frame), "speed": float(self.window.speed)}
+        return {"frame": int(self.player.current_frame), "speed": float(self.player.speed)}
 
     # ================================================================= autosave and recovery
 
@@ -429,7 +483,7 @@ class ProjectController(QObject):
         self.state_changed.emit()
 
     def _show_autosave_error(self, text: str) -> None:
-        self.window.statusBar().showMessage(f"Autosave failed: {text}", 10_000)
+        self.shell.say(f"Autosave failed: {text}", 10_000)
 
     def flush_autosave(self) -> None:
         """Write what is pending now (tests and the crash benchmark use it)."""
@@ -448,7 +502,7 @@ class ProjectController(QObject):
         return recovery
 
     def _ask_recover(self, recovery: Path, name: str) -> bool:
-        answer = choose(
+        answer = questions.choose(
             self.window,
             "Recover unsaved changes?",
             f"{name} has autosaved changes that were never saved "
@@ -474,7 +528,7 @@ class ProjectController(QObject):
         try:
             project = load_project(recovery).project
         except FormatError as exc:
-            self.window.show_error("Cannot recover project", str(exc))
+            self.shell.show_error("Cannot recover project", str(exc))
             return False
         pending = _PendingOpen(project, None, dirty=True, recovery_path=recovery)
         return self._open_with_video(pending, recovery.parent)

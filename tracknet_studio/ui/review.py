@@ -1,6 +1,6 @@
 """Walking the review queue in the window: next / previous problem, accept, reject, bulk accept.
 
-`ReviewMixin` gives the main window the Review menu's handlers. The queue
+`ReviewController` holds the Review menu's handlers. The queue
 (core.review.ReviewQueue) runs over the label layer and the *review layer*, one prediction
 layer chosen in Review > Review Against (the first one by default). Accepting or rejecting
 marks the frame reviewed, so it leaves the queue, and moves on to the next problem: an
@@ -10,9 +10,10 @@ screen is in the queue. Every action is one undo step.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 
@@ -25,10 +26,10 @@ from tracknet_studio.core.review import (
     reject_prediction,
 )
 
+from .editing import EditingController
+from .player import Player
+from .shell import Shell
 from .undo import TrackEditCommand
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 DEFAULT_MIN_CONFIDENCE = 0.8
 
@@ -56,34 +57,39 @@ def ask_min_confidence(parent: Any, start: int, stop: int, initial: float) -> fl
     return value if ok else None
 
 
-class ReviewMixin:
-    """Review handlers of the main window (see the module docstring)."""
+class ReviewController(QObject):
+    """Review handlers of the window (see the module docstring)."""
 
-    def _init_review(self: MainWindow) -> None:
+    def __init__(self, shell: Shell, player: Player, editing: EditingController) -> None:
+        super().__init__(shell)
+        self.shell = shell
+        self.player = player
+        self.editing = editing
         self.review_queue: ReviewQueue | None = None
         self.review_layer: str | None = None
         self.min_accept_confidence = DEFAULT_MIN_CONFIDENCE
-        self.review_label = QLabel()
+        self.review_label = QLabel()  # the window puts it in its status bar
         self.review_label.setObjectName("reviewReadout")
-        self.statusBar().addWidget(self.review_label, 1)
-        self.review_layer_menu = QMenu("Review &Against", self)
+        self.review_layer_menu = QMenu("Review &Against", shell.window)
         self.review_layer_menu.setObjectName("reviewLayerMenu")
-        self.menus["Review"].addSeparator()
-        self.menus["Review"].addMenu(self.review_layer_menu)
         self._review_layer_group = QActionGroup(self)
+        shell.project_changed.connect(self._set_review_project)
+        editing.layers_changed.connect(self._set_review_project)
+        editing.edited.connect(self._update_review_readout)
+        player.frame_shown.connect(self._update_review_readout)
 
     # ================================================================= the queue
 
-    def _set_review_project(self: MainWindow, project: Project | None) -> None:
+    def _set_review_project(self, project: Project | None) -> None:
         names = [] if project is None else list(project.predictions)
         keep = self.review_layer if self.review_layer in names else None
         self.set_review_layer(keep or (names[0] if names else None))
 
-    def set_review_layer(self: MainWindow, name: str | None) -> None:
+    def set_review_layer(self, name: str | None) -> None:
         """Review the labels against prediction layer `name` (None: the labels alone)."""
         if self.review_queue is not None:
             self.review_queue.close()
-        project = self._edit_project
+        project = self.shell.project
         self.review_layer = name
         self.review_queue = None
         if project is not None:
@@ -92,11 +98,11 @@ class ReviewMixin:
         self._fill_review_layer_menu()
         self._update_review_readout()
 
-    def _fill_review_layer_menu(self: MainWindow) -> None:
+    def _fill_review_layer_menu(self) -> None:
         self.review_layer_menu.clear()
         for action in self._review_layer_group.actions():
             self._review_layer_group.removeAction(action)
-        project = self._edit_project
+        project = self.shell.project
         names = [] if project is None else list(project.predictions)
         for name in names:
             action = QAction(name, self.review_layer_menu, checkable=True)
@@ -107,37 +113,36 @@ class ReviewMixin:
         if not names:
             self.review_layer_menu.addAction("(no prediction layers)").setEnabled(False)
 
-    def _review_prediction(self: MainWindow) -> Track | None:
-        project = self._edit_project
+    def _review_prediction(self) -> Track | None:
+        project = self.shell.project
         if project is None or self.review_layer is None:
             return None
         return project.predictions.get(self.review_layer)
 
-    def next_problem(self: MainWindow) -> None:
+    def next_problem(self) -> None:
         self._go_to_problem(forward=True)
 
-    def previous_problem(self: MainWindow) -> None:
+    def previous_problem(self) -> None:
         self._go_to_problem(forward=False)
 
-    def _go_to_problem(self: MainWindow, forward: bool) -> None:
+    def _go_to_problem(self, forward: bool) -> None:
         queue = self.review_queue
         if queue is None:
             return
-        here = self.current_frame
+        here = self.player.current_frame
         frame = queue.next_problem(here) if forward else queue.previous_problem(here)
         if frame is None:
-            self.statusBar().showMessage("No problem frames left to review", 4000)
+            self.shell.say("No problem frames left to review", 4000)
             return
-        self.pause()
-        self.seek(frame)
+        self.player.go_to(frame)
 
-    def _update_review_readout(self: MainWindow) -> None:
-        self.review_label.setText(self.review_readout(self.current_frame))
+    def _update_review_readout(self, *_: Any) -> None:
+        self.review_label.setText(self.review_readout(self.player.current_frame))
 
-    def review_readout(self: MainWindow, frame: int) -> str:
+    def review_readout(self, frame: int) -> str:
         """Why `frame` is a problem, e.g. "Problem 3 of 41: low confidence (0.32)"."""
         queue = self.review_queue
-        if queue is None or not 0 <= frame < len(self._edit_project.labels):
+        if queue is None or not 0 <= frame < len(self.shell.project.labels):
             return ""
         reasons = queue.reasons(frame)
         if not reasons:
@@ -146,7 +151,7 @@ class ReviewMixin:
         texts = [self._reason_text(r, frame) for r in REASON_TEXT if r in reasons]
         return f"Problem {index} of {len(queue)}: " + ", ".join(texts)
 
-    def _reason_text(self: MainWindow, reason: Problem, frame: int) -> str:
+    def _reason_text(self, reason: Problem, frame: int) -> str:
         text = REASON_TEXT[reason]
         prediction = self._review_prediction()
         if prediction is None:
@@ -154,7 +159,7 @@ class ReviewMixin:
         if reason == Problem.LOW_CONFIDENCE:
             return f"{text} ({float(prediction.confidence[frame]):.2f})"
         if reason == Problem.DISAGREEMENT:
-            labels = self._edit_project.labels
+            labels = self.shell.project.labels
             dx = float(prediction.x[frame] - labels.x[frame])
             dy = float(prediction.y[frame] - labels.y[frame])
             distance = float(np.hypot(dx, dy))
@@ -163,7 +168,7 @@ class ReviewMixin:
 
     # ================================================================= acting
 
-    def accept_prediction(self: MainWindow) -> None:
+    def accept_prediction(self) -> None:
         if self._commit_table_editor():
             return
         frame, labels, prediction = self._review_target()
@@ -173,11 +178,11 @@ class ReviewMixin:
         if self._push_review(labels, edit, f"Accept prediction on frame {frame}"):
             self.next_problem()
         else:
-            self.statusBar().showMessage(
+            self.shell.say(
                 f"Nothing to accept on frame {frame} (no prediction, or a human label)", 4000
             )
 
-    def reject_prediction(self: MainWindow) -> None:
+    def reject_prediction(self) -> None:
         frame, labels, _prediction = self._review_target()
         if labels is None:
             return
@@ -185,14 +190,14 @@ class ReviewMixin:
         self._push_review(labels, edit, f"Reject prediction on frame {frame}")
         self.next_problem()
 
-    def accept_predictions_above(self: MainWindow) -> int:
+    def accept_predictions_above(self) -> int:
         """Ask for c; accept every prediction with confidence >= c over the range as one step."""
         _frame, labels, prediction = self._review_target()
         if prediction is None:
             return 0
-        span = self.edit_range()
+        span = self.editing.edit_range()
         start, stop = span if span is not None else (0, len(labels))
-        c = ask_min_confidence(self, start, stop, self.min_accept_confidence)
+        c = ask_min_confidence(self.shell.window, start, stop, self.min_accept_confidence)
         if c is None:
             return 0
         self.min_accept_confidence = c
@@ -200,27 +205,27 @@ class ReviewMixin:
         text = f"Accept {len(edit.frames)} predictions with confidence ≥ {c:.2f}"
         if not self._push_review(labels, edit, text):
             text = f"No open frame has a prediction with confidence ≥ {c:.2f}"
-        self.statusBar().showMessage(text, 5000)
+        self.shell.say(text, 5000)
         return len(edit.frames)
 
-    def _review_target(self: MainWindow) -> tuple[int, Track | None, Track | None]:
-        frame = self._edit_frame()
+    def _review_target(self) -> tuple[int, Track | None, Track | None]:
+        frame = self.editing.edit_frame()
         if frame is None:
             return 0, None, None
         prediction = self._review_prediction()
         if prediction is None:
-            self.statusBar().showMessage("No prediction layer to review against", 4000)
-        return frame, self._edit_project.labels, prediction
+            self.shell.say("No prediction layer to review against", 4000)
+        return frame, self.shell.project.labels, prediction
 
-    def _push_review(self: MainWindow, labels: Track, edit: TrackEdit, text: str) -> bool:
+    def _push_review(self, labels: Track, edit: TrackEdit, text: str) -> bool:
         if len(edit.frames) == 0:
             return False
-        self.undo_stack.push(TrackEditCommand(labels, edit, text, applied=False))
+        self.shell.undo_stack.push(TrackEditCommand(labels, edit, text, applied=False))
         return True
 
-    def _commit_table_editor(self: MainWindow) -> bool:
+    def _commit_table_editor(self) -> bool:
         """Enter while a table cell is being edited commits the cell, not a prediction."""
-        table = self.track_table
+        table = self.editing.track_table
         editing = table.state() == table.State.EditingState
         if editing:
             table.setFocus()  # the delegate commits the editor's value when it loses focus

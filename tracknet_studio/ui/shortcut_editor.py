@@ -10,7 +10,6 @@ refuses a key already in use and names the action holding it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -30,9 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from .actions import ACTIONS, ActionSpec
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 SETTINGS_GROUP = "shortcuts"
 Bindings = dict[str, tuple[str, ...]]  # action id -> keys in portable text
@@ -268,23 +264,3 @@ class ShortcutEditor(QDialog):
 
 def _native(key: str) -> str:
     return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
-
-
-class ShortcutMixin:
-    """The window's side: load the user's bindings at start, and the editor's handler."""
-
-    def _init_shortcuts(self: MainWindow) -> None:
-        self.shortcut_bindings = load_bindings(self.settings)
-        apply_bindings(self.action_by_id, self.shortcut_bindings)
-
-    def edit_shortcuts(self: MainWindow) -> None:
-        dialog = ShortcutEditor(self.shortcut_bindings, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.set_shortcut_bindings(dialog.bindings)
-
-    def set_shortcut_bindings(self: MainWindow, bindings: Mapping[str, Sequence[str]]) -> None:
-        """Use and store these keys (the help list shows them from now on)."""
-        self.shortcut_bindings = {k: tuple(v) for k, v in bindings.items()}
-        apply_bindings(self.action_by_id, self.shortcut_bindings)
-        save_bindings(self.settings, self.shortcut_bindings)
-        self._shortcuts_dialog = None  # the help list is rebuilt with the new keys
