@@ -251,3 +251,19 @@ def test_the_label_table_form_reads_all_four_visibility_classes():
     track, _ = parse("Frame,Visibility,X,Y\n0,0,0,0\n1,1,5,5\n2,2,6,6\n3,3,7,7\n", n_frames=4)
     assert track.visibility.tolist() == [0, 1, 2, 3]
     assert track.x[1:].tolist() == [5.0, 6.0, 7.0]
+
+
+def test_suggested_meaning_keeps_coordinates_and_spots_fractions(tmp_path: Path) -> None:
+    from tracknet_studio.formats.csv_tracks import suggest_meaning
+
+    state = tmp_path / "state.csv"  # labelled rows say visible = 0: a state code
+    state.write_text("frame_num,x,y,visible\n0,0.5,0.5,0\n1,0.6,0.4,0\n2,0,0,1\n")
+    guess = suggest_meaning(state)
+    assert guess.state_code_visibility and guess.normalized
+    assert "2 rows with coordinates would become no ball" in guess.reason
+    flag = tmp_path / "flag.csv"  # pixels, and 1 where there is a ball
+    flag.write_text("frame_num,x,y,visible\n0,640,360,1\n1,0,0,0\n2,650,350,1\n")
+    guess = suggest_meaning(flag)
+    assert not guess.state_code_visibility and not guess.normalized
+    _track, report = read_csv(state, CsvOptions(state_code_visibility=False, normalized=(10, 10)))
+    assert report.dropped_positions == 2 and "read as no ball" in report.summary()

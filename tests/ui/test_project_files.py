@@ -30,7 +30,7 @@ def reports(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
     monkeypatch.setattr(
         label_io,
         "show_report",
-        lambda parent, report, applied, kept: seen.append((report.imported, applied, kept)),
+        lambda parent, report, applied, kept: seen.append((report.imported, len(applied), kept)),
     )
     return seen
 
@@ -250,3 +250,83 @@ def test_missing_video_asks_to_locate_it(
         assert second.files.open_file(project_file)
     assert captions and "missing" in captions[0]
     assert Path(second.project.video_path) == moved.resolve() and second.files.dirty
+
+
+# ----- issue 23.2: an ambiguous CSV's default reading keeps its coordinates ---------------
+
+REAL_VOLLEYBALL = (
+    Path(__file__).resolve().parents[3] / "shared/data/volleyball/VolleyballShortClip.csv"
+)
+
+
+def state_code_csv(path: Path, rows: int = 21) -> Path:
+    """frame_num,x,y,visible where every labelled row says visible = 0 (a state code)."""
+    lines = ["frame_num,x,y,visible"]
+    lines += [f"{n},{0.40 + n / 100:.5f},{0.5 + n / 200:.5f},0" for n in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def answer_csv_dialog(state_code: bool | None = None) -> dict:
+    """Accept the CSV dialog when it opens (changing the state-code box if asked); returns
+    what it showed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QCheckBox, QLabel
+
+    shown: dict = {}
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        box = dialog.findChild(QCheckBox, "stateCode")
+        shown["state_code"] = box.isChecked()
+        shown["normalised"] = dialog.findChild(QCheckBox, "normalised").isChecked()
+        shown["text"] = dialog.findChild(QLabel, "csvSuggestion").text()
+        if state_code is not None:
+            box.setChecked(state_code)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    return shown
+
+
+@pytest.mark.parametrize("source", ["generated", "real"])
+def test_the_dialog_suggests_the_reading_that_keeps_the_coordinates(
+    open_window, tmp_path, reports, source
+) -> None:
+    if source == "real":
+        if not REAL_VOLLEYBALL.is_file():
+            pytest.skip(f"the real clip's labels are not here: {REAL_VOLLEYBALL}")
+        path = REAL_VOLLEYBALL
+    else:
+        path = state_code_csv(tmp_path / "volley.csv")
+    window = open_window
+    shown = answer_csv_dialog()
+    assert label_io.import_labels(window.shell, path)
+    assert shown["state_code"] and shown["normalised"]
+    assert "21 rows with coordinates would become no ball" in shown["text"]
+    labels = window.project.labels
+    assert (labels.visibility[:21] == Visibility.VISIBLE).all()
+    first_x = float(path.read_text().splitlines()[1].split(",")[1])
+    assert np.isfinite(labels.x[:21]).all() and labels.x[0] == pytest.approx(first_x * 192)
+    assert reports[-1] == (21, 21, 0)
+
+
+def test_dropping_coordinates_is_asked_before_and_counted_by_visibility(
+    open_window, tmp_path, monkeypatch
+) -> None:
+    window = open_window
+    path = state_code_csv(tmp_path / "volley.csv")
+    answers = install_answers(monkeypatch)
+    answers.queue.append("Cancel")
+    answer_csv_dialog(state_code=False)  # the user insists on the flag reading
+    assert not label_io.import_labels(window.shell, path)
+    assert "21 rows carry coordinates but were read as no ball" in answers.asked[-1][1]
+    assert window.undo_stack.count() == 0  # nothing applied
+    boxes: list[str] = []
+    monkeypatch.setattr(label_io.QMessageBox, "exec", lambda box: boxes.append(
+        box.informativeText()))  # fmt: skip
+    answers.queue.append("Import Anyway")
+    answer_csv_dialog(state_code=False)
+    assert label_io.import_labels(window.shell, path)
+    assert "21 frames applied to the labels: 0 visible, 0 hard, 0 occluded, 21 no ball" in (
+        boxes[-1])  # fmt: skip

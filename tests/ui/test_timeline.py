@@ -14,6 +14,9 @@ from tracknet_studio.core import LABELS, Project, Source, Track
 from tracknet_studio.core.frame_states import DisplayWindow, FrameState, frame_states
 from tracknet_studio.ui import timeline as timeline_module
 from tracknet_studio.ui.timeline import STATE_COLORS, TimelineWidget
+from tracknet_studio.ui.undo import push_track_update
+
+from ._project_support import place
 
 pytestmark = pytest.mark.ui
 
@@ -332,3 +335,45 @@ def test_the_timeline_and_the_review_queue_mean_the_same_disagreement() -> None:
     states = frame_states(labels, [prediction])
     disagreeing = np.flatnonzero(states == FrameState.DISAGREEMENT).tolist()
     assert disagreeing == find_disagreements(labels, prediction, 10.0).tolist() == [1, 2, 4]
+
+
+# ----- issue 23.1: the position plots always show the whole track ----------------------
+
+
+def y_range(plot) -> tuple[float, float]:
+    (_, _), (low, high) = plot.getViewBox().viewRange()
+    return low, high
+
+
+def test_the_plots_show_the_picture_and_labels_placed_after_opening(open_window, qtbot) -> None:
+    window = open_window  # a 192x108 clip: nothing labelled yet
+    timeline = window.editing.timeline
+    for frame in range(5, 11):
+        place(window, frame, x=150.0 + frame, y=90.0)
+    qtbot.waitUntil(lambda: y_range(timeline.x_plot)[1] >= 192.0)
+    x_low, x_high = y_range(timeline.x_plot)
+    y_low, y_high = y_range(timeline.y_plot)
+    assert x_low <= 0 and x_high >= 192 and y_low <= 0 and y_high >= 108
+
+
+def test_an_imported_track_off_the_picture_widens_the_axes(open_window, qtbot) -> None:
+    window = open_window
+    timeline = window.editing.timeline
+    frames = list(range(0, 20))
+    push_track_update(window.undo_stack, window.project.labels, frames, text="import",
+                      x=np.linspace(100, 1000, 20), y=np.linspace(-50, 600, 20),
+                      visibility=1, source=Source.IMPORTED)  # fmt: skip
+    qtbot.waitUntil(lambda: y_range(timeline.x_plot)[1] >= 1000.0)
+    assert y_range(timeline.y_plot)[0] <= -50 and y_range(timeline.y_plot)[1] >= 600
+
+
+def test_a_label_alone_among_gaps_is_drawn_as_a_dot(timeline: TimelineWidget) -> None:
+    labels = Track(N)
+    labels.set_points([3, 60, 61], [10.0, 20.0, 21.0], [5.0, 6.0, 7.0], source=Source.HUMAN)
+    timeline.set_track(labels)
+    x_dots, _y_dots = (curve.dots for curve in timeline._curves[LABELS])
+    xs, ys = x_dots.getData()
+    assert list(xs) == [3.0, 3.0] and list(ys) == [10.0, 10.0]  # frame 3; 60-61 is a line
+    assert timeline_module.isolated(np.array([np.nan, 1.0, np.nan, 2.0, 3.0])).tolist() == [
+        False, True, False, False, False,
+    ]  # fmt: skip

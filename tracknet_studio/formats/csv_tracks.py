@@ -95,6 +95,55 @@ def frame_from_name(name: str) -> int | None:
     return int(runs[-1]) if runs else None
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A reading of an ambiguous file that the data supports, and why (for a dialog to
+    offer; the reader itself never guesses)."""
+
+    state_code_visibility: bool
+    normalized: bool
+    reason: str
+
+
+def suggest_meaning(path: str | PathLike[str]) -> Suggestion:
+    """How the frame-xy-visible form's `visible` column and coordinates are most likely
+    meant: the visibility meaning under which fewer rows that carry coordinates become "no
+    ball" (losing them), and fractions of the image when every coordinate lies in 0..1."""
+    try:
+        rows = _csv_rows(Path(path).read_text(encoding="utf-8-sig"), path)[1:]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(path, f"cannot read: {exc}") from exc
+    _, v_col, x_col, y_col, _ = _LAYOUT[CsvForm.FRAME_XY_VISIBLE]
+    x, y = (np.array([_number(r, c) for r in rows]) for c in (x_col, y_col))
+    codes = np.array([_number(r, v_col) for r in rows])
+    placed = np.isfinite(x) & np.isfinite(y) & ((x != 0) | (y != 0))
+    lost_as_state = int((placed & (codes != 0)).sum())  # 0 = visible, anything else = none
+    lost_as_flag = int((placed & (codes != 1)).sum())  # 1 = visible
+    use_state = lost_as_state < lost_as_flag
+    meaning = "a state code (0 = visible)" if use_state else "a flag (1 = visible)"
+    lost, other = sorted((lost_as_state, lost_as_flag))
+    if other:
+        kept = "every row with coordinates keeps them" if not lost else (
+            f"{lost} rows with coordinates lose them")  # fmt: skip
+        reason = (f"Suggested: {meaning}, as {kept}; read the other way, {other} rows "
+                  "with coordinates would become no ball.")  # fmt: skip
+    else:
+        reason = f"No row tells the two meanings apart; suggested: {meaning}."
+    xs, ys = x[placed], y[placed]
+    fractions = bool(placed.any()) and bool(((xs <= 1) & (ys <= 1) & (xs >= 0) & (ys >= 0)).all())
+    if fractions:
+        reason += " Every coordinate lies within 0..1: fractions of the image size."
+    return Suggestion(use_state, fractions, reason)
+
+
+def _number(row: list[str], column: int) -> float:
+    """A cell as a number; NaN when missing or not one (the reader names such rows)."""
+    try:
+        return float(row[column])
+    except (IndexError, ValueError):
+        return float("nan")
+
+
 def sniff_form(path: str | PathLike[str]) -> CsvForm:
     """The form of a CSV file, from its header; FormatError when unknown."""
     try:
@@ -220,6 +269,7 @@ class _Reader:
         x = self.floats(x_col)
         y = self.floats(y_col)
         event = self.events(e_col)
+        self.count_dropped_positions(vis, x, y)
         x, y = self.scaled(x, y, vis)
         keep = self.checked_rows(frames, vis, x, y)
         frames, vis, x, y, event, lines = (a[keep] for a in (frames, vis, x, y, event, self.lines))
@@ -246,6 +296,17 @@ class _Reader:
         track.update(frames, x=x, y=y, visibility=vis, event=event, source=source)
         self.report.imported = len(frames)
         return track
+
+    def count_dropped_positions(self, vis: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        """Rows with a position (not 0,0) read as no ball lose it: count them, and say so."""
+        placed = np.isfinite(x) & np.isfinite(y) & ((x != 0) | (y != 0))
+        dropped = placed & (vis == Visibility.NO_BALL)
+        count = int(dropped.sum())
+        self.report.dropped_positions = count
+        if count:
+            where = ", ".join(f"line {n}" for n in self.lines[dropped][:3])
+            self.report.note(f"{count} rows carry coordinates but read as no ball, so their "
+                             f"coordinates are dropped (e.g. {where})")  # fmt: skip
 
     def fail(self, row: int, column: int, message: str) -> FormatError:
         name = self.header[column].strip()

@@ -44,6 +44,9 @@ class ImportReport:
     examples: dict[str, list[str]] = field(default_factory=dict)
     # Choices the reader made that the user should know of (e.g. which label attribute).
     notes: list[str] = field(default_factory=list)
+    # Rows that carry a position but were read as "no ball": their coordinates are dropped.
+    # Often a sign that a visibility column was read with the wrong meaning.
+    dropped_positions: int = 0
 
     MAX_EXAMPLES = 5
 

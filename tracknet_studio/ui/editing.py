@@ -138,9 +138,9 @@ class EditingController(QObject):
         self._known_layers = set() if project is None else set(project.predictions)
         if project is not None:
             project.add_listener(self._on_layers_edited)
-            size = self.view.video_size()
-            if not size.isEmpty():
-                self.timeline.set_frame_size(size.width(), size.height())
+            video = self.shell.video  # the first frame may not be on screen yet
+            if video is not None:
+                self.timeline.set_frame_size(video.width, video.height)
             self.timeline.show_all()
         # New layers follow the View menu's toggles.
         self.toggle_labels_layer()

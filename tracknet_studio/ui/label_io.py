@@ -8,6 +8,7 @@ or `show_report`, which tests replace.
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracknet_studio.core import LABELS, Source, Track
+from tracknet_studio.core import LABELS, Source, Track, Visibility
 from tracknet_studio.formats import (
     CsvForm,
     CsvOptions,
@@ -34,6 +35,7 @@ from tracknet_studio.formats import (
     write_csv,
     write_groundtruth,
 )
+from tracknet_studio.formats.csv_tracks import suggest_meaning
 from tracknet_studio.formats.groundtruth_export import GtJobExport, write_labeling_job
 from tracknet_studio.formats.tracks import (
     Questions,
@@ -67,6 +69,7 @@ GT_LABELING_JOB = "Ground Truth labeling job folder"
 GT_ADJUSTMENT_JOB = "Ground Truth adjustment job folder (pre-filled with these labels)"
 GT_JOBS = (GT_LABELING_JOB, GT_ADJUSTMENT_JOB)
 REPLACE, KEEP_HUMAN = "Replace Human Labels", "Keep Human Labels"
+IMPORT_ANYWAY = "Import Anyway"
 
 
 # ===================================================================== dialogs (patchable)
@@ -78,17 +81,20 @@ def csv_options_dialog(parent: QWidget | None, path: Path, column: str) -> CsvOp
     dialog.setObjectName("csvOptionsDialog")
     dialog.setWindowTitle("Import CSV")
     layout = QVBoxLayout(dialog)
+    suggestion = suggest_meaning(path)
     text = QLabel(
-        f"<b>{path.name}</b>: the column <b>{column!r}</b> can mean two things, and "
-        "TrackNet Studio never guesses. Say how this file was written:"
+        f"<b>{path.name}</b>: the column <b>{column!r}</b> can mean two things. "
+        f"{html.escape(suggestion.reason)} Check how this file was written:"
     )
+    text.setObjectName("csvSuggestion")
     text.setWordWrap(True)
     layout.addWidget(text)
     state = QCheckBox("Visibility is a state code (0 = visible, anything else = no ball)")
     state.setObjectName("stateCode")
+    state.setChecked(suggestion.state_code_visibility)
     normalised = QCheckBox("x and y are fractions of the image size (0–1)")
     normalised.setObjectName("normalised")
-    normalised.setChecked(True)
+    normalised.setChecked(suggestion.normalized)
     layout.addWidget(state)
     layout.addWidget(normalised)
     buttons = QDialogButtonBox(
@@ -114,8 +120,13 @@ def pick_object(parent: QWidget | None, path: str, objects: list) -> str | None:
     return objects[items.index(item)].name if ok and item in items else None
 
 
-def show_report(parent: QWidget | None, report: ImportReport, applied: int, kept: int) -> None:
-    lines = [report.summary(), "", f"{applied} frames applied to the labels."]
+def show_report(
+    parent: QWidget | None, report: ImportReport, applied: np.ndarray, kept: int
+) -> None:
+    """The import's outcome: frames applied by visibility (`applied`: their codes), human
+    labels kept, rows skipped."""
+    lines = [report.summary(), "", f"{len(applied)} frames applied to the labels: "
+             + visibility_counts(applied) + "."]  # fmt: skip
     if kept:
         lines.append(f"{kept} frames kept their human labels.")
     box = QMessageBox(QMessageBox.Icon.Information, "Import report", lines[0], parent=parent)
@@ -176,8 +187,19 @@ def video_size(shell: Shell) -> tuple[int, int] | None:
     return (int(info.width), int(info.height)) if info is not None else None
 
 
+def visibility_counts(visibility: np.ndarray) -> str:
+    """ "12 visible, 3 hard, 0 occluded, 6 no ball" for a column of visibility codes."""
+    return ", ".join(
+        f"{int((visibility == v).sum())} {v.name.lower().replace('_', ' ')}"
+        for v in (Visibility.VISIBLE, Visibility.HARD, Visibility.OCCLUDED, Visibility.NO_BALL)
+    )
+
+
 def apply_import(shell: Shell, track: Track, report: ImportReport, name: str) -> bool:
-    """Write the imported track's labeled frames into the labels as one undo step."""
+    """Write the imported track's labeled frames into the labels as one undo step; first
+    warn when rows with coordinates were read as no ball (their coordinates dropped)."""
+    if report.dropped_positions and not _drop_positions_ok(shell, report):
+        return False
     labels = shell.project.labels
     frames = track.labeled_frames()
     # Every reader is given the video's frame count and reports the frames beyond it; this
@@ -208,10 +230,25 @@ def apply_import(shell: Shell, track: Track, report: ImportReport, name: str) ->
             source=source,
             **values,
         )
-    applied = 0 if command is None else len(command.frames)
+    applied = labels.visibility[[] if command is None else command.frames]
     kept = 0 if replace_human else len(human)
     show_report(shell.window, report, applied, kept)
     return True
+
+
+def _drop_positions_ok(shell: Shell, report: ImportReport) -> bool:
+    answer = questions.choose(
+        shell.window,
+        "Import labels",
+        f"{report.dropped_positions} rows carry coordinates but were read as no ball: "
+        "their coordinates would be dropped.",
+        (IMPORT_ANYWAY, questions.CANCEL),
+        informative="This is often a visibility column read with the wrong meaning (a state "
+        "code where 0 means visible, or a flag where 1 does). Cancel and import again to "
+        "choose the other meaning.",
+        icon=QMessageBox.Icon.Warning,
+    )
+    return answer == IMPORT_ANYWAY
 
 
 # ===================================================================== export

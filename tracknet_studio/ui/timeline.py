@@ -53,6 +53,7 @@ PREDICTION_COLORS = ("#ff9f1c", "#2ec4b6", "#ff5fa2", "#a78bfa", "#9ae65c")
 CURSOR_PEN = pg.mkPen("#ffd400", width=1)
 AXIS_WIDTH = 52  # the same left-axis width on every plot keeps their time axes aligned
 STRIP_HEIGHT = 46
+DOT_SIZE = 4  # px: a label alone among gaps
 MAX_PARTIAL_COLUMNS = 64  # beyond this, recomputing the whole window is cheaper
 # The metrics panel's per-frame outcome (codes in tracknet.metrics.Outcome order: TP, FP1,
 # FP2, FN, TN; 255 = not compared), drawn as its own strip when a comparison is shown.
@@ -66,10 +67,17 @@ _OUTCOME_RGBA[: len(OUTCOME_COLORS)] = [(*c, 255) for c in OUTCOME_COLORS]
 
 
 class _PeakCurve:
-    """One curve (a layer's x or y) reduced to the window: per column its max then its min."""
+    """One curve (a layer's x or y) reduced to the window: per column its max then its min.
 
-    def __init__(self, item: pg.PlotDataItem, values: Callable[[], np.ndarray]) -> None:
+    A line needs two neighbours: a column with a value between two without (a label alone
+    among gaps) would draw nothing, so such columns also get a dot (`dots`).
+    """
+
+    def __init__(
+        self, item: pg.PlotDataItem, dots: pg.ScatterPlotItem, values: Callable[[], np.ndarray]
+    ) -> None:
         self.item = item
+        self.dots = dots
         self._values = values  # reads the live column (the track may be replaced)
         self._y = np.empty(0)
 
@@ -78,8 +86,10 @@ class _PeakCurve:
         if window.bin == 1:
             # One point per frame: views of the columns, nothing copied.
             frames = np.arange(window.start, window.stop, dtype=np.float64)
-            self.item.setData(frames, values[window.start : window.stop], connect="finite")
+            shown = values[window.start : window.stop]
+            self.item.setData(frames, shown, connect="finite")
             self._y = np.empty(0)
+            self._set_dots(frames, shown, shown)
             return
         blocks = window.blocks(values, np.nan)
         self._y = np.column_stack([np.fmax.reduce(blocks, axis=1), np.fmin.reduce(blocks, axis=1)])
@@ -96,8 +106,23 @@ class _PeakCurve:
         self._set(window)
 
     def _set(self, window: DisplayWindow) -> None:
-        x = np.repeat(window.column_centres(), 2)
-        self.item.setData(x, self._y.ravel(), connect="finite")
+        centres = window.column_centres()
+        self.item.setData(np.repeat(centres, 2), self._y.ravel(), connect="finite")
+        self._set_dots(centres, self._y[:, 0], self._y[:, 1])
+
+    def _set_dots(self, x: np.ndarray, high: np.ndarray, low: np.ndarray) -> None:
+        alone = isolated(high)
+        self.dots.setData(
+            np.concatenate([x[alone], x[alone]]), np.concatenate([high[alone], low[alone]])
+        )
+
+
+def isolated(values: np.ndarray) -> np.ndarray:
+    """Where a value stands between two gaps (NaN or the ends): a line cannot show it."""
+    finite = np.isfinite(values)
+    before = np.concatenate([[False], finite[:-1]])
+    after = np.concatenate([finite[1:], [False]])
+    return finite & ~before & ~after
 
 
 class _StateStrip:
@@ -201,6 +226,7 @@ class TimelineWidget(QWidget):
         self._project: Project | None = None
         self._project_listener: Callable[[str, Frames], None] | None = None
         self._frame_size: tuple[float, float] | None = None
+        self._position_range: dict[str, tuple[float, float] | None] = {"x": None, "y": None}
         self._current = 0
         self._window = DisplayWindow(0, 0, 1)
         self._curves: dict[str, tuple[_PeakCurve, _PeakCurve]] = {}
@@ -404,13 +430,17 @@ class TimelineWidget(QWidget):
     def _flush_pending(self) -> None:
         pending, self._pending = self._pending, {}
         for layer, chunks in pending.items():
-            self.refresh_frames(np.concatenate(chunks), layer)
+            frames = np.concatenate(chunks)
+            self.refresh_frames(frames, layer)
+            frames = frames[(frames >= 0) & (frames < self.n_frames)]
+            self._widen_position_axes(layer, frames)
 
     # ----- layers ------------------------------------------------------------------------
     def _set_layers(self, labels: Track | None, predictions: dict[str, Track]) -> None:
         for x_curve, y_curve in self._curves.values():
-            self.x_plot.removeItem(x_curve.item)
-            self.y_plot.removeItem(y_curve.item)
+            for plot, curve in ((self.x_plot, x_curve), (self.y_plot, y_curve)):
+                plot.removeItem(curve.item)
+                plot.removeItem(curve.dots)
         self._curves = {}
         self._pending = {}
         self._labels, self._predictions = labels, predictions
@@ -438,10 +468,13 @@ class TimelineWidget(QWidget):
             item = pg.PlotDataItem(pen=pen, name=name if axis == "x" else None)
             # The window is already reduced to about one point per pixel; see the module doc.
             item.setClipToView(False)
+            dots = pg.ScatterPlotItem(size=DOT_SIZE, pen=None, brush=pg.mkBrush(pen.color()))
             if name == LABELS:
                 item.setZValue(1)  # labels above predictions: the reference stays readable
+                dots.setZValue(1)
             plot.addItem(item)
-            curves.append(_PeakCurve(item, column(axis)))
+            plot.addItem(dots)
+            curves.append(_PeakCurve(item, dots, column(axis)))
         self._curves[name] = (curves[0], curves[1])
 
     @property
@@ -456,8 +489,9 @@ class TimelineWidget(QWidget):
 
     def set_layer_visible(self, layer: str, visible: bool) -> None:
         """Show or hide a layer's curves (the strip still accounts for it)."""
-        for item in self.curve_items(layer):
-            item.setVisible(visible)
+        for curve in self._curves[layer]:
+            curve.item.setVisible(visible)
+            curve.dots.setVisible(visible)
 
     def _layer(self, name: str) -> Track:
         assert self._labels is not None
@@ -470,20 +504,35 @@ class TimelineWidget(QWidget):
             self.strip.codes = frame_states(self._labels, self._predictions.values())
 
     def _fit_position_axes(self) -> None:
-        if self._frame_size is not None:
-            ranges = [(0.0, self._frame_size[0]), (0.0, self._frame_size[1])]
-        else:
-            ranges = [self._data_range("x"), self._data_range("y")]
-        for plot, (lo, hi) in zip((self.x_plot, self.y_plot), ranges, strict=True):
-            plot.setYRange(lo, hi, padding=0.03)
-
-    def _data_range(self, axis: str) -> tuple[float, float]:
+        """Show the whole picture and every position of every layer, even one outside the
+        picture (a track imported from another video size): the plots are where an
+        annotator spots glitches, so nothing may lie off them."""
         tracks = [t for t in (self._labels, *self._predictions.values()) if t is not None]
-        finite = [c[np.isfinite(c)] for c in (t.column(axis) for t in tracks)]
-        finite = [c for c in finite if c.size]
-        if not finite:
-            return 0.0, 1.0
-        return float(min(c.min() for c in finite)), float(max(c.max() for c in finite))
+        for index, axis in enumerate(("x", "y")):
+            frame = None if self._frame_size is None else (0.0, self._frame_size[index])
+            spans = [_span(t.column(axis)) for t in tracks] + [frame]
+            self._position_range[axis] = _union(spans)
+        self._apply_position_ranges()
+
+    def _widen_position_axes(self, layer: str, frames: Frames) -> None:
+        """After an edit: widen an axis that no longer holds the edited values (never
+        shrink it under the user while editing; a new project or layer set refits)."""
+        track = self._layer(layer) if layer in self._curves else None
+        if track is None:
+            return
+        widened = False
+        for axis in ("x", "y"):
+            current = self._position_range[axis]
+            new = _union([current, _span(track.column(axis)[frames])])
+            widened |= new != current
+            self._position_range[axis] = new
+        if widened:
+            self._apply_position_ranges()
+
+    def _apply_position_ranges(self) -> None:
+        for plot, axis in ((self.x_plot, "x"), (self.y_plot, "y")):
+            lo, hi = self._position_range[axis] or (0.0, 1.0)
+            plot.setYRange(lo, hi, padding=0.03)
 
     # ----- view changes ------------------------------------------------------------------
     def _on_view_changed(self, *_args: object) -> None:
@@ -533,6 +582,19 @@ class TimelineWidget(QWidget):
         text = "  |  ".join(parts)
         self.readout.setText(text)
         return text
+
+
+def _span(values: np.ndarray) -> tuple[float, float] | None:
+    """(min, max) of the finite values, None when there are none."""
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
+def _union(spans: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    known = [s for s in spans if s is not None]
+    if not known:
+        return None
+    return min(lo for lo, _ in known), max(hi for _, hi in known)
 
 
 def _describe(track: Track, frame: int) -> str:
