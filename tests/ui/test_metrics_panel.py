@@ -113,3 +113,30 @@ def test_compare_leaves_out_occluded_labels_without_a_position(known_clip) -> No
     result = compare(labels, known_clip.track.copy())
     assert frame not in result.frames.tolist()
     assert result.counts.total == FRAMES - 1
+
+
+# ----- issue 23.4: no labelled frame is "—" with a reason, not 0.000 -----------------------
+
+
+def test_no_labelled_frame_shows_dashes_and_says_why(window, known_clip, qtbot) -> None:
+    with qtbot.waitSignal(window.player.video_opened, timeout=10_000):
+        window.files.open_video(known_clip.path)  # a new project: nothing labelled
+    stub, _mistakes = stub_with_mistakes(known_clip)
+    run_model(window.shell, RunSettings(None, "cpu", 0, FRAMES, "model"), stub)
+    qtbot.waitUntil(lambda: "model" in window.project.predictions, timeout=20_000)
+    panel = window.prediction.metrics_panel
+    qtbot.waitUntil(lambda: panel.layer_combo.currentText() == "model")
+    numbers = panel.numbers()
+    assert [numbers[k] for k in ("precision", "recall", "f1", "accuracy")] == ["—"] * 4
+    assert "no labelled frame" in panel.protocol.text()
+    (first, last), _ = panel.plot.getViewBox().viewRange()
+    assert first <= 0 and last >= FRAMES - 1  # this video's frames, not the last video's
+
+
+def test_the_error_plot_follows_the_new_video(compared, make_clip, qtbot) -> None:
+    window, panel, _mistakes = compared
+    other = make_clip("mp4", frame_count=400)
+    with qtbot.waitSignal(window.player.video_opened, timeout=10_000):
+        window.files.open_video(other.path)
+    (first, last), _ = panel.plot.getViewBox().viewRange()
+    assert first <= 0 and 399 <= last < 450

@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from tracknet.metrics import (
-    OUTCOMES,
-)
+from tracknet.metrics import OUTCOMES, Counts
 
 from tracknet_studio.core import Project
 from tracknet_studio.inference.compare import (
@@ -246,22 +244,25 @@ class MetricsPanel(QWidget):
         )  # fmt: skip
 
     def _show(self, comparison: Comparison | None) -> None:
+        self._frame_axis()
         if comparison is None:
             for label in self.values.values():
-                label.setText("–")
+                label.setText(UNDEFINED)
             self.protocol.setText("Run a model (Model > Run Model…) to compare its layer.")
             self.error_curve.setData([], [])
             self.error_points.setData([])
             return
         counts = comparison.counts
         for name, value in counts.metrics().items():
-            self.values[name].setText(f"{value:.3f}")
+            defined = _defined(counts)[name]
+            self.values[name].setText(f"{value:.3f}" if defined else UNDEFINED)
         for name, value in counts.as_dict().items():
             self.values[name].setText(str(value))
         space = self.space_combo.currentText()
         self.protocol.setText(
             f"{len(comparison.frames)} labelled frames; tolerance {self.tolerance.value():g} px"
             f" in {space} pixels; ball = visibility 1, 2, 3 (tracknet.metrics)"
+            + _why_undefined(counts)
         )
         measured = np.isfinite(comparison.error)
         frames, error = comparison.frames[measured], comparison.error[measured]
@@ -274,6 +275,15 @@ class MetricsPanel(QWidget):
             x=frames.astype(float), y=error, data=frames.tolist(), brush=brushes
         )
 
+    def _frame_axis(self) -> None:
+        """The error plot spans the frames compared (this video's, not the last one's)."""
+        start, stop = 0, 1
+        if self.project is not None:
+            start, stop = 0, max(1, self.project.n_frames)
+            if self.range_combo.currentData() == "in_out" and self._range_used is not None:
+                start, stop = self._range_used
+        self.plot.setXRange(start, stop, padding=0.02)
+
     def _on_points_clicked(self, _item: object, points: list, *_args: object) -> None:
         if len(points):
             self.seek_requested.emit(int(points[0].data()))
@@ -281,3 +291,27 @@ class MetricsPanel(QWidget):
     def numbers(self) -> dict[str, str]:
         """What the panel shows, by metric name (for tests and screenshots)."""
         return {name: label.text() for name, label in self.values.items()}
+
+
+UNDEFINED = "—"  # a ratio of nothing: 0.000 would read as "the model is useless"
+
+
+def _defined(counts: Counts) -> dict[str, bool]:
+    """Which ratios have a denominator: precision needs a prediction, recall a labelled
+    ball, F1 both, accuracy a frame."""
+    predicted = counts.tp + counts.fp1 + counts.fp2 > 0
+    labelled_ball = counts.tp + counts.fn > 0
+    return {"precision": predicted, "recall": labelled_ball,
+            "f1": predicted and labelled_ball, "accuracy": counts.total > 0}  # fmt: skip
+
+
+def _why_undefined(counts: Counts) -> str:
+    if counts.total == 0:
+        return (f". {UNDEFINED}: no labelled frame in these frames to compare with; label some "
+                "(click the ball, or File > Import Labels) and the numbers follow")  # fmt: skip
+    defined = _defined(counts)
+    if not defined["recall"]:
+        return f". {UNDEFINED}: no labelled frame here shows the ball"
+    if not defined["precision"]:
+        return f". {UNDEFINED}: the layer finds no ball in the labelled frames"
+    return ""
