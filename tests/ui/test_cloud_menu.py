@@ -391,7 +391,7 @@ def test_import_labeling_output_is_one_undo_step(
     monkeypatch.setattr(
         label_io,
         "show_report",
-        lambda _p, report, applied, kept: reports.append((applied, kept, report.summary())),
+        lambda _p, report, applied, kept: reports.append((len(applied), kept, report.summary())),
     )
     place(window, 9, x=5.0, y=6.0)  # a human label the import must keep
     answers = install_answers(monkeypatch)

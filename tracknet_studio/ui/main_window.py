@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
@@ -43,6 +43,9 @@ from .video_view import VideoView
 __all__ = ["APP_TITLE", "MainWindow"]
 
 TIMELINE_MIN_HEIGHT = 280  # px: below this the x and y plots shrink to unreadable slivers
+TIMELINE_SHARE = 0.33  # of the window's height; the video keeps the rest
+SCREEN_SHARE = 0.92  # a first start fills this much of the screen (later: where it was left)
+FALLBACK_SIZE = (1200, 780)  # without a screen (offscreen tests)
 TOOLBAR_ICONS = {
     "file.open": "open",
     "step.first": "first",
@@ -179,7 +182,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, metrics)
         self.tabifyDockWidget(table, metrics)
         self.resizeDocks([timeline], [230], Qt.Orientation.Vertical)
-        self.resizeDocks([table], [380], Qt.Orientation.Horizontal)
+        # Every column of the table in view, no horizontal scrolling.
+        self.resizeDocks(
+            [table], [self.editing.track_table.fit_columns()], Qt.Orientation.Horizontal
+        )
         # Hidden until there is a track to show; then shown once (a user's close sticks).
         for dock in (timeline, table, metrics):
             dock.hide()
@@ -196,9 +202,11 @@ class MainWindow(QMainWindow):
         timeline.show()
         table.show()
         table.raise_()
-        # Room for x, y and both strips to be read: about 40% of the window.
-        height = max(TIMELINE_MIN_HEIGHT, int(self.height() * 0.4))
+        # Room for x, y and both strips to be read; the video keeps about three quarters.
+        height = max(TIMELINE_MIN_HEIGHT, int(self.height() * TIMELINE_SHARE))
         self.resizeDocks([timeline], [height], Qt.Orientation.Vertical)
+        width = self.editing.track_table.fit_columns()
+        self.resizeDocks([table], [width], Qt.Orientation.Horizontal)
 
     def _enable_actions(self, *_: Any) -> None:
         project = self.shell.project
@@ -216,8 +224,16 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 780)
+            return
+        screen = self.screen()
+        if screen is None:
+            self.resize(*FALLBACK_SIZE)
+            return
+        area = screen.availableGeometry()
+        size = QSize(int(area.width() * SCREEN_SHARE), int(area.height() * SCREEN_SHARE))
+        frame = QRect(QPoint(0, 0), size)
+        frame.moveCenter(area.center())
+        self.setGeometry(frame)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _first_local_file(event.mimeData()) is not None:

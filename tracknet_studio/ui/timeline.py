@@ -22,6 +22,7 @@ the columns that hold the changed frames.
 
 from __future__ import annotations
 
+import html
 import math
 import weakref
 from collections.abc import Callable, Mapping
@@ -31,7 +32,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPen
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from tracknet_studio.core import LABELS, Project, Source, Track, Visibility
 from tracknet_studio.core.frame_states import DisplayWindow, FrameState, frame_states
@@ -239,8 +240,16 @@ class TimelineWidget(QWidget):
     # ----- construction ------------------------------------------------------------------
     def _build(self) -> None:
         self.readout = QLabel(" ", self)
+        self.readout.setObjectName("timelineReadout")
         self.readout.setFont(QFont("monospace", 9))
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Hovering rewrites it constantly: it must never resize the row (or the plots move).
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # The key to the curves and strips, above the plots: inside them it hid the curves.
+        self.legend = QLabel(self)
+        self.legend.setObjectName("timelineLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)  # wraps between entries on a narrow window
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.ci.setSpacing(0)
         self.x_plot = self._add_plot(0, "x (px)", scrub=False)
@@ -264,9 +273,6 @@ class TimelineWidget(QWidget):
         self.strip_plot.addItem(self.strip.main_item)
         self.strip_plot.addItem(self.strip.problem_item)
         self._build_outcome_strip()
-        self.legend = self.x_plot.addLegend(
-            offset=(-4, 2), labelTextSize="8pt", brush=(0, 0, 0, 140)
-        )
         self.cursors = [
             pg.InfiniteLine(0, angle=90, pen=CURSOR_PEN, movable=False) for _ in range(3)
         ]
@@ -279,7 +285,9 @@ class TimelineWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.readout)
+        for line in (self.legend, self.readout):
+            line.setContentsMargins(4, 0, 4, 0)
+            layout.addWidget(line)
         layout.addWidget(self.graphics, 1)
         self.setMinimumHeight(160)
 
@@ -303,6 +311,7 @@ class TimelineWidget(QWidget):
         if codes is None or self.n_frames == 0:
             self.outcome_codes = None
             self.outcome_item.clear()
+            self._update_legend()
             return
         codes = np.asarray(codes, np.uint8)
         self.outcome_codes = codes
@@ -314,6 +323,7 @@ class TimelineWidget(QWidget):
         rgba = _OUTCOME_RGBA[worst[:, 0]][:, np.newaxis, :]
         self.outcome_item.setImage(rgba, autoLevels=False)
         self.outcome_item.setRect(QRectF(-0.5, 0.0, len(worst) * bin_size, 1.0))
+        self._update_legend()
 
     def _add_plot(self, row: int, label: str, scrub: bool) -> pg.PlotItem:
         plot = self.graphics.addPlot(row=row, col=0, viewBox=_TimeViewBox(self._seek_to, scrub))
@@ -451,6 +461,7 @@ class TimelineWidget(QWidget):
                 self._add_layer(name, pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
         self._recompute_states()
         self._fit_position_axes()
+        self._update_legend()
         if self.outcome_codes is not None and len(self.outcome_codes) != self.n_frames:
             self.set_outcomes(None)  # another video: the old comparison means nothing
         for vb in (plot.getViewBox() for plot in (*self.plots, self.outcome_plot)):
@@ -476,6 +487,19 @@ class TimelineWidget(QWidget):
             plot.addItem(dots)
             curves.append(_PeakCurve(item, dots, column(axis)))
         self._curves[name] = (curves[0], curves[1])
+
+    def _update_legend(self) -> None:
+        """Each layer's line, then the strips' colours (the outcomes' with a comparison)."""
+        entries = [_swatch("━", LABEL_PEN.color().name(), LABELS)] if self._labels else []
+        for i, name in enumerate(self._predictions):
+            entries.append(_swatch("╍", PREDICTION_COLORS[i % len(PREDICTION_COLORS)], name))
+        entries.append("&nbsp;&nbsp;state:")
+        entries += [_swatch("■", _hex(STATE_COLORS[s]), STATE_NAMES[s]) for s in FrameState]
+        if self.outcome_codes is not None:
+            entries.append("&nbsp;&nbsp;metrics:")
+            pairs = zip(OUTCOME_NAMES, OUTCOME_COLORS, strict=True)
+            entries += [_swatch("■", _hex(colour), name) for name, colour in pairs]
+        self.legend.setText(" ".join(entries))
 
     @property
     def layer_names(self) -> list[str]:
@@ -582,6 +606,26 @@ class TimelineWidget(QWidget):
         text = "  |  ".join(parts)
         self.readout.setText(text)
         return text
+
+
+STATE_NAMES: dict[FrameState, str] = {
+    FrameState.HUMAN: "human",
+    FrameState.IMPORTED: "imported",
+    FrameState.INTERPOLATED: "interpolated",
+    FrameState.MODEL: "model",
+    FrameState.UNLABELED: "unlabeled",
+    FrameState.DISAGREEMENT: "disagreement",
+}
+OUTCOME_NAMES = ("TP", "FP1", "FP2", "FN", "TN")
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    red, green, blue = rgb
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _swatch(glyph: str, colour: str, name: str) -> str:
+    return f'<span style="color:{colour}">{glyph}</span>&nbsp;{html.escape(name)}'
 
 
 def _span(values: np.ndarray) -> tuple[float, float] | None:

@@ -40,6 +40,14 @@ from tracknet_studio.core import Event, Source, Track, Visibility
 from .undo import push_track_update
 
 COLUMNS = ("frame", "x", "y", "visibility", "event", "source", "confidence", "reviewed")
+# What the header shows (short, so that every column fits the dock) and its tooltip.
+HEADERS = ("frame", "x", "y", "visibility", "event", "source", "conf", "✓")
+HEADER_TIPS = ("Frame number", "Ball x in video pixels", "Ball y in video pixels",
+               "Visible, hard (blurred), occluded, or no ball", "Hit or bounce",
+               "Who placed it: human, imported, interpolated, model",
+               "The model's confidence", "Reviewed: a human looked at this frame")  # fmt: skip
+# The widest text each column shows, to size it once (never by measuring 650,000 rows).
+WIDEST = ("0000000", "0000.00", "0000.00", "occluded", "bounce", "interpolated", "0.000", "")
 FRAME, X, Y, VISIBILITY, EVENT, SOURCE, CONFIDENCE, REVIEWED = range(len(COLUMNS))
 EDITABLE = frozenset({X, Y, VISIBILITY, EVENT})
 ENUM_COLUMNS: dict[int, type[IntEnum]] = {VISIBILITY: Visibility, EVENT: Event, SOURCE: Source}
@@ -125,8 +133,12 @@ class TrackTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[section]
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -283,6 +295,10 @@ class TrackItemDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+CELL_PADDING = 14  # px of margin around a cell's text
+CHECK_COLUMN_WIDTH = 26  # px: the reviewed check box
+
+
 class TrackTableView(QTableView):
     """The track table. Selecting a row asks to seek; `set_current_frame` follows playback."""
 
@@ -305,6 +321,7 @@ class TrackTableView(QTableView):
         self._fix_row_heights()
         if model is not None:
             self.setModel(model)
+        self.fit_columns()
 
     def _fix_row_heights(self) -> None:
         """Every row the same fixed height: Qt then never measures 650,000 rows."""
@@ -315,7 +332,18 @@ class TrackTableView(QTableView):
         columns = self.horizontalHeader()
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         columns.setStretchLastSection(True)
-        columns.setDefaultSectionSize(self.fontMetrics().horizontalAdvance("0000000.00") + 12)
+        columns.setMinimumSectionSize(CHECK_COLUMN_WIDTH)
+
+    def fit_columns(self) -> int:
+        """Give each column the width of its widest text; returns the width the whole table
+        needs (columns, scroll bar, frame) so that its dock can show every column."""
+        metrics = self.fontMetrics()
+        header = self.horizontalHeader()
+        for column, (title, widest) in enumerate(zip(HEADERS, WIDEST, strict=True)):
+            text = max(metrics.horizontalAdvance(title), metrics.horizontalAdvance(widest))
+            header.resizeSection(column, max(CHECK_COLUMN_WIDTH, text + CELL_PADDING))
+        scroll = self.verticalScrollBar().sizeHint().width()
+        return header.length() + scroll + 2 * self.frameWidth()
 
     def setModel(self, model: Any) -> None:
         old = self.selectionModel()
