@@ -377,3 +377,12 @@ def test_a_label_alone_among_gaps_is_drawn_as_a_dot(timeline: TimelineWidget) ->
     assert timeline_module.isolated(np.array([np.nan, 1.0, np.nan, 2.0, 3.0])).tolist() == [
         False, True, False, False, False,
     ]  # fmt: skip
+
+
+def test_the_readout_clears_when_the_mouse_leaves(qtbot, timeline: TimelineWidget) -> None:
+    from PySide6.QtCore import QEvent
+
+    timeline.show_readout(30)
+    assert timeline.readout.text().startswith("frame 30")
+    QApplication.sendEvent(timeline.graphics.viewport(), QEvent(QEvent.Type.Leave))
+    assert timeline.readout.text().strip() == ""

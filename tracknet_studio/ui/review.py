@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
+from PySide6.QtWidgets import QInputDialog, QMenu
 
 from tracknet_studio.core import Project, Track, TrackEdit
 from tracknet_studio.core.review import (
@@ -30,6 +30,7 @@ from .editing import EditingController
 from .player import Player
 from .shell import Shell
 from .undo import TrackEditCommand
+from .widgets import ElidedLabel
 
 DEFAULT_MIN_CONFIDENCE = 0.8
 
@@ -68,14 +69,19 @@ class ReviewController(QObject):
         self.review_queue: ReviewQueue | None = None
         self.review_layer: str | None = None
         self.min_accept_confidence = DEFAULT_MIN_CONFIDENCE
-        self.review_label = QLabel()  # the window puts it in its status bar
+        self.review_label = ElidedLabel()  # the window puts it in its status bar
         self.review_label.setObjectName("reviewReadout")
         self.review_layer_menu = QMenu("Review &Against", shell.window)
         self.review_layer_menu.setObjectName("reviewLayerMenu")
         self._review_layer_group = QActionGroup(self)
+        # After an edit the readout is rewritten on the next turn of the event loop, once per
+        # turn: an edit reaches the window before it reaches the queue (both listen to the
+        # labels), so asking at once would read the queue from before the edit.
+        self._readout_timer = QTimer(self, singleShot=True, interval=0)
+        self._readout_timer.timeout.connect(self._update_review_readout)
         shell.project_changed.connect(self._set_review_project)
         editing.layers_changed.connect(self._set_review_project)
-        editing.edited.connect(self._update_review_readout)
+        editing.edited.connect(self._readout_timer.start)
         player.frame_shown.connect(self._update_review_readout)
 
     # ================================================================= the queue

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from tracknet_studio.core import Project
 
 STATUS_MS = 4000
+MESSAGE_MARGIN = 16  # px QStatusBar keeps around its message
 
 
 class Shell(QObject):
@@ -35,14 +36,24 @@ class Shell(QObject):
         self.project: Project | None = None
         self.video: Any = None  # the open video's VideoInfo, None before one is open
         self._error_open = False
+        bar = window.statusBar()
+        bar.messageChanged.connect(lambda text: text or bar.setToolTip(""))
 
     def set_project(self, project: Project | None) -> None:
         self.project = project
         self.project_changed.emit(project)
 
     def say(self, text: str, ms: int = STATUS_MS) -> None:
-        """A message in the status bar (0 ms: until the next one)."""
-        self.window.statusBar().showMessage(text, ms)
+        """A message in the status bar (0 ms: until the next one). One too long for the room
+        left of the bar's readouts ends in "…", and the bar's tooltip holds all of it."""
+        bar = self.window.statusBar()
+        bar.showMessage(text, ms)  # hides the bar's own left widgets: the room is known now
+        readouts = [w.geometry().left() for w in bar.findChildren(QWidget) if w.isVisible()]
+        room = min([bar.width(), *readouts]) - MESSAGE_MARGIN
+        shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 0))
+        if shown != text:
+            bar.showMessage(shown, ms)
+        bar.setToolTip(text)
 
     def show_error(self, title: str, text: str) -> None:
         """A warning box; while one is open, further errors go to the status bar."""

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -282,6 +282,7 @@ class TimelineWidget(QWidget):
         self.strip_plot.getViewBox().sigResized.connect(self._on_view_changed)
         # Direct connection: the readout is O(1), so it needs no rate-limiting proxy.
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.viewport().installEventFilter(self)  # the mouse leaving clears it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -595,6 +596,11 @@ class TimelineWidget(QWidget):
                     self.show_readout(frame)
                     self.hovered.emit(frame)
                 return
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.readout.setText(" ")  # a value shown for no frame under the mouse is stale
+        return super().eventFilter(watched, event)
 
     def show_readout(self, frame: int) -> str:
         """Write the values of `frame` in every layer into the readout line; returns it."""
