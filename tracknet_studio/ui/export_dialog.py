@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from tracknet_studio.core import LABELS, Project
 from tracknet_studio.video.export import ExportResult, ExportSettings, export_video
 
+from . import places
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ class ExportVideoDialog(QDialog):
 
     def __init__(
         self, parent: QWidget | None, project: Project, source_size: tuple[int, int],
-        in_out: tuple[int, int] | None, suggested: Path,
+        in_out: tuple[int, int] | None, suggested: Path, note: str = "",
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Export Video")
@@ -69,6 +71,11 @@ class ExportVideoDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form.addRow("Output:", row)
+        self.place_note = QLabel(note)  # why the file is not beside the video
+        self.place_note.setObjectName("exportPlaceNote")
+        self.place_note.setWordWrap(True)
+        self.place_note.setVisible(bool(note))
+        form.addRow("", self.place_note)
         self.range_combo = QComboBox()
         self.range_combo.setObjectName("exportRange")
         self.range_combo.addItem(f"Whole video (0–{self.n_frames - 1})", None)
@@ -152,8 +159,9 @@ def export_video_dialog(shell: Shell, in_out: tuple[int, int] | None) -> Backgro
         shell.show_error("Export video", "Open a video or a project first.")
         return None
     source = Path(info.path)
-    suggested = source.with_name(f"{source.stem}-overlay.mp4")
-    dialog = ExportVideoDialog(shell.window, project, (info.width, info.height), in_out, suggested)
+    suggested = places.suggest(source, f"{source.stem}-overlay.mp4", places.VIDEOS)
+    dialog = ExportVideoDialog(shell.window, project, (info.width, info.height), in_out,
+                               suggested.path, note=suggested.note)  # fmt: skip
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return start_export(shell, dialog.output(), dialog.settings())

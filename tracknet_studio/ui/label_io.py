@@ -46,7 +46,7 @@ from tracknet_studio.formats.tracks import (
 )
 from tracknet_studio.video import VideoReader
 
-from . import questions
+from . import places, questions
 from .tasks import BackgroundTask, Cancelled, Report, run_in_background
 from .undo import push_track_update, undo_macro
 
@@ -144,7 +144,8 @@ def import_labels_dialog(shell: Shell) -> None:
     if shell.project is None:
         shell.show_error("Import labels", "Open a video or a project first.")
         return
-    name, _ = QFileDialog.getOpenFileName(shell.window, "Import Labels", "", IMPORT_FILTER)
+    start = str(Path(shell.video.path).parent) if shell.video is not None else ""
+    name, _ = QFileDialog.getOpenFileName(shell.window, "Import Labels", start, IMPORT_FILTER)
     if name:
         import_labels(shell, Path(name))
 
@@ -273,8 +274,14 @@ def export_labels_dialog(shell: Shell) -> None:
             return
     folder_forms = {f"{form} (*)": form for form in (GT_OUTPUT, *GT_JOBS)}
     filters = [*EXPORT_FORMS, *folder_forms]
+    video = project.video_path or (shell.video.path if shell.video is not None else None)
+    stem = Path(video).stem if video else "labels"
+    suffix = "labels" if layer == LABELS else layer
+    place = places.suggest(video, f"{stem}-{suffix}.csv", places.DOCUMENTS)
+    if place.note:
+        shell.say(place.note, 10_000)
     name, chosen = QFileDialog.getSaveFileName(
-        shell.window, "Export Labels", "", ";;".join(filters), filters[0]
+        shell.window, "Export Labels", str(place.path), ";;".join(filters), filters[0]
     )
     if not name:
         return

@@ -30,7 +30,7 @@ from tracknet_studio.formats import Autosaver, FormatError, load_project, save_p
 from tracknet_studio.formats.autosave import find_recovery, recovery_dir, recovery_path_for
 from tracknet_studio.formats.project_file import SUFFIX
 
-from . import label_io, questions
+from . import label_io, places, questions
 from .demo import DemoWorker
 from .player import Player
 from .recent import RecentFiles
@@ -556,10 +556,10 @@ def _video_path(project: Project, base: Path) -> Path | None:
 
 
 def _default_name(project: Project) -> str:
-    if project.video_path:
-        video = Path(project.video_path)
-        return str(video.with_suffix(SUFFIX))
-    return f"untitled{SUFFIX}"
+    """Beside the video, unless that is not the user's folder (the demo lives in the app's
+    data): then in the user's documents."""
+    stem = Path(project.video_path).stem if project.video_path else "untitled"
+    return str(places.suggest(project.video_path, stem + SUFFIX, places.DOCUMENTS).path)
 
 
 def _as_bool(value: object) -> bool:
