@@ -76,7 +76,7 @@ def test_predict_videos_runs_a_batch_job_and_imports_its_tracks(
         assert set(load_project(clip.with_suffix(".tnproj")).project.predictions) == {"motion"}
     window.undo_stack.undo()
     assert "motion" not in window.project.predictions
-    assert "2 other project(s) written" in window.statusBar().currentMessage()
+    assert "2 other project(s) written" in window.statusBar().toolTip()
 
 
 def test_the_dialog_needs_a_video_and_removes_the_ones_picked(qtbot, tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ def test_upload_dataset_puts_the_folder_in_the_bucket(
         "tn/datasets/rally-set/b.bin",
         "tn/datasets/rally-set/clips/a.csv",
     ]
-    assert "Uploaded 2 files" in window.statusBar().currentMessage()
+    assert "Uploaded 2 files" in window.statusBar().toolTip()
 
 
 def test_train_on_sagemaker_sends_the_expected_training_job(
@@ -342,7 +342,7 @@ def test_create_labeling_job_without_the_cors_rule_warns(
     answers.queue += [cloud_labeling.NEW_JOB, cloud_labeling.WITHOUT_CORS_RULE]
     request = create_job(qtbot, open_window, labeling_requests)
     assert bucket_cors() == []
-    message = open_window.statusBar().currentMessage()
+    message = open_window.statusBar().toolTip()
     assert request["LabelingJobName"] in message and "tasks will fail" in message
 
 

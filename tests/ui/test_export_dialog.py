@@ -63,7 +63,7 @@ def test_the_dialog_exports_the_chosen_frames_through_the_exporter(
     monkeypatch.setattr(ExportVideoDialog, "exec", fill_in)
     assert window.prediction.export_video_dialog() is not None
     qtbot.waitUntil(out.exists, timeout=60_000)
-    qtbot.waitUntil(lambda: "Exported 10 frames" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "Exported 10 frames" in window.statusBar().toolTip())
     with VideoReader(out, cache_mb=4) as reader:
         assert reader.frame_count == 10
         assert (reader.width, reader.height) == (640, 360)

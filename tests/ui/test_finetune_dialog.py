@@ -56,7 +56,7 @@ def test_finetune_from_the_menu_writes_a_model_that_run_model_offers(
     run = window.findChild(FinetuneRun, "finetuneRun")
     assert run is not None and run.isVisible()
     qtbot.waitUntil(lambda: (output / "model.safetensors").is_file(), timeout=180_000)
-    qtbot.waitUntil(lambda: "Held-out F1" in window.statusBar().currentMessage(), timeout=60_000)
+    qtbot.waitUntil(lambda: "Held-out F1" in window.statusBar().toolTip(), timeout=60_000)
     assert window.settings.value(WEIGHTS_KEY) == str(output)
     # The run's window plotted what train.py reported, epoch by epoch, and says how it ended.
     epochs, losses = run.plots.loss_curve.getData()

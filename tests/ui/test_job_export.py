@@ -23,7 +23,7 @@ def test_adjustment_job_export_writes_every_frame_and_prefilled_labels(
     folder = tmp_path / "job"
     task = label_io.export_labeling_job(window.shell, folder, "s3://b/jobs/job/", adjustment=True)
     assert task is not None and task.wait(20)
-    qtbot.waitUntil(lambda: "job" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "job" in window.statusBar().toolTip())
     images = sorted((folder / "frames").glob("*.jpg"))
     assert len(images) == len(window.project.labels)
     rgb = cv2.cvtColor(cv2.imread(str(images[7])), cv2.COLOR_BGR2RGB)

@@ -148,7 +148,8 @@ class ReviewController(QObject):
     def review_readout(self, frame: int) -> str:
         """Why `frame` is a problem, e.g. "Problem 3 of 41: low confidence (0.32)"."""
         queue = self.review_queue
-        if queue is None or not 0 <= frame < len(self.shell.project.labels):
+        project = self.shell.project  # None once the window closed it
+        if queue is None or project is None or not 0 <= frame < len(project.labels):
             return ""
         reasons = queue.reasons(frame)
         if not reasons:
