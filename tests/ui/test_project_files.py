@@ -161,6 +161,7 @@ def test_autosave_reaches_disk_and_a_new_window_recovers(
     with qtbot.waitSignal(second.shell.project_changed, timeout=10_000):
         assert second.files.check_startup_recovery()
     assert answers.titles == ["Recover unsaved changes?"]
+    assert f"(on {ui_clip.path.name})" in answers.asked[0][1]  # which video's changes
     assert second.project.labels.x[6] == 21.0
     assert second.files.dirty and second.windowTitle().endswith("*")
 

@@ -120,9 +120,13 @@ class EditingController(QObject):
         self.table_dock = shell.dock("Track Table", "trackTableDock", self.track_table)
         self.range_label = QLabel()
         self.range_label.setObjectName("rangeLabel")
+        # The editing modes that change what a click or the cursor does, while they are on.
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("modeLabel")
         for action_id in ("view.labels_layer", "view.predictions_layer", "view.trail"):
             actions[action_id].setChecked(True)
         actions["edit.advance"].setChecked(self.advance_after_click)
+        self._show_modes()
         player.frame_shown.connect(self._follow_frame)
         shell.project_changed.connect(self.set_project)
 
@@ -331,11 +335,21 @@ class EditingController(QObject):
         self.shell.settings.setValue(ADVANCE_KEY, self.advance_after_click)
         state = "on" if self.advance_after_click else "off"
         self.shell.say(f"Advance after click: {state}", 2000)
+        self._show_modes()
 
     def toggle_magnifier(self) -> None:
         self.overlay.magnifier.enabled = self._actions["view.magnifier"].isChecked()
         self.overlay.magnifier.cursor = self._cursor
         self.overlay.update()
+        self._show_modes()
+
+    def _show_modes(self) -> None:
+        states = {"Advance after click": self.advance_after_click,
+                  "Magnifier": self.overlay.magnifier.enabled}  # fmt: skip
+        modes = [name for name, on in states.items() if on]
+        self.mode_label.setText(" · ".join(modes))
+        self.mode_label.setToolTip("Edit > Advance After Click (A), View > Magnifier (M)")
+        self.mode_label.setVisible(bool(modes))
 
     # ================================================================= undo
 

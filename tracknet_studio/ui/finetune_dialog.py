@@ -295,7 +295,7 @@ def run_finetune(shell: Shell, settings: FinetuneSettings) -> FinetuneRun | None
             run.finish(f"Failed: {exc}")
             shell.show_error("Fine-tuning failed", str(exc))
 
-    task = BackgroundTask(work, shell.window)
+    task = BackgroundTask(work, shell.window, "Fine-tuning")
     queued = Qt.ConnectionType.QueuedConnection
     task.progressed.connect(run.show_progress, queued)
     task.succeeded.connect(done, queued)

@@ -22,10 +22,19 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tracknet_studio.core import Project
 
+from . import questions
 from .actions import build_actions, enable_actions
 from .cloud_actions import CloudController
 from .cloud_jobs import CloudJobs
@@ -38,6 +47,7 @@ from .project_controller import ProjectController
 from .resources import icon
 from .review import ReviewController
 from .shell import Shell
+from .tasks import BackgroundTask
 from .video_view import VideoView
 
 __all__ = ["APP_TITLE", "MainWindow"]
@@ -46,6 +56,8 @@ TIMELINE_MIN_HEIGHT = 280  # px: below this the x and y plots shrink to unreadab
 TIMELINE_SHARE = 0.33  # of the window's height; the video keeps the rest
 SCREEN_SHARE = 0.92  # a first start fills this much of the screen (later: where it was left)
 FALLBACK_SIZE = (1200, 780)  # without a screen (offscreen tests)
+STOP_AND_QUIT = "Stop and Quit"
+STOP_WAIT_S = 5.0  # a cancelled task stops within one frame or batch
 TOOLBAR_ICONS = {
     "file.open": "open",
     "step.first": "first",
@@ -163,6 +175,7 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.addWidget(self.review.review_label, 1)
         status.addWidget(self.editing.range_label)
+        status.addWidget(self.editing.mode_label)
         status.addPermanentWidget(self.player.progress_bar)
         for label in self.player.status_widgets():
             status.addPermanentWidget(label)
@@ -250,14 +263,41 @@ class MainWindow(QMainWindow):
         self.files.open_file(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Unsaved changes first, then endpoints still billed (offered for deletion).
-        if not self.files.confirm_discard("closing") or not self.cloud_menu.close_ok():
+        # Unsaved changes first, then work still running, then endpoints still billed.
+        if not (
+            self.files.confirm_discard("closing")
+            and self._stop_running_work()
+            and self.cloud_menu.close_ok()
+        ):
             event.ignore()
             return
         self.files.close_project()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.player.close()
         super().closeEvent(event)
+
+    def _stop_running_work(self) -> bool:
+        """A model run, an export or a fine-tuning still running: quit only when the user
+        says so, and then stop it (what it made so far is not kept)."""
+        running = [task for task in self.findChildren(BackgroundTask) if task.running]
+        if not running:
+            return True
+        names = ", ".join(task.title or "A task" for task in running)
+        answer = questions.choose(
+            self,
+            "Work in progress",
+            f"{names} {'is' if len(running) == 1 else 'are'} still running.",
+            (STOP_AND_QUIT, questions.CANCEL),
+            informative="Quitting stops it; nothing it made so far is kept.",
+            icon=QMessageBox.Icon.Warning,
+        )
+        if answer != STOP_AND_QUIT:
+            return False
+        for task in running:
+            task.cancel()
+        for task in running:
+            task.wait(STOP_WAIT_S)  # an export removes its partial file as it stops
+        return True
 
 
 def _first_local_file(mime: Any) -> Path | None:

@@ -444,6 +444,7 @@ class ProjectController(QObject):
         self.settings.setValue(LAST_PROJECT_KEY, str(path))
         self.recent.add(path)
         self.state_changed.emit()
+        self.shell.say(f"Saved {path}")
         return True
 
     def _view_state(self) -> dict[str, Any]:
@@ -502,10 +503,12 @@ class ProjectController(QObject):
         return recovery
 
     def _ask_recover(self, recovery: Path, name: str) -> bool:
+        video = _recovered_video(recovery)
+        on = f" (on {video})" if video else ""
         answer = questions.choose(
             self.window,
             "Recover unsaved changes?",
-            f"{name} has autosaved changes that were never saved "
+            f"{name}{on} has autosaved changes that were never saved "
             "(the program did not close normally).",
             (RECOVER, DISCARD),
             informative="Recover opens them (unsaved); Discard deletes them.",
@@ -535,6 +538,15 @@ class ProjectController(QObject):
 
 
 # ===================================================================== helpers
+
+
+def _recovered_video(recovery: Path) -> str:
+    """The name of the video a recovery file's project labels ("" when it cannot tell)."""
+    try:
+        project = load_project(recovery).project
+    except (FormatError, OSError):
+        return ""
+    return Path(project.video_path).name if project.video_path else ""
 
 
 def _resized(project: Project, n_frames: int) -> Project:

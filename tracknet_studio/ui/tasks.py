@@ -27,8 +27,11 @@ class BackgroundTask(QObject):
     failed = Signal(object)  # the exception; Cancelled when the user cancelled
     ended = Signal()
 
-    def __init__(self, work: Callable[[Report], Any], parent: QObject | None = None) -> None:
+    def __init__(
+        self, work: Callable[[Report], Any], parent: QObject | None = None, title: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.title = title  # what the user would call it ("Running the model")
         self._work = work
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name="background-task", daemon=True)
@@ -42,6 +45,11 @@ class BackgroundTask(QObject):
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    @property
+    def running(self) -> bool:
+        """Started and not ended yet."""
+        return self._thread.is_alive()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work ended (tests and shutdown only); True when it did."""
@@ -79,7 +87,7 @@ def run_in_background(
     dialog.setMinimumDuration(300)  # no flash for work that ends at once
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    task = BackgroundTask(work, parent)
+    task = BackgroundTask(work, parent, title)
     queued = Qt.ConnectionType.QueuedConnection
 
     def show_progress(done: int, total: int) -> None:
