@@ -145,7 +145,7 @@ def test_demo_is_prepared_off_the_ui_thread_then_opened(window, qtbot, ui_clip, 
         return ui_clip.path, ui_clip.path.with_suffix(".csv")
 
     monkeypatch.setattr(synthetic, "ensure_demo_clip", fake_demo)
-    window.files.open_demo()
+    window.demo.open()
     wait_for_open(qtbot, window, ui_clip.path)
     assert threads and threads[0] is not threading.main_thread()
 

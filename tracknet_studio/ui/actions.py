@@ -57,6 +57,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Open a video (a new project) or a project file"),
     ActionSpec("file.open_project", "Open &Project…", "File", "files.open_project_dialog",
                ("Ctrl+Shift+O",), "Open a project file"),
+    ActionSpec("file.demo", "Open &Demo", "File", "demo.open", (),
+               "The built-in clip with its labels, a model's prediction and its metrics"),
     ActionSpec("file.save", "&Save", "File", "files.save", ("Ctrl+S",),
                "Save the project", group=1, needs=VIDEO),
     ActionSpec("file.save_as", "Save &As…", "File", "files.save_as", ("Ctrl+Shift+S",),

@@ -76,7 +76,7 @@ def main(
         # After the event loop starts, so an error dialog has a visible window to sit on.
         QTimer.singleShot(0, lambda: window.files.open_file(file))
     elif demo:
-        QTimer.singleShot(0, window.files.open_demo)
+        QTimer.singleShot(0, window.demo.open)
     else:
         # What the last session left unsaved (it crashed, or was killed) is offered back.
         QTimer.singleShot(0, window.files.check_startup_recovery)
@@ -94,4 +94,4 @@ def _report_start_and_quit(app: QApplication) -> None:
     loaded = [name for name in HEAVY_MODULES if name in sys.modules]
     print(f"first frame shown {time.monotonic() - STARTED:.2f} s after start; heavy modules "
           f"loaded: {', '.join(loaded) or 'none'}", flush=True)  # fmt: skip
-    app.quit()
+    app.exit(0)  # not quit(): that closes the window, which may ask about running work

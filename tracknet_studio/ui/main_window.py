@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStackedWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -38,6 +39,7 @@ from . import questions
 from .actions import build_actions, enable_actions
 from .cloud_actions import CloudController
 from .cloud_jobs import CloudJobs
+from .demo import DemoController
 from .editing import EditingController
 from .frame_source import ProviderFactory, default_provider_factory
 from .help import APP_TITLE, HelpController
@@ -49,6 +51,7 @@ from .review import ReviewController
 from .shell import Shell
 from .tasks import BackgroundTask
 from .video_view import VideoView
+from .welcome import WelcomeView
 
 __all__ = ["APP_TITLE", "MainWindow"]
 
@@ -95,6 +98,9 @@ class MainWindow(QMainWindow):
         self.cloud = CloudJobs(self.shell, actions)
         self.cloud_menu = CloudController(self.shell, self.cloud)
         self.help = HelpController(self.shell, actions)
+        self.demo = DemoController(
+            self.shell, self.player, self.files, self.prediction, self.review
+        )
         self._lay_out()
         self._docks_revealed = False
         self.files.state_changed.connect(self._update_title)
@@ -141,13 +147,23 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(self.player.slider, 1)
         row.addWidget(self.player.time_label)
-        central = QWidget()
-        column = QVBoxLayout(central)
+        video_page = QWidget()
+        column = QVBoxLayout(video_page)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.view, 1)
         column.addWidget(transport)
-        self.setCentralWidget(central)
+        # Before any video: the welcome page; the video page from the first video on.
+        self.welcome = WelcomeView()
+        self.welcome.open_requested.connect(self.files.open_file)
+        self.welcome.open_video_clicked.connect(self.files.open_dialog)
+        self.welcome.open_demo_clicked.connect(self.demo.open)
+        self.welcome.set_recent(self.files.recent.paths())
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(video_page)
+        self.player.video_opened.connect(lambda _info: self.pages.setCurrentWidget(video_page))
+        self.setCentralWidget(self.pages)
 
     def _lay_out_toolbar(self) -> None:
         bar = QToolBar("Transport", self)

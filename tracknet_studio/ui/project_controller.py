@@ -31,7 +31,6 @@ from tracknet_studio.formats.autosave import find_recovery, recovery_dir, recove
 from tracknet_studio.formats.project_file import SUFFIX
 
 from . import label_io, places, questions
-from .demo import DemoWorker
 from .player import Player
 from .recent import RecentFiles
 from .shell import Shell
@@ -78,7 +77,6 @@ class ProjectController(QObject):
         self.settings = shell.settings
         self.undo_stack = undo_stack = shell.undo_stack
         self.recent = RecentFiles(self.settings)
-        self._demo_worker: DemoWorker | None = None
         self.path: Path | None = None
         self.read_only = False  # labels shown, but the file is never overwritten
         self.autosaver: Autosaver | None = None
@@ -255,23 +253,20 @@ class ProjectController(QObject):
         if path:
             self.open_file(Path(path))
 
-    def open_demo(self) -> None:
-        """Open the built-in demo clip, generating it first (off the UI thread) if needed."""
-        worker = DemoWorker()
-        worker.done.connect(self._on_demo_ready)
-        worker.failed.connect(self._on_demo_failed)
-        worker.progress.connect(self.player.show_progress)
-        self._demo_worker = worker
-        self.player.start_progress("Preparing demo… %p%")
-        self.shell.say("Generating the demo clip (first run only)…", 0)
-        worker.start()
+    def open_untitled(self, project: Project) -> bool:
+        """Open a prepared project on its video, untitled and unchanged (Save asks where)."""
+        if not self.confirm_discard("opening another project"):
+            return False
+        base = Path(project.video_path).parent if project.video_path else Path()
+        return self._open_with_video(_PendingOpen(project, None, dirty=False), base)
 
-    def _on_demo_ready(self, path: Path) -> None:
-        self.open_video(path)
-
-    def _on_demo_failed(self, exc: BaseException) -> None:
-        self.player.progress_bar.hide()
-        self.shell.show_error("Demo clip", str(exc))
+    def mark_clean(self) -> None:
+        """The project as it is now counts as unchanged (a scene set up for the user): no
+        undo history, nothing to save, no recovery file."""
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        if self.autosaver is not None:
+            self.autosaver.saved()
 
     # ----- the recent files menu
     def _fill_recent_menu(self) -> None:
