@@ -49,7 +49,7 @@ def test_export_with_labels_predictions_range_and_size(
     out = tmp_path / "out.mp4"
     done = run_cli(
         clip.path, "-o", out, "--labels", labels, "--predictions", predictions,
-        "--range", "10:40", "--size", "384x216", "--trail", "5", "--info",
+        "--range", "10:40", "--size", "384x216", "--trail", "5", "--info", "--legend",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "30/30 frames" in done.stderr  # the progress bar's last state

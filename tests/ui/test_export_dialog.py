@@ -76,10 +76,11 @@ def test_dialog_settings(with_layer, qtbot) -> None:
     qtbot.addWidget(dialog)
     dialog.crf.setValue(28)
     dialog.info_box.setChecked(True)
+    dialog.legend.setChecked(True)
     settings = dialog.settings()
     assert settings == ExportSettings(
         start=0, stop=None, layers=frozenset({"labels", "model"}), trail_length=15,
-        output_size=None, crf=28, info_box=True,
+        output_size=None, crf=28, info_box=True, legend=True,
     )  # fmt: skip
     assert output_size((1920, 1080), 720) == (1280, 720)
     assert output_size((320, 180), 480) == (854, 480)

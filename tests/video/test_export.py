@@ -222,6 +222,31 @@ def test_the_info_box_shows_up(grey_clip: Path, tmp_path: Path) -> None:
     assert panel.min() < GREY // 2 and panel.max() > 200  # dark panel, white text
 
 
+def test_the_legend_names_each_colour_in_the_bottom_left_corner(
+    grey_clip: Path, tmp_path: Path
+) -> None:
+    from tracknet_studio.video.overlay import legend_entries
+
+    labels = straight_track(FRAMES)
+    model = straight_track(FRAMES)
+    model.update(np.arange(FRAMES), source=Source.MODEL)
+    entries = legend_entries(labels.source[labels.has_ball], ["model"])
+    assert [e.name for e in entries] == ["label (by hand)", "model"]
+    out = tmp_path / "legend.mp4"
+    export_video(grey_clip, out, {LABELS: labels, "model": model}, ExportSettings(legend=True))
+    _, images = decoded(out)
+    height = images[3].shape[0]
+    panel = images[3][height - 60 : height - 8, 8:160].astype(int)
+    assert panel.min() < GREY // 2 and panel.max() > 200  # dark panel, white names
+    for colour in (HUMAN, PREDICTION_COLOURS[0]):  # each marker drawn in its layer's colour
+        distance = np.abs(panel - np.array(colour)).max(axis=2)
+        assert distance.min() <= 40, colour
+    plain = tmp_path / "plain.mp4"
+    export_video(grey_clip, plain, {LABELS: labels}, ExportSettings())
+    _, without = decoded(plain)
+    assert np.abs(without[3][height - 40 : height - 8, 8:60].astype(int) - GREY).max() <= 6
+
+
 # ------------------------------------------------------------------------ audio, cancel
 def audio_streams(path: Path) -> list[tuple[str, float, float]]:
     """(codec, first packet's start, last packet's end) in seconds, per audio stream."""

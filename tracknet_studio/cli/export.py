@@ -47,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, default=20, help="H.264 quality, 0..51, lower is better")
     p.add_argument("--preset", default="veryfast", help="x264 speed preset (default veryfast)")
     p.add_argument("--info", action="store_true", help="draw frame, time and speed")
+    p.add_argument(
+        "--legend", action="store_true", help="draw what each marker colour means (each layer)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -66,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             crf=args.crf,
             preset=args.preset,
             info_box=args.info,
+            legend=args.legend,
         )
         bar = ProgressBar(0, enabled=not args.quiet)
         result = export_video(args.video, args.output, layers, settings, progress=bar)

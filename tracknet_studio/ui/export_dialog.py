@@ -106,6 +106,10 @@ class ExportVideoDialog(QDialog):
         self.info_box = QCheckBox("Frame, time and speed in a corner")
         self.info_box.setObjectName("exportInfoBox")
         form.addRow("Info box:", self.info_box)
+        self.legend = QCheckBox("Which colour is which layer")
+        self.legend.setToolTip("For viewers who never saw the app: a key in the bottom-left corner")
+        self.legend.setObjectName("exportLegend")
+        form.addRow("Legend:", self.legend)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -149,6 +153,7 @@ class ExportVideoDialog(QDialog):
             output_size=output_size(self.source_size, self.size_combo.currentData()),
             crf=self.crf.value(),
             info_box=self.info_box.isChecked(),
+            legend=self.legend.isChecked(),
         )
 
 

@@ -40,7 +40,9 @@ from tracknet_studio.core import LABELS, Track
 from tracknet_studio.core.paths import remove_stale_partials
 from tracknet_studio.video.overlay import (
     HasLayers,
+    LegendEntry,
     OverlaySettings,
+    legend_entries,
     overlay_items,
 )
 from tracknet_studio.video.packet_index import PacketIndex
@@ -63,6 +65,8 @@ class ExportSettings:
     `output_size` is (width, height), both even (4:2:0 chroma); None keeps the source size.
     `info_box` draws the frame number, its time and the ball's speed in source pixels per
     frame (from the first drawn layer, labels first, with a ball in this frame and the last).
+    `legend` draws what each marker colour means (label sources, prediction layers), for
+    viewers who never saw the app.
     """
 
     start: int = 0
@@ -73,6 +77,7 @@ class ExportSettings:
     crf: int = 20
     preset: str = "veryfast"
     info_box: bool = False
+    legend: bool = False
 
     def __post_init__(self) -> None:
         if self.start < 0:
@@ -160,6 +165,17 @@ class _Plan:
     def scale(self) -> tuple[float, float]:
         return (self.out_size[0] / self.src_size[0], self.out_size[1] / self.src_size[1])
 
+    def legend(self) -> list[LegendEntry]:
+        """The legend of the layers drawn, from the labels of the frames exported."""
+        tracks = _tracks(self.layers)
+        wanted = self.settings.layers
+        drawn = [n for n in tracks if wanted is None or n in wanted]
+        sources = np.empty(0, np.int8)
+        if LABELS in drawn:
+            labels, frames = tracks[LABELS], slice(self.start, self.stop)
+            sources = labels.source[frames][labels.has_ball[frames]]
+        return legend_entries(sources, [n for n in drawn if n != LABELS])
+
     def overlay_settings(self) -> OverlaySettings:
         wanted = self.settings.layers
         hidden = frozenset() if wanted is None else frozenset(_layer_names(self.layers)) - wanted
@@ -167,9 +183,14 @@ class _Plan:
 
 
 def _layer_names(layers: HasLayers | Mapping[str, Track]) -> list[str]:
+    return list(_tracks(layers))
+
+
+def _tracks(layers: HasLayers | Mapping[str, Track]) -> Mapping[str, Track]:
+    """Every layer by name, labels first."""
     if isinstance(layers, Mapping):
-        return list(layers)
-    return [LABELS, *layers.predictions]
+        return layers
+    return {LABELS: layers.labels, **layers.predictions}
 
 
 # ----------------------------------------------------------------------------- pipeline
@@ -205,6 +226,7 @@ def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progres
     total = plan.stop - plan.start
     first_pts = int(plan.index.pts[plan.start])
     overlay = plan.overlay_settings()
+    legend = plan.legend() if plan.settings.legend else []
     width, height = plan.out_size
     done = 0
     for n, frame in _decoded_frames(plan):
@@ -212,10 +234,10 @@ def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progres
         frame = frame.reformat(width=width, height=height, format="yuv420p")
         items = overlay_items(plan.layers, n, overlay, plan.src_size)
         info = _info_lines(plan, n) if plan.settings.info_box else None
-        if items or info:
+        if items or info or legend:
             # Copies the picture only if the decoder still holds it as a reference.
             frame.make_writable()
-            draw_on_i420(plane_arrays(frame), items, plan.scale, info)
+            draw_on_i420(plane_arrays(frame), items, plan.scale, info, legend)
         frame.pts, frame.time_base = pts, time_base
         # The source's I/P/B choice would otherwise force x264's frame types.
         frame.pict_type = av.video.frame.PictureType.NONE
@@ -429,11 +451,7 @@ def _info_lines(plan: _Plan, n: int) -> list[str]:
 
 def _speed(plan: _Plan, n: int) -> float | None:
     """Ball speed in video pixels per frame, from the first drawn layer with a ball at n-1, n."""
-    tracks = (
-        plan.layers
-        if isinstance(plan.layers, Mapping)
-        else {LABELS: plan.layers.labels, **plan.layers.predictions}
-    )
+    tracks = _tracks(plan.layers)
     wanted = plan.settings.layers
     for name, track in tracks.items():
         if (wanted is not None and name not in wanted) or not 1 <= n < len(track):

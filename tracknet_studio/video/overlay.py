@@ -124,6 +124,37 @@ class _Layer:
     colour: RGB = (255, 255, 255)
 
 
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of an exported video's legend: a marker as the overlay draws it, a name."""
+
+    name: str
+    colour: RGB
+    shape: Shape
+
+
+SOURCE_WORDS = {
+    Source.HUMAN: "by hand",
+    Source.IMPORTED: "imported",
+    Source.INTERPOLATED: "interpolated",
+    Source.MODEL: "accepted prediction",
+}
+
+
+def legend_entries(label_sources: np.ndarray, predictions: Sequence[str]) -> list[LegendEntry]:
+    """What each colour means in a video drawn with these layers: one line per source that
+    the drawn labels use (`label_sources`: theirs; a label's colour says who placed it),
+    one per prediction layer."""
+    entries = []
+    present = set(np.unique(label_sources).tolist())
+    for source, words in SOURCE_WORDS.items():
+        if int(source) in present:
+            entries.append(LegendEntry(f"label ({words})", SOURCE_COLOURS[source], Shape.RING))
+    colours = layer_colours(list(predictions))
+    entries += [LegendEntry(name, colours[name], Shape.CROSS) for name in predictions]
+    return entries
+
+
 def layer_colours(names: Sequence[str]) -> dict[str, RGB]:
     """Each prediction layer's colour, by its position among the prediction layers."""
     return {name: PREDICTION_COLOURS[i % len(PREDICTION_COLOURS)] for i, name in enumerate(names)}

@@ -13,7 +13,7 @@ import av
 import cv2
 import numpy as np
 
-from tracknet_studio.video.overlay import Marker, Primitive, Shape, TrailSegment
+from tracknet_studio.video.overlay import LegendEntry, Marker, Primitive, Shape, TrailSegment
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixel columns/rows x0..x1-1, y0..y1-1
 _SUBPIXEL_BITS = 4  # OpenCV draws at 1/16 pixel precision with shift=4
@@ -197,6 +197,43 @@ def draw_info_box(
         cv2.putText(rgb, text, baseline, _INFO_FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+def draw_legend(
+    rgb: np.ndarray, entries: Sequence[LegendEntry], height: int, *,
+    origin: tuple[int, int] = (0, 0),
+) -> None:  # fmt: skip
+    """Each entry's marker and name on a translucent panel at the bottom-left, in place
+    (`height`: the whole picture's, whose corner it is)."""
+    x0, y0, x1, y1 = legend_rect(entries, height)
+    cx0, cy0, cx1, cy1 = _clip((x0 - origin[0], y0 - origin[1], x1 - origin[0], y1 - origin[1]),
+                               rgb.shape)  # fmt: skip
+    if cx0 < cx1 and cy0 < cy1:
+        panel = rgb[cy0:cy1, cx0:cx1]
+        panel[...] = (panel.astype(np.uint16) * 2 // 5).astype(np.uint8)
+    line_height = _info_line_height()
+    radius = line_height // 3
+    for i, entry in enumerate(entries):
+        centre = (x0 + _INFO_PAD + radius - origin[0],
+                  y0 + _INFO_PAD + i * line_height + line_height // 2 - origin[1])  # fmt: skip
+        if entry.shape == Shape.RING:
+            cv2.circle(rgb, centre, radius, entry.colour, 2, cv2.LINE_AA)
+        else:
+            cx, cy = centre
+            for dx in (-radius, radius):
+                cv2.line(rgb, (cx - dx, cy - radius), (cx + dx, cy + radius), entry.colour, 2,
+                         cv2.LINE_AA)  # fmt: skip
+        baseline = (centre[0] + radius + _INFO_PAD, centre[1] + line_height // 2 - 5)
+        cv2.putText(rgb, entry.name, baseline, _INFO_FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def legend_rect(entries: Sequence[LegendEntry], height: int) -> Box:
+    """The legend's panel: the bottom-left corner of a picture `height` pixels high."""
+    line_height = _info_line_height()
+    text = max((cv2.getTextSize(e.name, _INFO_FONT, 0.5, 1)[0][0] for e in entries), default=0)
+    width = 2 * (line_height // 3) + _INFO_PAD + text + 2 * _INFO_PAD
+    panel_height = len(entries) * line_height + 2 * _INFO_PAD
+    return (8, height - 8 - panel_height, 8 + width, height - 8)
+
+
 def _info_line_height() -> int:
     (_, h), baseline = cv2.getTextSize("Ag", _INFO_FONT, 0.5, 1)
     return h + baseline + 4
@@ -232,12 +269,17 @@ def draw_on_i420(
     items: Sequence[Primitive],
     scale: tuple[float, float],
     info: Sequence[str] | None = None,
+    legend: Sequence[LegendEntry] = (),
 ) -> None:
-    """`draw_on_yuv420` on the three planes (Y, U, V) of a 4:2:0 picture, in place."""
+    """`draw_on_yuv420` on the three planes (Y, U, V) of a 4:2:0 picture, in place; with
+    `legend`, a key to the markers' colours in the bottom-left corner."""
     for box, members in _groups([_item_box(item, scale) for item in items]):
         _draw_region(planes, box, [items[i] for i in members], scale, None)
     if info:
         _draw_region(planes, info_box_rect(info), [], scale, info)
+    if legend:
+        height = planes[0].shape[0]
+        _draw_region(planes, legend_rect(legend, height), [], scale, None, legend)
 
 
 def plane_arrays(frame: av.VideoFrame) -> list[np.ndarray]:
@@ -280,6 +322,7 @@ def _draw_region(
     items: Sequence[Primitive],
     scale: tuple[float, float],
     info: Sequence[str] | None,
+    legend: Sequence[LegendEntry] = (),
 ) -> None:
     height, width = planes[0].shape
     x0, y0, x1, y1 = _clip(box, (height, width))
@@ -294,6 +337,8 @@ def _draw_region(
     draw_overlay(rgb, items, scale, origin=(x0, y0))
     if info:
         draw_info_box(rgb, info, origin=(x0, y0))
+    if legend:
+        draw_legend(rgb, legend, height, origin=(x0, y0))
     _write_back(crop, before, rgb)
 
 
