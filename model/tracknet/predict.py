@@ -175,11 +175,15 @@ class OnnxRunner:
         config: ModelConfig,
         threads: int | None = None,
         spin: bool = False,
+        onnx_file: Path | None = None,
     ) -> None:
         import onnxruntime
 
-        with tempfile.TemporaryDirectory() as folder:
-            onnx_bytes = export_onnx(model, config, Path(folder) / "model.onnx").read_bytes()
+        if onnx_file is not None:  # exported before (tracknet.onnx_cache)
+            onnx_bytes = Path(onnx_file).read_bytes()
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                onnx_bytes = export_onnx(model, config, Path(folder) / "model.onnx").read_bytes()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1
@@ -234,8 +238,10 @@ class Predictor:
         tracker_factory: Callable[[], BallTracker] = BallTracker,
         bf16: bool | None = None,
         tracker: Tracker = "physics",
+        onnx_file: Path | None = None,
     ) -> None:
         self.config = config
+        self._onnx_file = onnx_file  # the model's ONNX export, when one was made already
         self.device = pick_device(device)
         # On the CPU one window at a time measured fastest (its activations stay in cache):
         # FastTrackNet with ONNX Runtime, end to end on 720p, 72 frames/s at batch 1 and
@@ -253,7 +259,7 @@ class Predictor:
             raise ValueError("the ONNX runtime here runs on the CPU only")
         if runtime == "torch" or (runtime == "auto" and not (on_cpu and onnxruntime_available())):
             return "torch", TorchRunner(model, self.device, bf16)
-        onnx = OnnxRunner(model, config)
+        onnx = OnnxRunner(model, config, onnx_file=self._onnx_file)
         wants_bf16 = cpu_has_amx() if bf16 is None else bf16
         if runtime == "onnx" or not wants_bf16:
             return "onnx", onnx

@@ -224,3 +224,38 @@ def test_request_round_trip_keeps_frames_close_and_rgb() -> None:
     for original, back in zip(frames, request.frames, strict=True):
         assert back.shape == original.shape and back.dtype == np.uint8
         assert np.abs(back.astype(int) - original).mean() < 3
+
+
+def test_the_onnx_export_is_made_once_in_a_child_and_used(tmp_path, monkeypatch) -> None:
+    """The app exports in a child process (the export holds the GIL for a second) into a
+    cache; a later run reads the kept file, and the predictions are the same."""
+    import os
+    import subprocess
+
+    pytest.importorskip("onnxruntime")
+    from tracknet import onnx_cache
+    from tracknet.modelfile import load_model, save_model
+
+    torch.manual_seed(0)
+    weights = save_model(tmp_path / "tiny", build_network(CONFIG), CONFIG)
+    children: list[list[str]] = []
+    real_run = subprocess.run
+
+    def run(command, **kwargs):
+        children.append(command)
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(onnx_cache.subprocess, "run", run)
+    kept = onnx_cache.export_in_child(weights, tmp_path / "cache")
+    assert kept is not None and kept.is_file() and len(children) == 1
+    assert children[0][1:3] == ["-m", "tracknet.onnx_cache"]
+    assert onnx_cache.export_in_child(weights, tmp_path / "cache") == kept
+    assert len(children) == 1  # kept: no second child
+    frames = list(_spot_frames(6))
+    loaded, config = load_model(weights)
+    fresh = list(Predictor(loaded, config, runtime="onnx").predict_frames(frames))
+    cached = list(Predictor(loaded, config, runtime="onnx", onnx_file=kept).predict_frames(frames))
+    assert [p.confidence for p in cached] == pytest.approx([p.confidence for p in fresh], abs=1e-6)
+    newer = os.stat(next(p for p in weights.rglob("*") if p.is_file())).st_mtime_ns + 10**9
+    os.utime(next(p for p in weights.rglob("*") if p.is_file()), ns=(newer, newer))
+    assert onnx_cache.cached_path(weights, tmp_path / "cache") != kept  # weights changed

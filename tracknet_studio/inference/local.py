@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import extras
-from ..core.paths import resource_dir
+from ..core.paths import cache_dir, resource_dir
 from .base import FramePrediction, Progress, reported
 
 SHIPPED_WEIGHTS = resource_dir() / "weights"
@@ -99,8 +99,20 @@ class LocalPredictor:
         model, config = load_model(self.weights, "cpu")
         self._engine = Engine(
             model, config, device=self.device, runtime=self.runtime,  # type: ignore[arg-type]
-            batch_size=self.batch_size,
+            batch_size=self.batch_size, onnx_file=self._onnx_export(),
         )  # fmt: skip
+
+    def _onnx_export(self) -> Path | None:
+        """The weights' ONNX export when ONNX Runtime may run them, made once in a child
+        process and kept (tracknet.onnx_cache: exporting here would hold the GIL for a
+        second and freeze the window); None where torch runs them or the child failed."""
+        from tracknet.onnx_cache import export_in_child
+        from tracknet.predict import onnxruntime_available, pick_device
+
+        on_cpu = pick_device(self.device).type == "cpu"
+        if self.runtime == "torch" or not on_cpu or not onnxruntime_available():
+            return None
+        return export_in_child(self.weights, cache_dir() / "onnx")
 
     @property
     def engine(self) -> Any:
