@@ -67,6 +67,28 @@ def test_upload_with_progress_multipart_and_sse(settings: CloudSettings, tmp_pat
     assert body["Body"].read() == files["clip1.mp4"]
 
 
+def requests_of(s3: Any) -> list[str]:
+    """The S3 operations a client sends from now on, by name."""
+    sent: list[str] = []
+    s3.meta.events.register("before-call.s3.*", lambda model, **_: sent.append(model.name))
+    return sent
+
+
+@pytest.mark.parametrize("config", [None, SMALL_MULTIPART], ids=["single part", "multipart"])
+def test_a_second_upload_costs_one_listing(
+    settings: CloudSettings, tmp_path: Path, config: TransferConfig | None
+) -> None:
+    make_dataset(tmp_path / "data")
+    uri = settings.s3_uri("datasets", "listing")
+    options = {} if config is None else {"transfer_config": config}
+    upload_folder(settings, tmp_path / "data", uri, **options)
+    s3 = boto3.client("s3")
+    sent = requests_of(s3)
+    again = upload_folder(settings, tmp_path / "data", uri, s3=s3, **options)
+    assert len(again.skipped) == 4 and again.uploaded == []
+    assert sent == ["ListObjectsV2"]  # no request per file: the ETags say it
+
+
 def test_second_upload_skips_everything(settings: CloudSettings, tmp_path: Path) -> None:
     make_dataset(tmp_path / "data")
     uri = settings.s3_uri("datasets", "two")

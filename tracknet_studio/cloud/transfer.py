@@ -1,9 +1,12 @@
 """S3 transfers: upload a folder (resumable, encrypted), download a prefix, read one URI.
 
 Uploads go through boto3's transfer manager (multipart above a threshold, parallel parts,
-progress callbacks). Every object gets a `sha256` metadata entry; an upload first lists
-what is already under the prefix and skips each file whose size and sha256 match, so a
-second upload costs one listing and an interrupted one sends only what is missing.
+progress callbacks). Every object gets a `sha256` metadata entry. An upload first lists
+what is already under the prefix and skips each file that is there already: same size and
+the ETag the file would get (S3 makes it the MD5 of the content, or for a multipart upload
+the MD5 of the parts' MD5s, with SSE-S3), so a second upload costs one listing and an
+interrupted one sends only what is missing. Objects whose ETag says nothing of the
+content (SSE-KMS, other part sizes) are checked by their sha256, one request each.
 """
 
 from __future__ import annotations
@@ -56,11 +59,29 @@ def encryption_args(settings: CloudSettings) -> dict[str, str]:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    return file_digests(path, DEFAULT_TRANSFER)[0]
+
+
+def file_digests(path: Path, config: TransferConfig) -> tuple[str, str]:
+    """(sha256, the ETag S3 gives the file when `config` uploads it with SSE-S3), in one
+    read: the MD5 of the content, or above the multipart threshold the MD5 of the parts'
+    MD5s followed by "-<parts>"."""
+    sha = hashlib.sha256()
+    size = path.stat().st_size
+    part_size = config.multipart_chunksize if size >= config.multipart_threshold else 0
+    parts: list[bytes] = []
+    whole = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(MB), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        for chunk in iter(lambda: f.read(part_size or MB), b""):
+            sha.update(chunk)
+            if part_size:
+                parts.append(hashlib.md5(chunk, usedforsecurity=False).digest())
+            else:
+                whole.update(chunk)
+    if not part_size:
+        return sha.hexdigest(), f'"{whole.hexdigest()}"'
+    etag = hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest()
+    return sha.hexdigest(), f'"{etag}-{len(parts)}"'
 
 
 def upload_folder(
@@ -86,13 +107,17 @@ def upload_folder(
     files = sorted(p for p in root.rglob("*") if p.is_file())
     total = sum(p.stat().st_size for p in files)
     result = UploadResult(s3_uri=f"s3://{bucket}/{prefix}", bytes_total=total)
-    existing = _existing_sizes(s3, bucket, prefix)
+    existing = _listing(s3, bucket, prefix)
     counter = _ProgressCounter(total, progress)
 
     def plan(path: Path) -> tuple[Path, str, int, str, bool]:
         key = prefix + path.relative_to(root).as_posix()
-        size, digest = path.stat().st_size, file_sha256(path)
-        there = existing.get(key) == size and _stored_sha256(s3, bucket, key) == digest
+        size = path.stat().st_size
+        digest, etag = file_digests(path, transfer_config)
+        stored = existing.get(key)
+        if stored is None or stored.size != size:
+            return path, key, size, digest, False
+        there = stored.etag == etag or _stored_sha256(s3, bucket, key) == digest
         return path, key, size, digest, there
 
     with ThreadPoolExecutor(max_workers=transfer_config.max_request_concurrency) as pool:
@@ -144,12 +169,23 @@ class _ProgressCounter:
             self.progress(done, self.total)
 
 
-def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
-    sizes: dict[str, int] = {}
+@dataclass(frozen=True)
+class _Stored:
+    size: int
+    etag: str
+
+
+def _listing(s3: Any, bucket: str, prefix: str) -> dict[str, _Stored]:
+    """Every object under `prefix` with its size and ETag (one request per 1,000 keys)."""
+    stored: dict[str, _Stored] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            sizes[item["Key"]] = item["Size"]
-    return sizes
+            stored[item["Key"]] = _Stored(item["Size"], item.get("ETag", ""))
+    return stored
+
+
+def _existing_sizes(s3: Any, bucket: str, prefix: str) -> dict[str, int]:
+    return {key: item.size for key, item in _listing(s3, bucket, prefix).items()}
 
 
 def _stored_sha256(s3: Any, bucket: str, key: str) -> str | None:
