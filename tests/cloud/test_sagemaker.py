@@ -402,6 +402,43 @@ def test_requests_are_sized_to_answer_well_within_the_invocation_limit(
         list(predictor.predict(frames[:30], start=0, original_size=(256, 144)))
 
 
+def test_requests_grow_only_as_far_as_the_payload_allows(
+    backend: SageMakerBackend,
+    settings: CloudSettings,
+    endpoint_results: Callable[[list[dict[str, str]]], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fast endpoint would be sent hundreds of frames per request; the bytes a frame
+    takes, learnt from the first body, cap that below the payload limit, so no body is
+    encoded only to be split again."""
+    from tracknet_studio.inference import sagemaker
+
+    name = backend.deploy("s3://b/model.tar.gz")
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 255, (144, 256, 3), np.uint8) for _ in range(90)]
+    per_window = len(sagemaker.encode_request(frames[:3], (256, 144), 0))
+    encoded: list[int] = []
+    real_encode = sagemaker.encode_request
+
+    def encode(batch, size, first):
+        encoded.append(len(batch))
+        return real_encode(batch, size, first)
+
+    monkeypatch.setattr(sagemaker, "encode_request", encode)
+    predictor = sagemaker.EndpointPredictor(
+        settings, name, input_size=(144, 256), max_payload=per_window * 4
+    )
+    bodies = keep_bodies(predictor)
+    empty = {"Body": json.dumps({"predictions": []}), "ContentType": "application/json"}
+    endpoint_results([empty] * 40)
+    ticks = iter(np.arange(0, 100, 0.01))  # a fast endpoint: it asks for many frames
+    predictor.clock = lambda: float(next(ticks))
+    assert len(list(predictor.predict(frames, start=0, original_size=(256, 144)))) == 90
+    assert all(len(b) <= predictor.max_payload for b in bodies)
+    assert len(encoded) == len(bodies)  # every body encoded was sent: none split
+    assert predictor.frames_that_fit is not None and predictor.frames_that_fit <= 12
+
+
 def test_endpoint_states_through_moto(backend: SageMakerBackend, moto_sagemaker: Any) -> None:
     name = backend.deploy("s3://b/model.tar.gz")
     endpoint = moto_sagemaker.endpoints[name]

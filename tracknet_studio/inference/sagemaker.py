@@ -38,6 +38,9 @@ INVOCATION_LIMIT_S = 60.0
 TARGET_REQUEST_S = 20.0
 FIRST_REQUEST_WINDOWS = 2  # the first request is small: it measures the endpoint's speed
 MAX_FRAMES_PER_REQUEST = 600
+# A request is sized to this share of the payload limit: frames vary in how well they
+# compress, so the next request's frames may take a little more than the last one's.
+PAYLOAD_MARGIN = 0.9
 
 
 class PayloadTooLarge(ValueError):
@@ -80,6 +83,9 @@ class EndpointPredictor:
         self.runtime = runtime or aws.client(settings, "sagemaker-runtime")
         self.clock = clock
         self.frames_per_second: float | None = None  # measured on the last request
+        # The most frames one request body holds under max_payload, once a body measured
+        # it: adaptive sizing never asks for more, so no request is encoded twice.
+        self.frames_that_fit: int | None = None
         self.notes: list[str] = []
 
     def _whole_windows(self, frames: int) -> int:
@@ -123,6 +129,7 @@ class EndpointPredictor:
         n = len(frames)
         padded = frames + [frames[-1]] * (-n % self.window)
         body = encode_request(padded, original_size, first)
+        self._learn_size(len(body), len(padded))
         if len(body) > self.max_payload:
             windows = math.ceil(len(padded) / self.window)
             if windows == 1:
@@ -138,6 +145,14 @@ class EndpointPredictor:
         self._measured(len(padded), self.clock() - started)
         for index in range(first, first + n):
             yield answers.get(index) or FramePrediction(index, math.nan, math.nan, 0.0, False)
+
+    def _learn_size(self, body_bytes: int, frames: int) -> None:
+        per_frame = body_bytes / max(frames, 1)
+        fit = self._whole_windows(int(self.max_payload * PAYLOAD_MARGIN / per_frame))
+        self.frames_that_fit = (
+            fit if self.frames_that_fit is None else min(fit, self.frames_that_fit)
+        )
+        self.frames_per_request = min(self.frames_per_request, self.frames_that_fit)
 
     def _measured(self, frames: int, seconds: float) -> None:
         """Size the next requests to take TARGET_REQUEST_S at the speed just measured."""
@@ -157,7 +172,8 @@ class EndpointPredictor:
                               f"half of the {limit:.0f} s SageMaker allows")  # fmt: skip
         if self.adaptive:
             wanted = int(self.frames_per_second * TARGET_REQUEST_S)
-            self.frames_per_request = self._whole_windows(min(wanted, MAX_FRAMES_PER_REQUEST))
+            most = min(MAX_FRAMES_PER_REQUEST, self.frames_that_fit or MAX_FRAMES_PER_REQUEST)
+            self.frames_per_request = self._whole_windows(min(wanted, most))
 
     def invoke(self, body: bytes) -> dict[int, FramePrediction]:
         """Send one request; its answers by frame number."""
