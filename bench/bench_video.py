@@ -148,7 +148,7 @@ def bench_random_seek(path: Path, index_dir: Path, samples: int) -> None:
         gap = float(np.median(np.diff(reader.timestamps[keys]))) if len(keys) > 1 else 0.0
         times = []
         for n in targets:
-            reader.cache.clear()  # a seek, not a cache hit
+            reader.forget_frames()  # a seek, not a cache hit
             start = time.perf_counter()
             reader.frame(n)
             times.append(time.perf_counter() - start)

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import itertools
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -37,10 +38,11 @@ _FORWARD_SLACK = 4
 # Keyframes tried before a target when the demuxer lands too late (MPEG-TS), before
 # falling back to decoding from the start of the file.
 _SEEK_RETRIES = 3
-# Frames decoded on the way to a target are kept (as RGB) for this many frames before it,
-# so a few steps back are instant. Converting costs ~2 ms a frame at 720p, so a plain seek
-# keeps a few; the provider asks for more when it fills a backward window. Never more
-# than this share of the cache.
+# Frames decoded on the way to a target are kept for this many frames before it, so a few
+# steps back cost no decoding. They are kept as the decoder gave them (YUV) and converted
+# to RGB (~2 ms a frame at 720p) only when asked for: a seek converts just its target.
+# The provider asks for more when it fills a backward window. Never more than this share
+# of the cache.
 DEFAULT_KEEP_BEFORE = 12
 _WAYPOINT_CACHE_SHARE = 0.5
 # Deviation from the median frame interval (in time-base ticks and as a fraction) above
@@ -81,6 +83,8 @@ class VideoReader:
     ) -> None:
         self.path = Path(path)
         self.cache = FrameCache(cache_mb * 1024 * 1024)
+        # Decoded frames kept on the way to a target, not converted yet (see above).
+        self._held: OrderedDict[int, av.VideoFrame] = OrderedDict()
         self.index_built = False  # True when this open had to demux the file
         self._container: av.container.InputContainer | None = None
         size, digest = self._fingerprint_file()
@@ -259,6 +263,11 @@ class VideoReader:
             return cached
         if self._container is None:
             raise VideoError(self.path, "reader is closed")
+        held = self._held.pop(n, None)
+        if held is not None:  # decoded on the way to an earlier target: only convert it
+            rgb = held.to_ndarray(format="rgb24")
+            self.cache.put(n, rgb)
+            return rgb
         keep_from = max(0, n - min(keep_before, self._waypoint_budget()))
         # Frames before keep_from are wanted only as references (see _decode_packets).
         # Packets the decoder already holds were judged by an earlier bar, which lay at or
@@ -361,9 +370,25 @@ class VideoReader:
                     self.cache.put(n, rgb)
                     return rgb
                 if index not in self.cache:
-                    self.cache.put(index, frame.to_ndarray(format="rgb24"))
+                    self._hold(index, frame, n - keep_from)
         self._forget_position()
         raise VideoError(self.path, f"frame {n} cannot be decoded (missing or corrupt data)")
+
+    def _hold(self, index: int, frame: av.VideoFrame, limit: int) -> None:
+        """Keep a frame decoded on the way, unconverted; at most `limit` of them."""
+        self._held[index] = frame
+        self._held.move_to_end(index)
+        while len(self._held) > max(limit, 0):
+            self._held.popitem(last=False)
+
+    def kept(self) -> list[int]:
+        """The frames that need no decoding: cached, or kept on the way to a target."""
+        return sorted({*self.cache.indices(), *self._held})
+
+    def forget_frames(self) -> None:
+        """Drop every decoded frame kept (the next request of any frame decodes it)."""
+        self.cache.clear()
+        self._held.clear()
 
     def _index_of(self, frame: av.VideoFrame) -> int | None:
         pts = frame.pts
@@ -385,7 +410,7 @@ class VideoReader:
     # ---------------------------------------------------------------- lifecycle
     def close(self) -> None:
         """Release the file and the cached frames (memory returns at once, not at GC)."""
-        self.cache.clear()
+        self.forget_frames()
         if self._container is not None:
             self._container.close()
             self._container = None
