@@ -6,6 +6,7 @@ drawn on and written back (and only where a pixel changed).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -228,21 +229,39 @@ def draw_legend(
 def legend_rect(entries: Sequence[LegendEntry], height: int) -> Box:
     """The legend's panel: the bottom-left corner of a picture `height` pixels high."""
     line_height = _info_line_height()
-    text = max((cv2.getTextSize(e.name, _INFO_FONT, 0.5, 1)[0][0] for e in entries), default=0)
+    text = max((_text_width(e.name) for e in entries), default=0)
     width = 2 * (line_height // 3) + _INFO_PAD + text + 2 * _INFO_PAD
     panel_height = len(entries) * line_height + 2 * _INFO_PAD
     return (8, height - 8 - panel_height, 8 + width, height - 8)
 
 
+@functools.cache
 def _info_line_height() -> int:
     (_, h), baseline = cv2.getTextSize("Ag", _INFO_FONT, 0.5, 1)
     return h + baseline + 4
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_width(text: str) -> int:
+    """How wide a line is drawn (measured once per text: the same words every frame)."""
+    return cv2.getTextSize(text, _INFO_FONT, 0.5, 1)[0][0]
+
+
 def info_box_rect(lines: Sequence[str]) -> Box:
-    width = max((cv2.getTextSize(t, _INFO_FONT, 0.5, 1)[0][0] for t in lines), default=0)
+    # At least as wide as the widest line the export writes, so the panel keeps its size
+    # while the numbers in it change (and the widths of changing numbers need no measuring).
+    width = max([_widest_info_line(), *(_text_width(t) for t in lines if len(t) > _INFO_CHARS)])
     height = len(lines) * _info_line_height()
     return (8, 8, 8 + width + 2 * _INFO_PAD, 8 + height + 2 * _INFO_PAD)
+
+
+_INFO_TEMPLATES = ("frame 0000000", "time 00000.000 s", "speed 0000.0 px/frame")
+_INFO_CHARS = max(len(t) for t in _INFO_TEMPLATES)
+
+
+@functools.cache
+def _widest_info_line() -> int:
+    return max(_text_width(t) for t in _INFO_TEMPLATES)
 
 
 def draw_on_yuv420(
