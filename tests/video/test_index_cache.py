@@ -84,3 +84,16 @@ def test_index_build_reports_progress(make_clip, tmp_path: Path, kind: str) -> N
         pass
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert len([p for p in progress if 0 < p < 1]) >= 3  # in steps, not just "done"
+
+
+def test_a_broken_stored_index_is_rebuilt(make_clip, tmp_path: Path) -> None:
+    """A zip cut short (a write torn by two writers or a crash): built again."""
+    clip = make_clip("mp4")
+    with VideoReader(clip.path, index_cache_dir=tmp_path) as reader:
+        stored = tmp_path / f"{reader.fingerprint['hash']}-{reader.fingerprint['size']}.npz"
+    assert stored.is_file()
+    stored.write_bytes(stored.read_bytes()[:40])  # a zip's header, then nothing
+    assert PacketIndex.load(stored) is None
+    with VideoReader(clip.path, index_cache_dir=tmp_path) as reader:
+        assert reader.index_built and read_frame_number(reader.frame(5)) == 5
+    assert PacketIndex.load(stored) is not None  # rewritten whole

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -67,7 +69,9 @@ class PacketIndex:
 
     def save(self, file: Path) -> None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(file.name + f".{os.getpid()}.tmp")
+        # One temporary name per writer: two threads of one process (the window opening a
+        # video while a thumbnail of the same video is read) may index it at once.
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with tmp.open("wb") as f:
             # pts are stored as steps: even steps compress to almost nothing (a 3-hour
             # match takes a few kB instead of 2.6 MB).
@@ -101,8 +105,8 @@ class PacketIndex:
                     untimed_packets=int(data["untimed_packets"]),
                     pts_rise_in_decode_order=bool(data["pts_rise_in_decode_order"]),
                 )
-        except (OSError, KeyError, ValueError, EOFError):
-            return None
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            return None  # rebuilt (and rewritten) by the caller
 
 
 def build_index(
