@@ -56,3 +56,28 @@ def test_quitting_during_a_run_asks_and_stopping_cancels_it(open_window, qtbot, 
     assert not window.isVisible()
     assert task.cancelled and not task.running
     release.set()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_task_whose_window_is_gone_stops_quietly(qtbot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    parent = QWidget()
+    started, reported = threading.Event(), threading.Event()
+    steps: list[int] = []
+
+    def work(report):
+        started.set()
+        for step in range(1000):
+            steps.append(step)
+            report(step, 1000)  # raises Cancelled once nobody listens
+            reported.set()
+            threading.Event().wait(0.005)
+
+    task = tasks.BackgroundTask(work, parent, "Running the model")
+    thread = task._thread
+    task.start()
+    assert started.wait(5) and reported.wait(5)
+    parent.deleteLater()  # the window closes under the running task
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5000)
+    assert len(steps) < 1000  # it stopped instead of running on for nobody

@@ -57,19 +57,28 @@ class BackgroundTask(QObject):
         return not self._thread.is_alive()
 
     def _report(self, done: int, total: int) -> None:
-        if self._cancel.is_set():
-            raise Cancelled
-        self.progressed.emit(done, total)
+        if self._cancel.is_set() or not self._emit(self.progressed, done, total):
+            raise Cancelled  # cancelled, or nobody is left to hear about it
 
     def _run(self) -> None:
         try:
             result = self._work(self._report)
         except Exception as exc:  # every failure goes back to the UI thread
-            self.failed.emit(Cancelled() if self._cancel.is_set() else exc)
+            self._emit(self.failed, Cancelled() if self._cancel.is_set() else exc)
         else:
-            self.succeeded.emit(result)
+            self._emit(self.succeeded, result)
         finally:
-            self.ended.emit()
+            self._emit(self.ended)
+
+    def _emit(self, signal: Any, *args: Any) -> bool:
+        """Send a signal from the worker; False once the task object was deleted (its
+        window closed under it): the work then stops, as if cancelled."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # "Signal source has been deleted"
+            self._cancel.set()
+            return False
+        return True
 
 
 def run_in_background(
