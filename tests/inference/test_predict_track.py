@@ -93,3 +93,57 @@ def test_local_predictor_runs_the_real_model_on_a_real_clip(tiny_model: Path, ma
     assert np.isfinite(track.confidence[4:16]).all()
     found = track.has_ball
     assert ((track.x[found] >= 0) & (track.x[found] <= size[0])).all()
+
+
+# ----- decoding ahead, in a thread of its own (issue 24) ---------------------------------
+
+
+def test_frames_are_decoded_ahead_in_order_on_another_thread() -> None:
+    import threading
+
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(50)
+    threads: set[str] = set()
+    original = reader.frame
+
+    def frame(n: int, keep_before: int = 0) -> np.ndarray:
+        threads.add(threading.current_thread().name)
+        return original(n, keep_before)
+
+    reader.frame = frame  # type: ignore[method-assign]
+    frames = list(FrameRange(reader, 5, 45, ahead=4))
+    assert [int(f[0, 0, 0]) for f in frames] == list(range(5, 45))
+    assert threads == {"decode-ahead"}
+
+
+def test_a_decoding_error_reaches_the_consumer() -> None:
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(20)
+    original = reader.frame
+
+    def frame(n: int, keep_before: int = 0) -> np.ndarray:
+        if n == 7:
+            raise ValueError("frame 7 cannot be decoded")
+        return original(n, keep_before)
+
+    reader.frame = frame  # type: ignore[method-assign]
+    seen = []
+    with pytest.raises(ValueError, match="frame 7"):
+        for image in FrameRange(reader, 0, 20, ahead=3):
+            seen.append(int(image[0, 0, 0]))
+    assert seen == list(range(7))
+
+
+def test_stopping_early_stops_the_decoding_thread() -> None:
+    import threading
+
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(10_000)
+    frames = iter(FrameRange(reader, 0, 10_000, ahead=4))
+    assert int(next(frames)[0, 0, 0]) == 0
+    frames.close()  # the consumer stops (cancelled): the decoder must not run on
+    assert not any(t.name == "decode-ahead" for t in threading.enumerate())
+    assert len(reader.read) < 50
