@@ -3,7 +3,9 @@
 Each figure comes with a ratio against a baseline measured in the same run on the same data:
 - project save/load vs np.save/np.load of the same columns (raw binary, no JSON);
 - CSV write/read vs the csv module writing/reading the same rows (no checks);
-- Ground Truth export/import vs json.dumps/json.loads of the same SeqLabel document.
+- Ground Truth export/import of the whole match in the chunked form Ground Truth takes (jobs
+  of at most 10 sequences of 2,000 frames) vs json.dumps/json.loads of the same SeqLabel
+  documents (goal: at most 1.5x).
 
 Run: .venv/bin/python bench/bench_track.py [--frames N]
 """
@@ -24,8 +26,17 @@ import numpy as np
 from tracknet_studio.core import Event, Project, Source, Track, Visibility
 from tracknet_studio.formats.csv_tracks import format_csv, read_csv, write_csv
 from tracknet_studio.formats.groundtruth import read_groundtruth
-from tracknet_studio.formats.groundtruth_export import seqlabel, write_groundtruth
+from tracknet_studio.formats.groundtruth_export import (
+    MAX_SEQUENCE_FRAMES,
+    MAX_SEQUENCES,
+    seqlabel,
+    split_sequences,
+    write_groundtruth,
+)
 from tracknet_studio.formats.project_file import load_project, save_project
+
+JOB_FRAMES = MAX_SEQUENCES * MAX_SEQUENCE_FRAMES  # the most one Ground Truth job takes
+GT_GOAL = 1.5
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -51,12 +62,13 @@ def realistic_track(n: int, seed: int = 0) -> Track:
     return track
 
 
-def report(name: str, ours: float, base: float, base_name: str) -> None:
+def report(name: str, ours: float, base: float, base_name: str) -> float:
     flag = "ok" if ours < 1.0 else "OVER 1 s"
     print(
         f"{name:<28} {ours * 1000:8.1f} ms   {base_name:<26} {base * 1000:8.1f} ms   "
         f"ratio {ours / base:5.1f}x   {flag}"
     )
+    return ours / base
 
 
 def main() -> None:
@@ -100,21 +112,30 @@ def main() -> None:
         base = best_of(lambda: list(csv.reader(io.StringIO(text))))
         report("csv read", ours, base, "csv.reader rows")
 
-        # Ground Truth vs json of the same document
-        gt = tmp / "gt"
-        ours = best_of(lambda: write_groundtruth(labels, gt), repeat=1)
-        doc = seqlabel(labels, np.arange(n))
-        base = best_of(lambda: json.dumps(doc, separators=(",", ":")), repeat=1)
-        report("groundtruth export", ours, base, "json.dumps SeqLabel")
-        raw = json.dumps(doc)
-        ours = best_of(lambda: read_groundtruth(gt), repeat=1)
-        base = best_of(lambda: json.loads(raw), repeat=1)
-        report("groundtruth import", ours, base, "json.loads SeqLabel")
+        # Ground Truth, chunked into jobs, vs json of the same documents
+        jobs = np.array_split(np.arange(n), -(-n // JOB_FRAMES))
+        folders = [tmp / "gt" / f"job{i:03d}" for i in range(len(jobs))]
+
+        def export_all() -> None:
+            for folder, frames in zip(folders, jobs, strict=True):
+                write_groundtruth(labels, folder, frames=frames)
+
+        docs = [seqlabel(labels, seq) for job in jobs for seq in split_sequences(job)]
+        ours = best_of(export_all, repeat=1)
+        base = best_of(lambda: [json.dumps(d, separators=(",", ":")) for d in docs], repeat=1)
+        gt_ratios = [report("groundtruth export (jobs)", ours, base, "json.dumps SeqLabels")]
+        texts = [json.dumps(d) for d in docs]
+        ours = best_of(lambda: [read_groundtruth(f) for f in folders], repeat=1)
+        base = best_of(lambda: [json.loads(t) for t in texts], repeat=1)
+        gt_ratios.append(report("groundtruth import (jobs)", ours, base, "json.loads SeqLabels"))
 
         # convert = read one form + write another
         ours = best_of(lambda: save_project(Project(labels=read_csv(path)[0]), tmp / "c.tnproj"))
         base = best_of(lambda: format_csv(labels))
         report("convert csv -> project", ours, base, "format_csv alone")
+    if max(gt_ratios) > GT_GOAL:
+        print(f"FAILED: Ground Truth over {GT_GOAL}x the json baseline")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
