@@ -11,6 +11,11 @@ Everything is measured in this run, on this machine:
    network, post-processing, tracker (goal for the fast network: >= 30 on 2 cores);
 4. peak memory (max RSS of a fresh process) predicting a 30-minute clip against a 1-minute
    one (54,000 against 1,800 frames at 320x180; streaming means the two should match);
+   and, where growth per frame shows, the same pipeline (decode, predict_track, the track)
+   over 300,000 frames against 30,000 with a predictor that answers at once (the network
+   would take hours): the peak may grow by the whole-video arrays (track, packet index;
+   measured ~134 bytes a frame at 1,000,000), goal at most 200 bytes a frame, where one
+   frame kept would be 6,912;
 5. featurized dataset bytes per frame, synthetic and real clips, against the same frames'
    raw RGB bytes at the dataset's size (goal: at most 0.2x);
 6. F1 of the shipped weights on the held-out synthetic test clips (goal >= 0.95 at 4 px);
@@ -50,6 +55,7 @@ from tracknet_studio.synthetic.comparison import verdict_line  # noqa: E402
 from tracknet_studio.synthetic.model_suite import featurize, generate_suite, score_held_out  # noqa: E402
 
 MAX_DATASET_SHARE = 0.2  # a featurized frame's bytes against its raw RGB bytes
+MAX_BYTES_PER_FRAME = 200  # pipeline memory growth per frame: whole-video arrays only
 ARCHES = ("fasttracknet", "tracknetv2")
 # bf16 is measured where the CPU computes it natively: AMX (where the predictor turns it on)
 # or AVX-512 BF16 (where the predictor does not, and this benchmark shows whether it should).
@@ -212,6 +218,64 @@ def section_end_to_end(work: Path, weights: Path, quick: bool) -> dict:
     return result
 
 
+# The pipeline without the network: a predictor answering "no ball" at once, so a million
+# frames pass in minutes and any per-frame growth (a few hundred bytes) shows in the peak.
+_PIPELINE_CHILD = """
+import json
+from tracknet_studio.inference import FramePrediction, predict_track
+from tracknet_studio.inference.batch import READER_CACHE_MB
+from tracknet_studio.video import VideoReader
+class Instant:
+    name = "instant"
+    def predict(self, frames, *, start, original_size, progress=None):
+        for i, _frame in enumerate(frames):
+            yield FramePrediction(start + i, float("nan"), float("nan"), 0.0, False)
+with VideoReader({video!r}, cache_mb=READER_CACHE_MB) as reader:
+    track = predict_track(reader, Instant())
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"frames": len(track), "max_rss_mb": peak_kb / 1024}}))
+"""
+
+
+def tiny_clip(path: Path, frames: int) -> Path:
+    """A plain 64x36 H.264 clip (fast to write and decode: the pipeline is what is timed)."""
+    if path.is_file():
+        return path
+    import av
+
+    partial = path.with_suffix(".partial.mp4")
+    with av.open(str(partial), "w") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        picture = np.zeros((36, 64, 3), np.uint8)
+        for n in range(frames):
+            picture[:, :, 0] = n % 256
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(stream.encode(None))
+    partial.rename(path)
+    return path
+
+
+def section_pipeline_memory(work: Path, quick: bool) -> list[str]:
+    """Peak memory of the pipeline at a length where per-frame growth would show."""
+    lengths = {"short": 30_000, "long": 300_000}
+    if quick:
+        lengths = {"short": 3_000, "long": 30_000}
+    peaks = {}
+    for name, frames in lengths.items():
+        video = tiny_clip(work / f"pipeline-{frames}.mp4", frames)
+        peaks[name] = _child(_PIPELINE_CHILD.format(video=str(video)))
+    long, short = peaks["long"], peaks["short"]
+    grown = (long["max_rss_mb"] - short["max_rss_mb"]) * 2**20
+    per_frame = grown / (long["frames"] - short["frames"])
+    print(f"pipeline without the network: {long['frames']:,} frames {long['max_rss_mb']:.0f} MB "
+          f"against {short['frames']:,} frames {short['max_rss_mb']:.0f} MB: "
+          f"{per_frame:.0f} bytes a frame (goal <= {MAX_BYTES_PER_FRAME})")  # fmt: skip
+    if per_frame > MAX_BYTES_PER_FRAME:
+        return [f"pipeline memory grows {per_frame:.0f} bytes a frame"]
+    return []
+
+
 def section_memory(work: Path, weights: Path, quick: bool) -> dict:
     print("\n== 4. peak memory predicting a 30-minute against a 1-minute clip (fresh processes) ==")
     # 30 fps at 320x180: the network sees 512x288 whatever the source, so a small source
@@ -361,6 +425,7 @@ def main() -> int:
         section_memory(args.work, args.weights, args.quick)
     else:
         print(f"\n(no weights at {args.weights}: sections 3 and 4 skipped)")
+    missed += section_pipeline_memory(args.work, args.quick)
     missed += section_dataset(args.work)
     section_accuracy(args.work, args.weights, args.quick)
     section_tracknetv2_training()
