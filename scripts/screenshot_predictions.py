@@ -31,7 +31,7 @@ def on_project(project) -> None:
     state["filled"] = True
     label_with_truth(project, csv, ("x", "y", "visibility"))
     window.undo_stack.clear()
-    task = run_model(window, RunSettings(None, "auto", 0, project.n_frames, "fasttracknet"))
+    task = run_model(window.shell, RunSettings(None, "auto", 0, project.n_frames, "fasttracknet"))
     task.succeeded.connect(lambda _track: QTimer.singleShot(300, show_trail))
 
 
