@@ -11,12 +11,9 @@ Nothing here imports torch: the window can list and describe predictors without 
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -80,62 +77,18 @@ class FrameSource(Protocol):
 
 
 class FrameRange:
-    """Frames start..stop-1 of a reader, decoded in order, with a length (for progress).
+    """Frames start..stop-1 of a reader, decoded in order, with a length (for progress)."""
 
-    A thread of its own decodes up to `ahead` frames in advance, so decoding overlaps the
-    network (both release the GIL); the reader belongs to that thread while iterating.
-    """
-
-    def __init__(self, reader: FrameSource, start: int, stop: int, ahead: int = 8) -> None:
-        self.reader, self.start, self.stop, self.ahead = reader, start, stop, ahead
+    def __init__(self, reader: FrameSource, start: int, stop: int) -> None:
+        self.reader, self.start, self.stop = reader, start, stop
 
     def __len__(self) -> int:
         return max(0, self.stop - self.start)
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        if self.ahead <= 0 or len(self) <= 1:
-            yield from self._decode(threading.Event())
-            return
-        ready: queue.Queue[tuple[str, Any]] = queue.Queue(self.ahead)
-        stop = threading.Event()
-        thread = threading.Thread(target=self._produce, args=(ready, stop), daemon=True,
-                                  name="decode-ahead")  # fmt: skip
-        thread.start()
-        try:
-            while True:
-                kind, item = ready.get()
-                if kind == "frame":
-                    yield item
-                elif kind == "error":
-                    raise item
-                else:
-                    return
-        finally:  # the consumer stopped (done, cancelled, failed): let the decoder go
-            stop.set()
-            while thread.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    ready.get_nowait()
-                thread.join(0.05)
-
-    def _decode(self, stop: threading.Event) -> Iterator[np.ndarray]:
         for n in range(self.start, self.stop):
-            if stop.is_set():
-                return
             # keep_before=0: each frame is read once, in order; nothing behind is needed.
             yield self.reader.frame(n, keep_before=0)
-
-    def _produce(self, ready: queue.Queue, stop: threading.Event) -> None:
-        try:
-            for frame in self._decode(stop):
-                while not stop.is_set():
-                    with contextlib.suppress(queue.Full):
-                        ready.put(("frame", frame), timeout=0.05)
-                        break
-            if not stop.is_set():
-                ready.put(("end", None))
-        except Exception as exc:  # handed to the consumer, raised there
-            with contextlib.suppress(queue.Full):
-                ready.put(("error", exc), timeout=1.0)
 
 
 def clamp_range(n_frames: int, start: int | None, stop: int | None) -> tuple[int, int]:
