@@ -10,7 +10,13 @@ import pytest
 
 from inference.stubs import ArrayReader, TrackPredictor
 from tracknet_studio.core import Source, Visibility
-from tracknet_studio.inference import LocalPredictor, ModelUnavailable, Predictor, predict_track
+from tracknet_studio.inference import (
+    FramePrediction,
+    LocalPredictor,
+    ModelUnavailable,
+    Predictor,
+    predict_track,
+)
 
 
 def _truth(n: int) -> dict[int, tuple[float, float] | None]:
@@ -93,3 +99,80 @@ def test_local_predictor_runs_the_real_model_on_a_real_clip(tiny_model: Path, ma
     assert np.isfinite(track.confidence[4:16]).all()
     found = track.has_ball
     assert ((track.x[found] >= 0) & (track.x[found] <= size[0])).all()
+
+
+# ----- decoding ahead, in a thread of its own (issue 24) ---------------------------------
+
+
+def _decoders() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "decode-ahead" and t.is_alive()]
+
+
+def test_frames_are_decoded_ahead_in_order_on_another_thread() -> None:
+    import threading
+
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(50)
+    threads: set[str] = set()
+    original = reader.frame
+
+    def frame(n: int, keep_before: int = 0) -> np.ndarray:
+        threads.add(threading.current_thread().name)
+        return original(n, keep_before)
+
+    reader.frame = frame  # type: ignore[method-assign]
+    frames = list(FrameRange(reader, 5, 45, ahead=4))
+    assert [int(f[0, 0, 0]) for f in frames] == list(range(5, 45))
+    assert threads == {"decode-ahead"}
+    assert not _decoders()
+
+
+def test_a_decoding_error_reaches_the_consumer() -> None:
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(20)
+    original = reader.frame
+
+    def frame(n: int, keep_before: int = 0) -> np.ndarray:
+        if n == 7:
+            raise ValueError("frame 7 cannot be decoded")
+        return original(n, keep_before)
+
+    reader.frame = frame  # type: ignore[method-assign]
+    seen = []
+    with pytest.raises(ValueError, match="frame 7"):
+        for image in FrameRange(reader, 0, 20, ahead=3):
+            seen.append(int(image[0, 0, 0]))
+    assert seen == list(range(7))
+
+
+def test_a_cancelled_run_stops_the_decoder_before_returning() -> None:
+    """The crash this guards against: a predictor that keeps its frame iterator alive (the
+    local model batches) was cancelled, the caller closed the reader, and the decoding
+    thread went on reading from it. predict_track must return with no decoder running."""
+
+    class Hoarder(TrackPredictor):
+        def predict(self, frames, *, start, original_size, progress=None):
+            self.kept = iter(frames)  # not closed when the run is abandoned
+            for i, _image in enumerate(self.kept):
+                yield FramePrediction(start + i, 1.0, 2.0, 0.9, True)
+
+    reader = ArrayReader(10_000)
+
+    def cancel_at_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    predictor = Hoarder({})
+    with pytest.raises(KeyboardInterrupt):
+        predict_track(reader, predictor, progress=cancel_at_three)
+    assert not _decoders()
+    read = len(reader.read)
+    assert read < 50
+    import time
+
+    time.sleep(0.2)
+    assert len(reader.read) == read  # nothing touches the reader once we have returned

@@ -11,9 +11,12 @@ Nothing here imports torch: the window can list and describe predictors without 
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -77,18 +80,78 @@ class FrameSource(Protocol):
 
 
 class FrameRange:
-    """Frames start..stop-1 of a reader, decoded in order, with a length (for progress)."""
+    """Frames start..stop-1 of a reader, decoded in order, with a length (for progress).
 
-    def __init__(self, reader: FrameSource, start: int, stop: int) -> None:
-        self.reader, self.start, self.stop = reader, start, stop
+    A thread of its own decodes up to `ahead` frames in advance, so decoding overlaps the
+    network (both release the GIL). The reader belongs to that thread while it runs, so
+    whoever owns the reader calls `close()` (or uses `with`) before closing it: a consumer
+    that merely stops iterating, a cancelled run, does not stop the thread by itself.
+    """
+
+    def __init__(self, reader: FrameSource, start: int, stop: int, ahead: int = 8) -> None:
+        self.reader, self.start, self.stop, self.ahead = reader, start, stop, ahead
+        self._threads: list[tuple[threading.Thread, threading.Event, queue.Queue]] = []
 
     def __len__(self) -> int:
         return max(0, self.stop - self.start)
 
+    def __enter__(self) -> FrameRange:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every decoding thread and wait for it: the reader is free afterwards."""
+        while self._threads:
+            thread, stop, ready = self._threads.pop()
+            stop.set()
+            while thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    ready.get_nowait()  # a producer blocked on a full queue sees `stop`
+                thread.join(0.05)
+
     def __iter__(self) -> Iterator[np.ndarray]:
+        if self.ahead <= 0 or len(self) <= 1:
+            yield from self._decode(threading.Event())
+            return
+        ready: queue.Queue[tuple[str, Any]] = queue.Queue(self.ahead)
+        stop = threading.Event()
+        thread = threading.Thread(target=self._produce, args=(ready, stop), daemon=True,
+                                  name="decode-ahead")  # fmt: skip
+        self._threads.append((thread, stop, ready))
+        thread.start()
+        try:
+            while True:
+                kind, item = ready.get()
+                if kind == "frame":
+                    yield item
+                elif kind == "error":
+                    raise item
+                else:
+                    return
+        finally:
+            self.close()
+
+    def _decode(self, stop: threading.Event) -> Iterator[np.ndarray]:
         for n in range(self.start, self.stop):
+            if stop.is_set():
+                return
             # keep_before=0: each frame is read once, in order; nothing behind is needed.
             yield self.reader.frame(n, keep_before=0)
+
+    def _produce(self, ready: queue.Queue, stop: threading.Event) -> None:
+        try:
+            for frame in self._decode(stop):
+                while not stop.is_set():
+                    with contextlib.suppress(queue.Full):
+                        ready.put(("frame", frame), timeout=0.05)
+                        break
+            if not stop.is_set():
+                ready.put(("end", None))
+        except Exception as exc:  # handed to the consumer, raised there
+            with contextlib.suppress(queue.Full):
+                ready.put(("error", exc), timeout=1.0)
 
 
 def clamp_range(n_frames: int, start: int | None, stop: int | None) -> tuple[int, int]:
@@ -114,15 +177,21 @@ def predict_track(
     n = reader.frame_count
     first, last = clamp_range(n, start, stop)
     columns = _empty_columns(n)
-    frames = FrameRange(reader, first, last)
-    total = len(frames)
-    if progress is not None:
-        progress(0, total)
-    answers = predictor.predict(frames, start=first, original_size=(reader.width, reader.height))
-    for done, answer in enumerate(answers, start=1):
-        _store(columns, answer, first, last)
+    with FrameRange(reader, first, last) as frames:  # the decoder stops before we return
+        total = len(frames)
         if progress is not None:
-            progress(done, total)
+            progress(0, total)
+        size = (reader.width, reader.height)
+        answers = predictor.predict(frames, start=first, original_size=size)
+        try:
+            for done, answer in enumerate(answers, start=1):
+                _store(columns, answer, first, last)
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            close = getattr(answers, "close", None)
+            if callable(close):
+                close()  # a generator's own clean-up runs now, not at garbage collection
     labelled = columns["visibility"] != Visibility.UNLABELED
     columns["source"] = np.where(labelled, Source.MODEL, Source.NONE).astype(np.int8)
     return Track.from_columns(n, **columns)
