@@ -9,8 +9,6 @@ through states.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,24 +19,21 @@ pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
 pytest.importorskip("moto", reason="moto[server] is not installed")
 
 from moto.server import ThreadedMotoServer
+from moto_support import (
+    ACCOUNT,
+    BUCKET,
+    REGION,
+    ROLE_NAME,
+    SAGEMAKER_TRUST,
+    bucket_and_role,
+    queue_endpoint_results,
+    reset_and_point_at,
+)
 
 from tracknet_studio.cloud.jobs import JobStore
 from tracknet_studio.cloud.settings import CloudSettings
 
-ACCOUNT = "123456789012"  # moto's default account
-REGION = "us-east-1"
-BUCKET = "tracknet-test-bucket"
-ROLE_NAME = "tracknet-sagemaker"
-SAGEMAKER_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "sagemaker.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+__all__ = ["ACCOUNT", "BUCKET", "REGION", "ROLE_NAME", "SAGEMAKER_TRUST"]
 
 
 @pytest.fixture(scope="session")
@@ -53,31 +48,14 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture
 def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """A reset emulator and an environment that points every client at it."""
-    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("TRACKNET_STUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("TRACKNET_STUDIO_DATA_DIR", str(tmp_path / "data"))
+    reset_and_point_at(moto_url, monkeypatch, tmp_path)
     return moto_url
 
 
 @pytest.fixture
 def settings(aws: str) -> CloudSettings:
     """Settings whose bucket and role exist in the emulator."""
-    import boto3
-
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
-    )
-    return CloudSettings(region=REGION, bucket=BUCKET, prefix="tn", role_arn=role["Role"]["Arn"])
+    return bucket_and_role()
 
 
 @pytest.fixture
@@ -96,18 +74,7 @@ def moto_sagemaker(aws: str) -> Any:
 @pytest.fixture
 def endpoint_results(aws: str) -> Callable[[list[dict[str, str]]], None]:
     """Queue canned endpoint replies through moto's endpoint-results API."""
-
-    def queue(results: list[dict[str, str]]) -> None:
-        payload = {"account_id": ACCOUNT, "region": REGION, "results": results}
-        request = urllib.request.Request(
-            f"{aws}/moto-api/static/sagemaker/endpoint-results",
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
-
-    return queue
+    return lambda results: queue_endpoint_results(aws, results)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import math
@@ -16,6 +15,7 @@ from typing import Any
 import boto3
 import numpy as np
 import pytest
+from moto_support import binary_bodies_as_digests
 
 from tracknet_studio.cloud.jobs import JobStore, parse_metrics
 from tracknet_studio.cloud.sagemaker_backend import SageMakerBackend
@@ -241,18 +241,7 @@ def test_log_tail_over_seeded_streams_and_metrics(backend: SageMakerBackend) -> 
 
 
 def keep_bodies(predictor: Any) -> list[bytes]:
-    """Keep each request body the predictor sends, and send moto a digest of it instead:
-    moto's server decodes request bodies as UTF-8 and fails on binary ones."""
-    bodies: list[bytes] = []
-
-    def swap(params: dict[str, Any], **_: Any) -> None:
-        bodies.append(params["Body"])
-        params["Body"] = hashlib.sha256(params["Body"]).hexdigest()
-
-    predictor.runtime.meta.events.register(
-        "provide-client-params.sagemaker-runtime.InvokeEndpoint", swap
-    )
-    return bodies
+    return binary_bodies_as_digests(predictor.runtime)
 
 
 def deployed(backend: SageMakerBackend, artifact: str) -> str:

@@ -176,3 +176,55 @@ def test_a_cancelled_run_stops_the_decoder_before_returning() -> None:
 
     time.sleep(0.2)
     assert len(reader.read) == read  # nothing touches the reader once we have returned
+
+
+# ----- a run that fails keeps its frames and resumes (issue 25) --------------------------
+
+
+class FailsOnce(TrackPredictor):
+    """Answers like the truth, but the first attempt fails when it reaches `fail_at`."""
+
+    def __init__(self, truth, fail_at: int) -> None:
+        super().__init__(truth)
+        self.fail_at, self.attempts = fail_at, 0
+
+    def predict(self, frames, *, start, original_size, progress=None):
+        self.attempts += 1
+        for answer in super().predict(frames, start=start, original_size=original_size):
+            if self.attempts == 1 and answer.frame == self.fail_at:
+                raise ConnectionError("the endpoint went away")
+            yield answer
+
+
+def test_a_failed_run_keeps_its_frames_and_resumes_where_it_stopped() -> None:
+    from tracknet_studio.inference.base import TrackRun
+
+    truth = _truth(40)
+    whole = predict_track(ArrayReader(40), TrackPredictor(truth), 5, 35)
+    reader, predictor = ArrayReader(40), FailsOnce(truth, fail_at=17)
+    run = TrackRun(40, 5, 35)
+    with pytest.raises(ConnectionError):
+        run.run(reader, predictor)
+    assert (run.next_frame, run.answered, run.finished) == (17, 12, False)
+    partial = run.track()
+    labelled = np.flatnonzero(partial.visibility != Visibility.UNLABELED)
+    assert labelled.tolist() == list(range(5, 17))
+    seen: list[tuple[int, int]] = []
+    reader.read.clear()
+    track = run.run(reader, predictor, progress=lambda d, t: seen.append((d, t)))
+    assert reader.read == list(range(17, 35))  # only what was missing is decoded again
+    assert seen[0] == (12, 30) and seen[-1] == (30, 30)
+    assert run.finished
+    for column in ("x", "y", "visibility", "confidence", "source"):
+        np.testing.assert_array_equal(getattr(track, column), getattr(whole, column))
+
+
+def test_answers_must_come_one_a_frame_in_order() -> None:
+    class Skipper(TrackPredictor):
+        def predict(self, frames, *, start, original_size, progress=None):
+            for answer in super().predict(frames, start=start, original_size=original_size):
+                if answer.frame != start + 3:
+                    yield answer
+
+    with pytest.raises(ValueError, match="frame 4 where frame 3 was due"):
+        predict_track(ArrayReader(10), Skipper(_truth(10)))

@@ -67,7 +67,7 @@ def test_the_dialog_offers_the_auto_track_without_weights(
     _open(window, cut_clip[0], qtbot)
     dialog = RunModelDialog(window, window.project, None)
     dialog.method.setCurrentIndex(dialog.method.findData("motion"))
-    assert not dialog.weights_choice.isEnabled() and not dialog.device.isEnabled()
+    assert not dialog.weights_choice.isEnabled()
     assert not any(button.isEnabled() for button in dialog.browse_buttons)
     assert dialog.layer.text() == "auto-track"
     assert dialog.problem_text() == ""

@@ -98,19 +98,13 @@ def test_the_dialog_needs_a_video_and_removes_the_ones_picked(qtbot, tmp_path: P
 def test_predict_videos_on_sagemaker_sends_one_sharded_processing_job(
     qtbot, aws, settings: QSettings, make_window, tmp_path: Path, monkeypatch,  # noqa: F811
 ) -> None:  # fmt: skip
-    import json
 
     import boto3
-    from cloud.conftest import BUCKET, REGION, ROLE_NAME, SAGEMAKER_TRUST
+    from moto_support import REGION, bucket_and_role
 
     from tracknet_studio.cloud import sagemaker_backend
-    from tracknet_studio.cloud.settings import CloudSettings
 
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
-    )
-    CloudSettings(region=REGION, bucket=BUCKET, prefix="tn", role_arn=role["Role"]["Arn"]).save()
+    bucket_and_role().save()
     settings.setValue(BACKEND_KEY, "sagemaker")
     settings.setValue(JOBS_FILE_KEY, str(tmp_path / "jobs.json"))
     monkeypatch.setattr(sagemaker_backend, "image_uri", lambda *_args: "image:latest")

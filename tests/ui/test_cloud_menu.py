@@ -24,11 +24,10 @@ from botocore.awsrequest import AWSResponse
 from cloud.conftest import (  # noqa: F401  (the emulator fixtures, used by name)
     BUCKET,
     REGION,
-    ROLE_NAME,
-    SAGEMAKER_TRUST,
     aws,
     moto_url,
 )
+from moto_support import bucket_and_role
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialog, QInputDialog, QLineEdit, QSpinBox
 
@@ -54,17 +53,13 @@ def cloud(aws: str, settings: QSettings, tmp_path: Path, monkeypatch) -> CloudSe
     """Saved cloud settings whose bucket and role exist in the emulator; SageMaker chosen.
     Image URIs are fixed: resolving them imports sagemaker-core (seconds), tested in
     tests/cloud."""
-    import boto3
 
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
-    )
+    role_arn = bucket_and_role().role_arn
     cloud = CloudSettings(
         region=REGION,
         bucket=BUCKET,
         prefix="tn",
-        role_arn=role["Role"]["Arn"],
+        role_arn=role_arn,
         workteam_arn=WORKTEAM,
     )
     cloud.save()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
@@ -11,11 +9,10 @@ pytest.importorskip("boto3", reason="the cloud extra (boto3) is not installed")
 from cloud.conftest import (  # noqa: F401  (the emulator fixtures, used by name)
     BUCKET,
     REGION,
-    ROLE_NAME,
-    SAGEMAKER_TRUST,
     aws,
     moto_url,
 )
+from moto_support import bucket_and_role
 from PySide6.QtCore import QSettings
 
 from tracknet_studio.cloud.cors import add_ground_truth_rule
@@ -35,13 +32,8 @@ pytestmark = [pytest.mark.ui, pytest.mark.cloud]
 
 @pytest.fixture
 def role_arn(aws: str) -> str:  # noqa: F811
-    import boto3
 
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
-    )
-    return role["Role"]["Arn"]
+    return bucket_and_role().role_arn
 
 
 def check(qtbot, dialog: CloudSettingsDialog) -> list[str]:

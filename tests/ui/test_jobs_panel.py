@@ -8,7 +8,6 @@ log streams with train.py's metric lines.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from pathlib import Path
 
@@ -21,11 +20,10 @@ from cloud.conftest import (  # noqa: F401  (the emulator fixtures, used by name
     ACCOUNT,
     BUCKET,
     REGION,
-    ROLE_NAME,
-    SAGEMAKER_TRUST,
     aws,
     moto_url,
 )
+from moto_support import bucket_and_role
 from PySide6.QtCore import QSettings
 
 from tracknet_studio.cloud.jobs import JobRecord
@@ -49,13 +47,8 @@ METRIC_LINES = [
 @pytest.fixture
 def cloud(aws: str, settings: QSettings, tmp_path: Path) -> CloudSettings:  # noqa: F811
     """Saved cloud settings (bucket and role in the emulator), SageMaker chosen."""
-    import boto3
 
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST)
-    )
-    cloud = CloudSettings(region=REGION, bucket=BUCKET, prefix="tn", role_arn=role["Role"]["Arn"])
+    cloud = bucket_and_role()
     cloud.save()
     settings.setValue(BACKEND_KEY, SAGEMAKER)
     settings.setValue(JOBS_FILE_KEY, str(tmp_path / "jobs.json"))

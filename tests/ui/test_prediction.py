@@ -73,8 +73,8 @@ def test_the_dialog_offers_the_in_out_range_and_refuses_taken_names(
     qtbot.addWidget(dialog)
     assert dialog.layer.text() == "model 2"
     assert dialog.in_out_button.isChecked()
-    assert dialog.device.itemText(0) == "auto" and "cpu" in [
-        dialog.device.itemText(i) for i in range(dialog.device.count())
+    assert dialog.run_on.currentData() in ("cpu", "cuda") and "cpu" in [
+        dialog.run_on.itemData(i) for i in range(dialog.run_on.count())
     ]
     dialog.weights_choice.setCurrentIndex(1)
     dialog.weights_path.setText(str(known_clip.path.parent))  # an existing folder

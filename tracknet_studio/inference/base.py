@@ -172,29 +172,68 @@ def predict_track(
 
     Frames outside the range stay unlabelled; predicted frames are VISIBLE with a position
     or NO_BALL, Source.MODEL, with the model's confidence. `progress(done, total)` may raise
-    (say tasks.Cancelled) to stop: the exception leaves here and no track is returned.
+    (say tasks.Cancelled) to stop: the exception leaves here and no track is returned (a
+    `TrackRun` keeps what was answered, to be resumed).
     """
-    n = reader.frame_count
-    first, last = clamp_range(n, start, stop)
-    columns = _empty_columns(n)
-    with FrameRange(reader, first, last) as frames:  # the decoder stops before we return
-        total = len(frames)
-        if progress is not None:
-            progress(0, total)
-        size = (reader.width, reader.height)
-        answers = predictor.predict(frames, start=first, original_size=size)
-        try:
-            for done, answer in enumerate(answers, start=1):
-                _store(columns, answer, first, last)
-                if progress is not None:
-                    progress(done, total)
-        finally:
-            close = getattr(answers, "close", None)
-            if callable(close):
-                close()  # a generator's own clean-up runs now, not at garbage collection
-    labelled = columns["visibility"] != Visibility.UNLABELED
-    columns["source"] = np.where(labelled, Source.MODEL, Source.NONE).astype(np.int8)
-    return Track.from_columns(n, **columns)
+    return TrackRun(reader.frame_count, start, stop).run(reader, predictor, progress)
+
+
+class TrackRun:
+    """One prediction of frames start..stop-1 into a track, over one or more attempts.
+
+    When an attempt fails (a model error, the network, an endpoint deleted meanwhile) the
+    frames answered so far stay here: `track()` holds them and `run` again goes on from
+    `next_frame`. Answers arrive in frame order, so what is done is one unbroken span.
+    """
+
+    def __init__(self, n_frames: int, start: int | None = None, stop: int | None = None) -> None:
+        self.n_frames = n_frames
+        self.start, self.stop = clamp_range(n_frames, start, stop)
+        self.next_frame = self.start  # the first frame not answered yet
+        self._columns = _empty_columns(n_frames)
+
+    @property
+    def total(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def answered(self) -> int:
+        return self.next_frame - self.start
+
+    @property
+    def finished(self) -> bool:
+        return self.next_frame >= self.stop
+
+    def run(
+        self, reader: FrameSource, predictor: Predictor, progress: Progress | None = None
+    ) -> Track:
+        """Predict the frames not answered yet; the whole track once all are."""
+        if reader.frame_count != self.n_frames:
+            raise ValueError(f"the video has {reader.frame_count} frames, the run {self.n_frames}")
+        first, last = self.next_frame, self.stop
+        with FrameRange(reader, first, last) as frames:  # the decoder stops before we return
+            if progress is not None:
+                progress(self.answered, self.total)
+            size = (reader.width, reader.height)
+            answers = predictor.predict(frames, start=first, original_size=size)
+            try:
+                for answer in answers:
+                    _store(self._columns, answer, self.next_frame, last)
+                    self.next_frame += 1
+                    if progress is not None:
+                        progress(self.answered, self.total)
+            finally:
+                close = getattr(answers, "close", None)
+                if callable(close):
+                    close()  # a generator's own clean-up runs now, not at garbage collection
+        return self.track()
+
+    def track(self) -> Track:
+        """The track of the whole video with the frames answered so far."""
+        columns = {name: column.copy() for name, column in self._columns.items()}
+        labelled = columns["visibility"] != Visibility.UNLABELED
+        columns["source"] = np.where(labelled, Source.MODEL, Source.NONE).astype(np.int8)
+        return Track.from_columns(self.n_frames, **columns)
 
 
 def _empty_columns(n: int) -> dict[str, np.ndarray]:
@@ -206,10 +245,13 @@ def _empty_columns(n: int) -> dict[str, np.ndarray]:
     }
 
 
-def _store(columns: dict[str, np.ndarray], answer: FramePrediction, first: int, last: int) -> None:
+def _store(columns: dict[str, np.ndarray], answer: FramePrediction, wanted: int, last: int) -> None:
+    """Store the answer for frame `wanted` (answers come one a frame, in order)."""
     frame = answer.frame
-    if not first <= frame < last:
-        raise ValueError(f"the predictor answered frame {frame}, outside {first}..{last - 1}")
+    if not wanted <= frame < last:
+        raise ValueError(f"the predictor answered frame {frame}, outside {wanted}..{last - 1}")
+    if frame != wanted:
+        raise ValueError(f"the predictor answered frame {frame} where frame {wanted} was due")
     visible = bool(answer.visible) and np.isfinite(answer.x) and np.isfinite(answer.y)
     columns["visibility"][frame] = Visibility.VISIBLE if visible else Visibility.NO_BALL
     if visible:

@@ -7,6 +7,7 @@ calls `load()` on its worker thread, never on the UI thread.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
@@ -44,6 +45,34 @@ def available_devices() -> list[str]:
     else:
         has_gpu = model_extra_installed() and nvidia_driver_present()
     return [*devices, "cuda"] if has_gpu else devices
+
+
+def device_choices() -> list[tuple[str, str]]:
+    """(device, words) for each local choice, the GPU first when there is one: what the
+    window offers, saying which device a run will use ("GPU: NVIDIA L4 (CUDA)", "CPU")."""
+    choices = [("cpu", "This computer's CPU")]
+    if "cuda" in available_devices():
+        choices.insert(0, ("cuda", f"This computer's GPU: {gpu_name()} (CUDA)"))
+    return choices
+
+
+NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
+
+
+def gpu_name(proc: Path | None = None) -> str:
+    """The first NVIDIA GPU's name, without importing torch where it is not loaded yet;
+    `proc` is the driver's folder of GPUs (Linux)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return str(torch.cuda.get_device_name(0))
+    # Linux: the driver describes each GPU in a small text file ("Model: NVIDIA L4").
+    for info in sorted((proc or NVIDIA_GPUS).glob("*/information")):
+        with contextlib.suppress(OSError):
+            for line in info.read_text(encoding="utf-8", errors="replace").splitlines():
+                key, _, value = line.partition(":")
+                if key.strip() == "Model" and value.strip():
+                    return value.strip()
+    return "NVIDIA GPU"
 
 
 def nvidia_driver_present() -> bool:

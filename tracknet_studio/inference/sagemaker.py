@@ -23,7 +23,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from tracknet_studio.cloud import session as aws
 from tracknet_studio.cloud.settings import CloudSettings
 
 from .base import FramePrediction, Progress
@@ -49,6 +48,10 @@ class PayloadTooLarge(ValueError):
 
 class EndpointTooSlow(RuntimeError):
     """One window of frames would take longer than an invocation may."""
+
+
+class UnreadableReply(ValueError):
+    """The endpoint answered something other than the serving handler's JSON."""
 
 
 class EndpointPredictor:
@@ -80,13 +83,33 @@ class EndpointPredictor:
             frames_per_request or FIRST_REQUEST_WINDOWS * window
         )
         self.max_payload = max_payload
-        self.runtime = runtime or aws.client(settings, "sagemaker-runtime")
+        self.settings = settings
+        self._runtime = runtime
         self.clock = clock
         self.frames_per_second: float | None = None  # measured on the last request
         # The most frames one request body holds under max_payload, once a body measured
         # it: adaptive sizing never asks for more, so no request is encoded twice.
         self.frames_that_fit: int | None = None
         self.notes: list[str] = []
+        # What the run costs beyond the endpoint's hours: requests made, bytes sent.
+        self.requests_sent = 0
+        self.bytes_sent = 0
+
+    @property
+    def runtime(self) -> Any:
+        """The sagemaker-runtime client, made when first used: boto3 takes a while to
+        import, and the window builds predictors on its UI thread."""
+        if self._runtime is None:
+            from tracknet_studio.cloud import session as aws
+
+            self._runtime = aws.client(self.settings, "sagemaker-runtime")
+        return self._runtime
+
+    def explain_failure(self, exc: BaseException) -> str:
+        return explain_failure(exc, self.endpoint_name)
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.requests_sent} requests, {self.bytes_sent} bytes sent)"
 
     def _whole_windows(self, frames: int) -> int:
         return max(self.window, frames - frames % self.window)
@@ -177,13 +200,15 @@ class EndpointPredictor:
 
     def invoke(self, body: bytes) -> dict[int, FramePrediction]:
         """Send one request; its answers by frame number."""
+        self.requests_sent += 1
+        self.bytes_sent += len(body)
         reply = self.runtime.invoke_endpoint(
             EndpointName=self.endpoint_name,
             Body=body,
             ContentType=REQUEST_CONTENT_TYPE,
             Accept="application/json",
         )
-        return parse_reply(reply["Body"].read())
+        return parse_reply(reply["Body"].read(), self.endpoint_name)
 
 
 def encode_request(
@@ -195,17 +220,56 @@ def encode_request(
     return encode_frames_request(frames, original_size, first_frame)
 
 
-def parse_reply(raw: bytes) -> dict[int, FramePrediction]:
-    """entrypoints/inference.py's JSON answer: positions in original pixels, null when unseen."""
-    answers: dict[int, FramePrediction] = {}
-    for item in json.loads(raw)["predictions"]:
-        x, y = item.get("x"), item.get("y")
-        visible = bool(item.get("visible")) and x is not None and y is not None
-        answers[int(item["frame"])] = FramePrediction(
-            int(item["frame"]),
-            float(x) if visible else math.nan,
-            float(y) if visible else math.nan,
-            float(item.get("confidence", 0.0)),
-            visible,
-        )
-    return answers
+def parse_reply(raw: bytes, endpoint: str = "the endpoint") -> dict[int, FramePrediction]:
+    """entrypoints/inference.py's JSON answer: positions in original pixels, null when unseen.
+
+    Raises UnreadableReply, naming the endpoint and quoting the reply's start, for anything
+    else (an endpoint serving another model answers in its own format)."""
+    try:
+        items = json.loads(raw)["predictions"]
+        return dict(_prediction(item) for item in items)
+    except (ValueError, KeyError, TypeError) as exc:
+        quoted = raw[:80].decode("utf-8", "replace")
+        raise UnreadableReply(
+            f"{endpoint} answered something other than TrackNet predictions "
+            f"({type(exc).__name__}: {exc}; the reply starts {quoted!r}): does it serve a "
+            "TrackNet Studio model?"
+        ) from exc
+
+
+def _prediction(item: dict[str, Any]) -> tuple[int, FramePrediction]:
+    x, y = item.get("x"), item.get("y")
+    visible = bool(item.get("visible")) and x is not None and y is not None
+    frame = int(item["frame"])
+    return frame, FramePrediction(
+        frame,
+        float(x) if visible else math.nan,
+        float(y) if visible else math.nan,
+        float(item.get("confidence", 0.0)),
+        visible,
+    )
+
+
+def explain_failure(exc: BaseException, endpoint: str) -> str:
+    """Why a run through `endpoint` stopped, in plain words, keeping AWS's own message.
+
+    The codes are InvokeEndpoint's documented errors (SageMaker Runtime API Reference);
+    throttling and 5xx answers reach here only after the client's retries gave up."""
+    from tracknet_studio.cloud.check import explain
+
+    response = getattr(exc, "response", None)  # botocore's ClientError carries one
+    error = response.get("Error", {}) if isinstance(response, dict) else {}
+    code, message = error.get("Code", ""), error.get("Message", "") or str(exc)
+    logs = f"its log is in CloudWatch under /aws/sagemaker/Endpoints/{endpoint}"
+    if code == "ValidationException" and "not found" in message.lower():
+        return f"The endpoint {endpoint} no longer exists (deleted meanwhile?): {message}"
+    if code == "ModelError":
+        return f"The model on {endpoint} failed on a request ({message}); {logs}."
+    if code == "ModelNotReadyException":
+        return f"The model on {endpoint} is not ready to answer yet ({message}): resume later."
+    if code in ("ThrottlingException", "ServiceUnavailable", "InternalFailure",
+                "InternalDependencyException"):  # fmt: skip
+        return f"{endpoint} stayed unavailable after retries ({code}: {message}): resume later."
+    if isinstance(exc, (UnreadableReply, EndpointTooSlow, PayloadTooLarge)):
+        return str(exc)
+    return explain(exc)

@@ -8,6 +8,7 @@ The result or the error comes back on the UI thread through queued signals.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,8 +89,13 @@ def run_in_background(
     *,
     on_success: Callable[[Any], None],
     on_failure: Callable[[BaseException], None],
+    unit: str = "",
+    detail: Callable[[], str] | None = None,
 ) -> BackgroundTask:
-    """Start `work` with a modal-less progress dialog whose Cancel button stops it."""
+    """Start `work` with a modal-less progress dialog whose Cancel button stops it.
+
+    With a `unit` ("frames") the dialog shows the rate of this run in it; `detail()`, read
+    on each report, adds a line (what a cloud run has cost so far)."""
     dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setObjectName("taskProgress")
@@ -98,11 +104,18 @@ def run_in_background(
     dialog.setAutoReset(False)
     task = BackgroundTask(work, parent, title)
     queued = Qt.ConnectionType.QueuedConnection
+    rate = _Rate()
 
     def show_progress(done: int, total: int) -> None:
         dialog.setMaximum(total)
         dialog.setValue(done)
-        dialog.setLabelText(f"{title}: {done} of {total}")
+        text = f"{title}: {done} of {total}"
+        per_second = rate.update(done)
+        if unit and per_second is not None:
+            text += f" · {per_second:.1f} {unit}/s"
+        if detail is not None:
+            text += f"\n{detail()}"
+        dialog.setLabelText(text)
 
     task.progressed.connect(show_progress, queued)
     task.succeeded.connect(on_success, queued)
@@ -113,3 +126,19 @@ def run_in_background(
     dialog.canceled.connect(task.cancel)
     task.start()
     return task
+
+
+class _Rate:
+    """Items per second since the first report (a resumed run starts above 0)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._first: tuple[float, int] | None = None
+
+    def update(self, done: int) -> float | None:
+        now = self._clock()
+        if self._first is None:
+            self._first = (now, done)
+            return None
+        started, done_then = self._first
+        return (done - done_then) / (now - started) if now > started else None
