@@ -49,6 +49,10 @@ def test_finetune_from_the_menu_writes_a_model_that_run_model_offers(
         self.init.setText(str(tiny_model))
         self.output.setText(str(output))
         self.minutes.setValue(0.05)
+        # The device by what it is, the GPU first where there is one; a run gets its key.
+        assert self.device.itemData(self.device.count() - 1) == "cpu"
+        assert self.device.currentText().startswith("This computer's")
+        assert self.settings().device == self.device.currentData()
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(FinetuneDialog, "exec", accept)

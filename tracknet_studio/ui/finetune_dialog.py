@@ -33,7 +33,7 @@ from tracknet_studio.cloud.jobs import parse_metrics
 from tracknet_studio.core.paths import data_dir
 from tracknet_studio.formats import FormatError
 from tracknet_studio.formats.project_file import SUFFIX, load_project
-from tracknet_studio.inference.local import DEFAULT_WEIGHTS, available_devices
+from tracknet_studio.inference.local import DEFAULT_WEIGHTS, device_choices
 
 from .prediction import WEIGHTS_KEY
 from .tasks import BackgroundTask, Cancelled, Report
@@ -90,8 +90,10 @@ class FinetuneDialog(QDialog):
         self.minutes.setSuffix(" min")
         form.addRow("Training time:", self.minutes)
         self.device = QComboBox()
-        self.device.addItems(available_devices())
-        form.addRow("Device:", self.device)
+        self.device.setObjectName("finetuneDevice")
+        for device, words in device_choices():  # the GPU first, by name, where there is one
+            self.device.addItem(words, device)
+        form.addRow("Train on:", self.device)
         scope = f"frames {in_out[0]}–{in_out[1] - 1}" if in_out else "the whole video"
         self.note = QLabel(f"{labelled} labelled frames in {scope}; the last 20 % (in time) "
                            "are held out to measure the model before and after.")  # fmt: skip
@@ -135,7 +137,7 @@ class FinetuneDialog(QDialog):
     def settings(self) -> FinetuneSettings:
         projects = [Path(self.projects.item(i).text()) for i in range(self.projects.count())]
         return FinetuneSettings(Path(self.init.text().strip()), Path(self.output.text().strip()),
-                                self.minutes.value(), self.device.currentText(),
+                                self.minutes.value(), self.device.currentData(),
                                 self.in_out, projects)  # fmt: skip
 
 
