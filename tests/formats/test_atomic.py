@@ -53,3 +53,21 @@ def test_partial_exports_of_dead_processes_go(tmp_path: Path) -> None:
     mine.write_bytes(b"x")
     assert remove_stale_partials(tmp_path, ".rally.partial-", ".mp4") == [dead]
     assert mine.exists()
+
+
+def test_many_files_are_written_together_or_not_at_all(tmp_path: Path) -> None:
+    from tracknet_studio.formats.atomic import atomic_write_files
+
+    old = tmp_path / "a" / "one.json"
+    old.parent.mkdir()
+    old.write_bytes(b"old")
+    files = {old: b"new one", tmp_path / "b" / "two.json": b"two", tmp_path / "last": b"3"}
+    atomic_write_files(files)
+    assert {p: p.read_bytes() for p in files} == files
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    with pytest.raises(OSError):  # the third file cannot be written: none is replaced
+        atomic_write_files({old: b"newer", tmp_path / "b" / "two.json": b"2", blocker / "x": b""})
+    assert old.read_bytes() == b"new one" and (tmp_path / "b" / "two.json").read_bytes() == b"two"
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []

@@ -27,6 +27,8 @@ from tracknet_studio.formats.groundtruth import (
 from tracknet_studio.formats.groundtruth_export import (
     frame_name,
     label_category_config,
+    seqlabel,
+    seqlabel_json,
     split_sequences,
     write_groundtruth,
     write_labeling_job,
@@ -459,3 +461,57 @@ def test_label_config_respects_ground_truth_limits() -> None:
 def test_frame_names_are_zero_padded_and_exact() -> None:
     assert frame_name(7, 100) == "frame_000007.jpg"
     assert frame_name(12_345_678, 20_000_000) == "frame_12345678.jpg"
+
+
+def test_seqlabel_text_reads_back_as_the_track() -> None:
+    """write_groundtruth writes SeqLabel.json text directly (for speed): it must read back
+    as JSON holding every labeled frame exactly, whatever the floats and the object id."""
+    n = 300
+    track = Track(n)
+    frames = np.arange(n)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-5, 1300, n)  # full-precision floats: repr must match json's
+    x[::2] = x[::2].round(2)
+    odd = [1e-7, 123456789.125, 0.1 + 0.2, -0.0, 5e20, 1 / 3, 7.0, 1e16]
+    x[1 : 1 + 37 * len(odd) : 37] = odd
+    vis = rng.choice(
+        [Visibility.NO_BALL, Visibility.VISIBLE, Visibility.HARD, Visibility.OCCLUDED], n
+    )
+    track.update(frames, x=x, y=x[::-1], visibility=vis, event=rng.choice([0, 1, 2], n))
+    track.update(frames[5:15], visibility=Visibility.OCCLUDED, x=np.nan, y=np.nan)
+    track.clear(frames[40:60])
+    for object_id in ("ball-1", 'odd "id" \\ é\n %s %d %%'):
+        for sequence in (frames, frames[100:250], frames[40:60], frames[:0]):
+            doc = json.loads(seqlabel_json(track, sequence, object_id=object_id))
+            assert doc == seqlabel(track, sequence, object_id=object_id)
+            labeled = sequence[track.labeled[sequence]].tolist()
+            entries = doc["tracking-annotations"]
+            assert [e["frame"] for e in entries] == [frame_name(f, n) for f in labeled]
+            for entry, f in zip(entries, labeled, strict=True):
+                (point,) = entry["keypoints"] or [None]
+                if point is None:
+                    assert not track.has_ball[f]
+                    occluded = track.visibility[f] == Visibility.OCCLUDED
+                    assert entry["frame-attributes"]["visible"] == (
+                        "occluded" if occluded else "no"
+                    )
+                else:
+                    assert (point["x"], point["y"]) == (track.x[f], track.y[f])  # exactly
+                    assert point["object-id"] == object_id
+                    assert entry["frame-attributes"]["visible"] == "yes"
+
+
+def test_a_sequence_file_lists_its_frames_in_order() -> None:
+    from tracknet_studio.formats.groundtruth_export import sequence_file
+
+    text = sequence_file(np.array([5, 9, 1000]), 2000, 's3://b/"odd" prefix', seq_no=3)
+    assert json.loads(text) == {
+        "seq-no": 3,
+        "prefix": 's3://b/"odd" prefix/',
+        "number-of-frames": 3,
+        "frames": [
+            {"frame-no": 1, "frame": "frame_000005.jpg"},
+            {"frame-no": 2, "frame": "frame_000009.jpg"},
+            {"frame-no": 3, "frame": "frame_001000.jpg"},
+        ],
+    }

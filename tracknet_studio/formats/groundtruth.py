@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -53,6 +54,20 @@ _EVENT_FROM_GT = {"none": Event.NONE, "hit": Event.HIT, "bounce": Event.BOUNCE}
 _EVENT_TO_GT = {v: k for k, v in _EVENT_FROM_GT.items()}
 _DIGITS = re.compile(r"(\d+)")
 BALL_OBJECT = "ball:1"
+# What the one-loop reader of plain SeqLabels accepts (see _plain_labels), as plain ints.
+_PLAIN_EVENTS = {name: int(event) for name, event in _EVENT_FROM_GT.items()}
+_PLAIN_LEVELS = {name: int(vis) for name, vis in _VIS_FROM_GT.items()}
+# The ball's visibility in a frame without its keypoint, by the frame attribute `visible`.
+_PLAIN_WITHOUT_BALL = {
+    "": int(Visibility.NO_BALL),
+    "no": int(Visibility.NO_BALL),
+    "yes": int(Visibility.NO_BALL),
+    "occluded": int(Visibility.OCCLUDED),
+}
+_NOT_KEYPOINTS = _SHAPES[1:]
+_NUMBER_TYPES = (int, float)  # bool, an int subclass, is left to the one-by-one reader
+_FRAME_NAME = operator.itemgetter("frame")
+_FRAME_NO = operator.itemgetter("frame-no")
 
 
 # ----- openers ---------------------------------------------------------------------------
@@ -134,7 +149,73 @@ class _Frame:
     x: float
     y: float
     event: int
-    where: str
+    where: str  # the frame file name
+
+
+@dataclass
+class _Columns:
+    """Labeled video frames as parallel lists, cheap to grow; numpy takes them at the end."""
+
+    frames: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # frame file names, for messages
+    visibility: list[int] = field(default_factory=list)
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    event: list[int] = field(default_factory=list)
+
+    def extend(self, other: _Columns) -> None:
+        self.frames += other.frames
+        self.names += other.names
+        self.visibility += other.visibility
+        self.x += other.x
+        self.y += other.y
+        self.event += other.event
+
+    def append(self, frame: int, value: _Frame) -> None:
+        self.frames.append(frame)
+        self.names.append(value.where)
+        self.visibility.append(value.visibility)
+        self.x.append(value.x)
+        self.y.append(value.y)
+        self.event.append(value.event)
+
+
+class _LabelStore:
+    """The video frames labeled so far, in reading order. A frame labeled again with the
+    same label is skipped as a duplicate; with another label, it is an error."""
+
+    def __init__(self) -> None:
+        self.columns = _Columns()
+        self._row_of: dict[int, int] = {}  # video frame -> its row in the columns
+
+    def extend(self, labels: _Columns) -> bool:
+        """Add many frames at once; refused (False, nothing added) when one of them is
+        already here or comes twice, which `add` must then sort out frame by frame."""
+        frames = labels.frames
+        if len(set(frames)) != len(frames) or not self._row_of.keys().isdisjoint(frames):
+            return False
+        start = len(self._row_of)
+        self._row_of.update(zip(frames, range(start, start + len(frames)), strict=True))
+        self.columns.extend(labels)
+        return True
+
+    def add(self, frame: int, value: _Frame, where: str, report: ImportReport) -> None:
+        row = self._row_of.get(frame)
+        if row is None:
+            self._row_of[frame] = len(self._row_of)
+            self.columns.append(frame, value)
+            return
+        old = self.columns
+        same = (old.visibility[row], old.event[row]) == (value.visibility, value.event) and (
+            np.allclose([old.x[row], old.y[row]], [value.x, value.y], equal_nan=True)
+        )
+        if not same:
+            raise FormatError(
+                where.split(",")[0],
+                f"two different labels for one video frame ({old.names[row]} and {value.where})",
+                frame=frame,
+            )
+        report.skip("duplicate frame", where)
 
 
 def read_groundtruth(
@@ -151,13 +232,14 @@ def read_groundtruth(
     options = options or GtImportOptions()
     uri, opener = _manifest_source(manifest, opener)
     report = ImportReport(uri)
-    frames: dict[int, _Frame] = {}
+    store = _LabelStore()
     last = -1  # the last video frame any sequence covers: the default track length
     for line_no, entry in _manifest_lines(uri, opener):
-        last = max(last, _read_manifest_line(entry, line_no, uri, opener, options, frames, report))
+        last = max(last, _read_manifest_line(entry, line_no, uri, opener, options, store, report))
+    labels = store.columns
     if options.n_frames is None:
-        options = replace(options, n_frames=max([last, *frames]) + 1)
-    return _to_track(frames, options, report), report
+        options = replace(options, n_frames=max(last, max(labels.frames, default=-1)) + 1)
+    return _to_track(labels, options, report), report
 
 
 def list_objects(manifest: str | PathLike[str], opener: Opener | None = None) -> list[GtObject]:
@@ -224,10 +306,11 @@ def _read_manifest_line(
     uri: str,
     opener: Opener,
     options: GtImportOptions,
-    frames: dict[int, _Frame],
+    store: _LabelStore,
     report: ImportReport,
 ) -> int:
-    """Read one manifest line's labels into `frames`; returns the sequence's last video frame."""
+    """Read one manifest line's labels into `store`; returns the sequence's last video frame
+    (-1 for none; names without a number count only when a label uses them, as an error)."""
     attribute, note = _label_attribute(entry, uri, line_no, options.label_attribute)
     if note:
         report.note(note)
@@ -237,31 +320,107 @@ def _read_manifest_line(
     names = _read_sequence(opener, seq_uri, uri, line_no)
     labels = _json(_read(opener, labels_uri, uri, line_no), labels_uri)
     entries = _annotation_entries(labels, labels_uri)
-    chosen = _choose_object(entries, labels_uri, options.object_name)
+    video_frames = _video_frames(names, options.frame_map)
+    plain = _plain_labels(entries, video_frames, options.object_name)
+    if plain is None or not store.extend(plain):
+        _read_entries(entries, labels_uri, names, video_frames, options.object_name, store, report)
+    return max(video_frames.values(), default=-1)
+
+
+def _read_entries(
+    entries: list[Any],
+    uri: str,
+    names: dict[str, int],
+    video_frames: dict[str, int],
+    wanted: str | None,
+    store: _LabelStore,
+    report: ImportReport,
+) -> None:
+    """Read a SeqLabel's entries one by one: any shape, several objects, entries to skip or
+    that repeat a frame; errors name the entry."""
+    chosen = _choose_object(entries, uri, wanted)
     if chosen is not None and len(chosen) > 1:
         instances = ", ".join(sorted(chosen))
         report.note(f"merged the instances {instances} of one label into one track (a worker "
                     "who lost the ball started it again; they never share a frame)")  # fmt: skip
     for k, item in enumerate(entries):
         name = item.get("frame") if isinstance(item, dict) else None
-        where = f"{labels_uri}, entry {k} (frame {name!r})"
+        where = f"{uri}, entry {k} (frame {name!r})"
         if not isinstance(name, str) or name not in names:
             report.skip("frame name not in the sequence file", where)
             continue
-        video_frame = _video_frame(name, names[name], options.frame_map, labels_uri)
-        value = _frame_value(item, chosen, labels_uri, name)
-        _store(frames, video_frame, value, where, report)
-    return _last_video_frame(names, options.frame_map)
+        video_frame = video_frames.get(name)
+        if video_frame is None:
+            raise FormatError(
+                uri, "the file name carries no frame number; map by position", frame=name
+            )
+        store.add(video_frame, _frame_value(item, chosen, uri, name), where, report)
 
 
-def _last_video_frame(names: dict[str, int], frame_map: FrameMap) -> int:
-    """The largest video frame a sequence maps to (-1 for none); names without a number
-    count only when a label uses them, where they are an error."""
-    if frame_map.by == "position":
-        ks = list(names.values())
-    else:
-        ks = [k for k in map(_name_number, names) if k is not None]
-    return max((frame_map.offset + frame_map.stride * k for k in ks), default=-1)
+def _plain_labels(
+    entries: list[Any], video_frames: dict[str, int], wanted: str | None
+) -> _Columns | None:
+    """A SeqLabel's labels read in one tight loop, when every entry is plain: a frame of the
+    sequence that maps to a video frame, known attribute values, and no shape but at most one
+    keypoint at a finite position, of the same object throughout (as this app exports).
+
+    None as soon as an entry is not plain: `_read_entries` then reads them all again one by
+    one, so whatever it skips, notes or refuses (naming the entry) stays its business.
+    Per-entry Python is most of a large import's time, hence the inlined checks.
+    """
+    out = _Columns()
+    objects = set()
+    isfinite = math.isfinite
+    try:
+        for item in entries:
+            if type(item) is not dict or not item.keys().isdisjoint(_NOT_KEYPOINTS):
+                return None
+            name = item.get("frame")
+            video_frame = video_frames.get(name)  # TypeError for an unhashable name
+            attrs = item.get("frame-attributes") or {}
+            if video_frame is None or type(attrs) is not dict:
+                return None
+            event = _PLAIN_EVENTS.get(attrs.get("event", "none"))
+            keypoints = item.get("keypoints")
+            if not keypoints:
+                x = y = math.nan
+                vis = _PLAIN_WITHOUT_BALL.get(attrs.get("visible", ""))
+            elif type(keypoints) is list and len(keypoints) == 1 and type(keypoints[0]) is dict:
+                point = keypoints[0]
+                objects.add(point.get("object-name"))
+                x, y = point.get("x"), point.get("y")
+                if not (type(x) in _NUMBER_TYPES and type(y) in _NUMBER_TYPES):
+                    return None
+                if not (isfinite(x) and isfinite(y)):
+                    return None
+                category = point.get("label-category-attributes") or {}
+                if type(category) is not dict:
+                    return None
+                vis = _PLAIN_LEVELS.get(category.get("visibility", "easy"))
+            else:
+                return None
+            if vis is None or event is None:
+                return None
+            out.frames.append(video_frame)
+            out.names.append(name)
+            out.visibility.append(vis)
+            out.x.append(x)
+            out.y.append(y)
+            out.event.append(event)
+    except TypeError:  # an unhashable value where a name belongs
+        return None
+    return out if _one_object(objects, wanted) else None
+
+
+def _one_object(names: set[Any], wanted: str | None) -> bool:
+    """Whether the plain loop's keypoint object names need none of `_choose_object`'s
+    checks: no object (when none was asked for), or just the one asked for."""
+    if not names:
+        return wanted is None
+    if len(names) > 1:
+        return False
+    (name,) = names
+    return isinstance(name, str) and name != "" and wanted in (None, name)
 
 
 def _label_attribute(
@@ -324,20 +483,36 @@ def _read_sequence(opener: Opener, seq_uri: str, manifest: str, line: int) -> di
     count = seq.get("number-of-frames")
     if count is not None and count != len(listed):
         raise FormatError(seq_uri, f"number-of-frames is {count} but {len(listed)} are listed")
-    numbered = []
+    names, numbers = _listed_frames(listed, seq_uri)
+    if all(map(operator.lt, numbers, numbers[1:])):
+        ordered = names  # already in frame-no order, as sequence files usually are
+    else:
+        ordered = [name for _, name in sorted(zip(numbers, names, strict=True))]
+    positions = dict(zip(ordered, range(len(ordered)), strict=True))
+    if len(positions) != len(ordered):
+        dup = next(n for n, c in Counter(ordered).items() if c > 1)
+        raise FormatError(seq_uri, "a frame file is listed twice", frame=dup)
+    return positions
+
+
+def _listed_frames(listed: list[Any], seq_uri: str) -> tuple[list[str], list[int]]:
+    """Each listed frame's file name and frame-no, checked in bulk (C loops: this runs for
+    every frame); when a check fails, the first bad frame is found and named."""
+    try:
+        names = list(map(_FRAME_NAME, listed))
+        numbers = list(map(_FRAME_NO, listed))
+    except (KeyError, TypeError):  # not a dict, or a key missing
+        names = numbers = [None]
+    # Exact types: JSON makes no subclasses, and a bool is no frame-no.
+    if set(map(type, names)) <= {str} and set(map(type, numbers)) <= {int}:
+        return names, numbers
     for k, frame in enumerate(listed):
         if not (isinstance(frame, dict) and isinstance(frame.get("frame"), str)):
             raise FormatError(seq_uri, f"frames[{k}] needs a string 'frame'")
         no = frame.get("frame-no")
         if isinstance(no, bool) or not isinstance(no, int):
             raise FormatError(seq_uri, f"frames[{k}] needs an integer 'frame-no'", frame=no)
-        numbered.append((no, frame["frame"]))
-    numbered.sort()
-    names = {name: pos for pos, (_, name) in enumerate(numbered)}
-    if len(names) != len(numbered):
-        dup = next(n for n, c in Counter(n for _, n in numbered).items() if c > 1)
-        raise FormatError(seq_uri, "a frame file is listed twice", frame=dup)
-    return names
+    raise AssertionError("unreachable: the bulk check failed on frames that pass one by one")
 
 
 def _annotation_entries(labels: Any, uri: str) -> list[Any]:
@@ -373,6 +548,52 @@ def _name_number(name: str) -> int | None:
         stem = stem.rpartition(".")[0]
     runs = _DIGITS.findall(stem)
     return int(runs[-1]) if runs else None
+
+
+def _video_frames(names: dict[str, int], frame_map: FrameMap) -> dict[str, int]:
+    """Frame file name -> video frame (see FrameMap), for the names that map to one."""
+    if frame_map.by == "position":
+        ks: list[int | None] = list(names.values())
+    else:
+        ks = _name_numbers(list(names))
+    offset, stride = frame_map.offset, frame_map.stride
+    return {name: offset + stride * k for name, k in zip(names, ks, strict=True) if k is not None}
+
+
+def _name_numbers(names: list[str]) -> list[int | None]:
+    """`_name_number` of each name; in bulk when the names follow one template."""
+    numbers = _template_numbers(names)
+    return [_name_number(name) for name in names] if numbers is None else numbers
+
+
+def _template_numbers(names: list[str]) -> list[int | None] | None:
+    """The numbers in names made from one template, like frame_000123.jpg: the first name's
+    text around its number, and a number of the same width in each. The number then sits in
+    the same place in every name, where numpy reads them all at once. None for names that
+    are not like that (other lengths or text, digits beyond ASCII)."""
+    span = _number_span(names[0]) if names else None
+    if span is None or set(map(len, names)) != {len(names[0])}:
+        return None
+    start, end = span
+    codes = np.array(names).view(np.uint32).reshape(len(names), -1)  # code points
+    around = np.hstack([codes[:, :start], codes[:, end:]])
+    digits = codes[:, start:end].astype(np.int64) - ord("0")
+    if (around != around[0]).any() or ((digits < 0) | (digits > 9)).any():
+        return None
+    return (digits @ 10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64)).tolist()
+
+
+def _number_span(name: str) -> tuple[int, int] | None:
+    """Where in `name` `_name_number` reads its number, if that is ASCII digits that fit in
+    an int64 (18 of them)."""
+    stem_start = name.rfind("/") + 1
+    stem = name[stem_start:]
+    if "." in stem:
+        stem = stem.rpartition(".")[0]
+    runs = list(_DIGITS.finditer(stem))
+    if not runs or not runs[-1][0].isascii() or len(runs[-1][0]) > 18:
+        return None
+    return stem_start + runs[-1].start(), stem_start + runs[-1].end()
 
 
 def _object_name(obj: dict[str, Any]) -> str:
@@ -420,19 +641,6 @@ def _instances_apart(entries: list[Any], names: frozenset[str], uri: str) -> boo
     return True
 
 
-def _video_frame(name: str, position: int, frame_map: FrameMap, uri: str) -> int:
-    if frame_map.by == "position":
-        k = position
-    else:
-        number = _name_number(name)
-        if number is None:
-            raise FormatError(
-                uri, "the file name carries no frame number; map by position", frame=name
-            )
-        k = number
-    return frame_map.offset + frame_map.stride * k
-
-
 def _frame_value(
     item: dict[str, Any], obj_names: frozenset[str] | None, uri: str, frame: str
 ) -> _Frame:
@@ -475,42 +683,22 @@ def _position(kind: str, obj: dict[str, Any], uri: str, frame: str) -> tuple[flo
     return x, y
 
 
-def _store(
-    frames: dict[int, _Frame], video_frame: int, value: _Frame, where: str, report: ImportReport
-) -> None:
-    old = frames.get(video_frame)
-    if old is None:
-        frames[video_frame] = value
-        return
-    same = (old.visibility, old.event) == (value.visibility, value.event) and (
-        np.allclose([old.x, old.y], [value.x, value.y], equal_nan=True)
-    )
-    if not same:
-        raise FormatError(
-            where.split(",")[0],
-            f"two different labels for one video frame ({old.where} and {value.where})",
-            frame=video_frame,
-        )
-    report.skip("duplicate frame", where)
-
-
-def _to_track(frames: dict[int, _Frame], options: GtImportOptions, report: ImportReport) -> Track:
-    numbers = np.fromiter(frames, dtype=np.int64, count=len(frames))
-    values = list(frames.values())
+def _to_track(labels: _Columns, options: GtImportOptions, report: ImportReport) -> Track:
+    numbers = np.array(labels.frames, dtype=np.int64)
     n = options.n_frames
     if n is None:
         n = int(numbers.max()) + 1 if len(numbers) else 0
     keep = (numbers >= 0) & (numbers < n)
-    places = [values[k].where for k in np.flatnonzero(~keep)[: ImportReport.MAX_EXAMPLES]]
+    places = [labels.names[k] for k in np.flatnonzero(~keep)[: ImportReport.MAX_EXAMPLES]]
     report.skip_many(f"video frame outside 0..{n - 1}", places, int((~keep).sum()))
-    vis = np.array([v.visibility for v in values], dtype=np.int8)
-    x = np.array([v.x for v in values], dtype=np.float64)
-    y = np.array([v.y for v in values], dtype=np.float64)
-    event = np.array([v.event for v in values], dtype=np.int8)
+    vis = np.array(labels.visibility, dtype=np.int8)
+    x = np.array(labels.x, dtype=np.float64)
+    y = np.array(labels.y, dtype=np.float64)
+    event = np.array(labels.event, dtype=np.int8)
     if options.image_size is not None:
         width, height = options.image_size
         outside = keep & ((x < 0) | (y < 0) | (x > width) | (y > height))
-        places = [values[k].where for k in np.flatnonzero(outside)[: ImportReport.MAX_EXAMPLES]]
+        places = [labels.names[k] for k in np.flatnonzero(outside)[: ImportReport.MAX_EXAMPLES]]
         report.skip_many(f"position outside the {width}x{height} image", places, int(outside.sum()))
         keep &= ~outside
     track = Track(n)

@@ -6,7 +6,6 @@ configuration). The conventions are groundtruth.py's, which reads all of this ba
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core.track import Track, Visibility
-from .atomic import atomic_write_bytes
+from .atomic import atomic_write_bytes, atomic_write_files
 from .groundtruth import (
     _EVENT_TO_GT,
     _VIS_TO_GT,
@@ -33,67 +32,78 @@ FrameSource = Callable[[int], np.ndarray]  # frame number -> RGB uint8 array (H,
 # ----- export: labels --------------------------------------------------------------------
 def frame_name(frame: int, n_frames: int) -> str:
     """A zero-padded name carrying the exact video frame number (byte order = frame order)."""
-    return f"frame_{frame:0{max(6, len(str(max(n_frames - 1, 0))))}d}.jpg"
+    return _frame_name_format(n_frames) % frame
+
+
+def _frame_name_format(n_frames: int) -> str:
+    """`frame_name`'s %-format for a video of `n_frames`: the width is the video's, so
+    callers naming many frames make it once."""
+    return f"frame_%0{max(6, len(str(max(n_frames - 1, 0))))}d.jpg"
 
 
 def seqlabel(track: Track, frames: np.ndarray, *, object_id: str = "ball-1") -> dict[str, Any]:
-    """The SeqLabel.json document of `track` over the sequence `frames` (labeled ones only)."""
+    """The SeqLabel.json document of `track` over the sequence `frames` (labeled ones only),
+    as a dict: `seqlabel_json`'s text read back, so the document has one writer."""
+    return json.loads(seqlabel_json(track, frames, object_id=object_id))
+
+
+def seqlabel_json(track: Track, frames: np.ndarray, *, object_id: str = "ball-1") -> str:
+    """The SeqLabel.json text of `track` over the sequence `frames` (labeled ones only),
+    compact, written straight from the columns: building the dicts first and encoding them
+    took twice as long (tests read it back against the track)."""
+    # An entry and its keypoint, with seqlabel's keys in seqlabel's order. The values put in
+    # as %s are names from fixed tables, which need no JSON escapes.
+    entry = (
+        '{"frame-no":"%d","frame":"' + _frame_name_format(len(track)) + '",'
+        '"frame-attributes":{"event":"%s","visible":"%s"},"keypoints":[%s]}'
+    )
+    names = f'"object-id":{json.dumps(object_id)},"object-name":{json.dumps(BALL_OBJECT)}'
+    keypoint = (
+        '{"x":%r,"y":%r,"class-id":"0",' + names.replace("%", "%%") + ","
+        '"label-category-attributes":{"visibility":"%s"}}'
+    )
+    entries = [
+        entry % (pos, frame, event, visible, "" if level is None else keypoint % (x, y, level))
+        for pos, frame, event, visible, x, y, level in zip(
+            *_seqlabel_columns(track, frames), strict=True
+        )
+    ]
+    return '{"tracking-annotations":[' + ",".join(entries) + "]}"
+
+
+def _seqlabel_columns(track: Track, frames: np.ndarray) -> tuple[list[Any], ...]:
+    """The labeled frames of the sequence `frames` as SeqLabel.json tells them, column by
+    column (in bulk: this is per frame): position, video frame, event, the frame attribute
+    `visible`, and the keypoint's x, y and visibility level (None: no ball position)."""
     positions = np.flatnonzero(track.labeled[frames])
     chosen = frames[positions]
-    columns = zip(
-        positions.tolist(),
-        chosen.tolist(),
-        track.visibility[chosen].tolist(),
-        track.x[chosen].tolist(),
-        track.y[chosen].tolist(),
-        track.event[chosen].tolist(),
-        strict=True,
-    )
+    vis, x, y = track.visibility[chosen], track.x[chosen], track.y[chosen]
+    has_point = (vis > Visibility.NO_BALL) & np.isfinite(x) & np.isfinite(y)
+    occluded = np.where(vis == Visibility.OCCLUDED, "occluded", "no")
     events = {int(k): v for k, v in _EVENT_TO_GT.items()}
     levels = {int(k): v for k, v in _VIS_TO_GT.items()}
-    entries = []
-    for pos, f, vis, x, y, event in columns:
-        attrs: dict[str, str] = {"event": events[event]}
-        keypoints = []
-        if vis > Visibility.NO_BALL and math.isfinite(x) and math.isfinite(y):
-            attrs["visible"] = "yes"
-            keypoints.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "class-id": "0",
-                    "object-id": object_id,
-                    "object-name": BALL_OBJECT,
-                    "label-category-attributes": {"visibility": levels[vis]},
-                }
-            )
-        else:
-            attrs["visible"] = "occluded" if vis == Visibility.OCCLUDED else "no"
-        entries.append(
-            {
-                "frame-no": str(pos),
-                "frame": frame_name(f, len(track)),
-                "frame-attributes": attrs,
-                "keypoints": keypoints,
-            }
-        )
-    return {"tracking-annotations": entries}
+    return (
+        positions.tolist(),
+        chosen.tolist(),
+        [events[e] for e in track.event[chosen].tolist()],
+        np.where(has_point, "yes", occluded).tolist(),
+        x.tolist(),
+        y.tolist(),
+        [levels[v] if p else None for v, p in zip(vis.tolist(), has_point.tolist(), strict=True)],
+    )
 
 
-def sequence_file(
-    frames: np.ndarray, n_frames: int, prefix: str, seq_no: int = 1
-) -> dict[str, Any]:
+def sequence_file(frames: np.ndarray, n_frames: int, prefix: str, seq_no: int = 1) -> str:
+    """A Ground Truth sequence file (the frames of one sequence, in order) as compact JSON
+    text, written straight from the frame numbers: it lists every frame of the sequence."""
     if not prefix.endswith("/"):
         prefix += "/"
-    return {
-        "seq-no": seq_no,
-        "prefix": prefix,
-        "number-of-frames": len(frames),
-        "frames": [
-            {"frame-no": k + 1, "frame": frame_name(f, n_frames)}
-            for k, f in enumerate(frames.tolist())
-        ],
-    }
+    entry = '{"frame-no":%d,"frame":"' + _frame_name_format(n_frames) + '"}'
+    listed = ",".join([entry % (k, f) for k, f in enumerate(frames.tolist(), start=1)])
+    return (
+        f'{{"seq-no":{seq_no},"prefix":{json.dumps(prefix)},'
+        f'"number-of-frames":{len(frames)},"frames":[{listed}]}}'
+    )
 
 
 def label_metadata(job_name: str, *, adjusted: bool = False) -> dict[str, Any]:
@@ -159,11 +169,13 @@ def write_groundtruth(
     root = Path(folder)
     seq_frames = _sequence_frames(track, frames)
     lines, seqlabels, sequences = [], [], []
+    files: dict[Path, bytes] = {}
     for number, chunk in enumerate(split_sequences(seq_frames), 1):
         seq_rel = f"sequences/{job_name}-{number:04d}.json"
         label_rel = SEQLABEL.rsplit("/", 1)[0] + "/" + _seqlabel_name(number)
-        _write_json(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
-        _write_json(root / label_rel, seqlabel(track, chunk))
+        sequence = sequence_file(chunk, len(track), base_uri + "frames/", number)
+        files[root / seq_rel] = sequence.encode()
+        files[root / label_rel] = seqlabel_json(track, chunk).encode()
         sequences.append(root / seq_rel)
         seqlabels.append(root / label_rel)
         line = {
@@ -173,7 +185,8 @@ def write_groundtruth(
         }
         lines.append(json.dumps(line) + "\n")
     manifest = root / OUTPUT_MANIFEST
-    atomic_write_bytes(manifest, "".join(lines).encode())
+    files[manifest] = "".join(lines).encode()  # last: it names the others
+    atomic_write_files(files)
     return GtExport(manifest, seqlabels, sequences, len(seq_frames))
 
 
@@ -193,7 +206,11 @@ def _sequence_frames(track: Track, frames: Iterable[int] | None) -> np.ndarray:
 
 
 def _write_json(path: Path, doc: Any) -> None:
-    atomic_write_bytes(path, json.dumps(doc, separators=(",", ":")).encode())
+    _write_text(path, json.dumps(doc, separators=(",", ":")))
+
+
+def _write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
 
 
 # ----- export: a new labeling or adjustment job -------------------------------------------
@@ -304,12 +321,12 @@ def write_labeling_job(
     lines, sequences = [], []
     for number, chunk in enumerate(split_sequences(seq_frames), 1):
         seq_rel = f"sequences/{job_name}-{number:04d}.json"
-        _write_json(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
+        _write_text(root / seq_rel, sequence_file(chunk, len(track), base_uri + "frames/", number))
         sequences.append(root / seq_rel)
         line: dict[str, Any] = {"source-ref": base_uri + seq_rel}
         if adjustment:
             prelabels = "prelabels/" + _seqlabel_name(number)
-            _write_json(root / prelabels, seqlabel(track, chunk))
+            _write_text(root / prelabels, seqlabel_json(track, chunk))
             line[label_attribute] = base_uri + prelabels
             line[f"{label_attribute}-metadata"] = label_metadata(job_name)
         lines.append(json.dumps(line) + "\n")
