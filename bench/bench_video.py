@@ -290,7 +290,11 @@ def bench_playback(path: Path, seconds: float, label: str, speed: float = 1.0) -
     try:
         info = client.info
         span = min(seconds, info.duration)
-        origin = 0.0 if speed > 0 else float(info.timestamps[-1])
+        # Frame n is on screen from its timestamp to the next one's: backward, the clock
+        # starts at the end of the last frame's interval (at its start, the frame due
+        # would already be the one before it, asked for before any prefetch could run).
+        end = float(info.timestamps[-1]) + (1 / info.fps if info.fps else 0.0) - 1e-6
+        origin = 0.0 if speed > 0 else end
         first = 0 if speed > 0 else info.frame_count - 1
         client.fetch(first)
         client.provider.set_direction(1 if speed > 0 else -1)
