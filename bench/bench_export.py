@@ -12,7 +12,7 @@ For each clip, in one run:
 
 Clips: synthetic 720p and 1080p from tracknet_studio.synthetic (generated once into
 --work, with their true track as the labels and a noisy copy as the prediction), plus the
-real badminton (720p H.264) and pickleball (1080p VP9) clips from ../shared/data when
+real badminton (720p MPEG-4 part 2) and pickleball (1080p VP9) clips from ../shared/data when
 present, with a made-up trajectory drawn over them. Each figure is the best of --repeat runs.
 
     .venv/bin/python bench/bench_export.py [--quick] [--repeat N] [--work DIR]
@@ -85,9 +85,11 @@ def made_up_flight(n: int, width: int, height: int) -> Track:
     )
 
 
-def real_clip(name: str, path: Path, max_frames: int) -> Clip:
+def real_clip(sport: str, path: Path, max_frames: int) -> Clip:
+    """A real clip, named by its sport, height and codec as the reader finds them."""
     with VideoReader(path) as reader:
         n, fps, size = reader.frame_count, reader.fps, (reader.width, reader.height)
+        name = f"{sport} {reader.height}p {reader.codec} (real)"
     layers = with_prediction(made_up_flight(n, *size))
     return Clip(name, path, layers, min(n, max_frames), fps)
 
@@ -144,11 +146,9 @@ def main() -> int:
     ]
     badminton, pickleball = SHARED / "badminton" / "1_02_02.mp4", SHARED / "pickleball"
     if badminton.exists():
-        clips.append(real_clip("badminton 720p H.264 (real)", badminton, frames))
+        clips.append(real_clip("badminton", badminton, frames))
     if (pickleball / "pickleball_001.mp4").exists():
-        clips.append(
-            real_clip("pickleball 1080p VP9 (real)", pickleball / "pickleball_001.mp4", frames)
-        )
+        clips.append(real_clip("pickleball", pickleball / "pickleball_001.mp4", frames))
     if not SHARED.is_dir():
         print(f"(no real clips: {SHARED} is absent)")
     print(f"x264 crf {CRF} {PRESET}, {os.cpu_count()} CPUs, best of {args.repeat}\n")
