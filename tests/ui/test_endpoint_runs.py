@@ -119,7 +119,8 @@ def test_a_failed_run_keeps_its_frames_and_resumes_where_it_stopped(
 
     def resume(parent, title, text, choices, informative="", **kwargs):
         asked.append((text, informative))
-        queue_endpoint_results(aws, [reply()] * 2)  # the endpoint answers again
+        if len(asked) == 2:  # the first Resume fails at once too; then the endpoint answers
+            queue_endpoint_results(aws, [reply()] * 2)
         return prediction.RESUME
 
     monkeypatch.setattr(questions, "choose", resume)
@@ -127,10 +128,12 @@ def test_a_failed_run_keeps_its_frames_and_resumes_where_it_stopped(
     # is answered with moto's default body, which is no TrackNet reply.
     queue_endpoint_results(aws, [reply()])
     run_model(window.shell, RunSettings(None, "cpu", 0, FRAMES, "endpoint", endpoint=endpoint))
-    qtbot.waitUntil(lambda: window.undo_stack.count() == 2, timeout=20_000)
-    ((text, informative),) = asked
+    qtbot.waitUntil(lambda: "Resume" in window.undo_stack.undoText(), timeout=20_000)
+    assert len(asked) == 2 and asked[0] == asked[1]  # a resume that got nowhere says so
+    text, informative = asked[0]
     assert "stopped at frame 6" in text and "something other than TrackNet" in text
     assert f"Frames 0–5 (6 of {FRAMES}) are kept in layer 'endpoint'" in informative
+    assert window.undo_stack.count() == 2  # it added no step of its own
     assert_endpoint_points(window.project.predictions["endpoint"], range(FRAMES))
     assert window.undo_stack.undoText() == "Resume model run into 'endpoint'"
 

@@ -405,6 +405,7 @@ class ModelRun:
         self.settings, self.predictor = settings, predictor
         self.frames = TrackRun(project.n_frames, settings.start, settings.stop)
         self.layer: str | None = None  # the layer holding earlier attempts' frames
+        self.kept_until = self.frames.start  # the frames before this are in the layer
         self.task: BackgroundTask | None = None  # the latest attempt
 
     def attempt(self) -> BackgroundTask:
@@ -464,11 +465,14 @@ class ModelRun:
         explain = getattr(self.predictor, "explain_failure", None)
         reason = explain(exc) if callable(explain) else f"{type(exc).__name__}: {exc}"
         frames, kept = self.frames, ""
+        stopped = frames.next_frame
+        # An attempt that answered nothing new changes nothing (unless the layer was undone).
+        if stopped > self.kept_until or self.layer not in self.project.predictions:
+            self._keep(frames.track(), f" (stopped at frame {stopped})")
+            self.kept_until = stopped
         if frames.answered:
-            stopped = frames.next_frame
-            name = self._keep(frames.track(), f" (stopped at frame {stopped})")
             kept = (f"Frames {frames.start}–{stopped - 1} ({frames.answered} of "
-                    f"{frames.total}) are kept in layer '{name}'. ")  # fmt: skip
+                    f"{frames.total}) are kept in layer '{self.layer}'. ")  # fmt: skip
         resume = f"Resume predicts frames {frames.next_frame}–{frames.stop - 1}."
         answer = questions.choose(
             self.shell.window, "The model run stopped",
