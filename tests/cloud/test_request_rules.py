@@ -38,7 +38,6 @@ import json
 import re
 import sys
 import unicodedata
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ import numpy as np
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
+from moto_support import queue_endpoint_results
 
 from tracknet_studio.cloud import session as aws_session
 from tracknet_studio.cloud.jobs import JobStore
@@ -174,17 +174,6 @@ def attach(client: Any, recording: Recording) -> Any:
         client.meta.events.register("before-call.sagemaker-runtime.InvokeEndpoint", digest)
     recording.clients.append(client)
     return client
-
-
-def queue_endpoint_results(moto_url: str, results: list[dict[str, str]]) -> None:
-    payload = {"account_id": ACCOUNT, "region": REGION, "results": results}
-    request = urllib.request.Request(
-        f"{moto_url}/moto-api/static/sagemaker/endpoint-results",
-        data=json.dumps(payload).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=10).close()
 
 
 def read_manifest(uri: str) -> tuple[Any, list[str]]:

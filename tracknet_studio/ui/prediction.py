@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -197,12 +198,7 @@ class RunModelDialog(QDialog):
             self.endpoint_note.setText("Looking for SageMaker endpoints in service…")
             run_quietly(lambda _report: endpoints(), self._endpoints_found,
                         self._endpoints_not_listed)  # fmt: skip
-        row = QWidget()
-        layout = QVBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.run_on)
-        layout.addWidget(self.endpoint_note)
-        return row
+        return _row(QVBoxLayout, self.run_on, self.endpoint_note)
 
     def _endpoints_found(self, found: list[EndpointInfo]) -> None:
         if not shiboken6.isValid(self):
@@ -254,13 +250,8 @@ class RunModelDialog(QDialog):
         self.browse_buttons = (file_button, folder_button)
         if last_weights or not DEFAULT_WEIGHTS.exists():
             self.weights_choice.setCurrentIndex(1)
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.weights_choice)
-        layout.addWidget(self.weights_path, 1)
-        layout.addWidget(file_button)
-        layout.addWidget(folder_button)
+        row = _row(QHBoxLayout, self.weights_choice, self.weights_path, file_button, folder_button)
+        row.layout().setStretchFactor(self.weights_path, 1)  # type: ignore[union-attr]
         return row
 
     def _range_row(self) -> QWidget:
@@ -276,12 +267,7 @@ class RunModelDialog(QDialog):
         group.addButton(self.whole)
         group.addButton(self.in_out_button)
         (self.in_out_button if self.in_out else self.whole).setChecked(True)
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.whole)
-        layout.addWidget(self.in_out_button)
-        return row
+        return _row(QHBoxLayout, self.whole, self.in_out_button)
 
     def _browse_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Model file", "", MODEL_FILTER)
@@ -358,6 +344,16 @@ class RunModelDialog(QDialog):
             method=self.method.currentData(),
             endpoint=endpoint,
         )
+
+
+def _row(layout_type: type[QBoxLayout], *widgets: QWidget) -> QWidget:
+    """Widgets side by side (QHBoxLayout) or stacked (QVBoxLayout), as one form field."""
+    row = QWidget()
+    layout = layout_type(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row
 
 
 # ===================================================================== running
