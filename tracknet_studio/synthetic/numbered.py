@@ -46,6 +46,14 @@ CLIP_KINDS: dict[str, tuple[str, str | None, str, dict[str, str], bool]] = {
         False,
     ),
     "vfr_mp4": (".mp4", None, "libx264", {"x264-params": "keyint=12:scenecut=0:bframes=2"}, True),
+    # Keyframes 2 s apart, as broadcasts have them: seeks are slow, a scrubbing proxy is made.
+    "long_gop_mp4": (
+        ".mp4",
+        None,
+        "libx264",
+        {"x264-params": "keyint=60:min-keyint=60:scenecut=0:bframes=2"},
+        False,
+    ),
     "avi": (".avi", None, "mpeg4", {"g": "12", "bf": "2"}, False),
     "mpg": (".mpg", "mpeg", "mpeg2video", {"g": "12", "bf": "2"}, False),
     # Not frame-exact by nature (the reader refuses them with a clear message): AVI stores

@@ -84,6 +84,12 @@ class FrameSource(QObject):
         """Frame n if it is already decoded; never starts a decode."""
         return None if self._provider is None or self._closed else self._provider.cached(n)
 
+    def preview(self, n: int) -> np.ndarray | None:
+        """Frame n's scrubbing picture (FrameProvider.preview) until the exact one comes;
+        None where there is none (providers without a proxy may lack the method)."""
+        preview = getattr(self._provider, "preview", None)
+        return None if preview is None or self._closed else preview(n)
+
     def set_direction(self, direction: int) -> None:
         if self._provider is not None and not self._closed:
             self._provider.set_direction(direction)

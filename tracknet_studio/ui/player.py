@@ -66,6 +66,8 @@ class Player(QObject):
         self._clock: PlaybackClock | None = None
         self.current_frame = 0  # the frame asked for (shown as soon as it is decoded)
         self.displayed_frame: int | None = None  # the frame on screen
+        # A frame whose scrubbing proxy picture is on screen while it is decoded (long GOPs).
+        self.previewing: int | None = None
         self.dropped_frames = 0  # frames the clock passed that were never shown
         self._last_played = 0
         self.speed = 1.0
@@ -177,6 +179,7 @@ class Player(QObject):
         self._clock = PlaybackClock(np.asarray(info.timestamps))
         self.current_frame = 0
         self.displayed_frame = None
+        self.previewing = None
         self.dropped_frames = 0
         self.progress_bar.hide()
         self.shell.window.statusBar().clearMessage()
@@ -238,6 +241,11 @@ class Player(QObject):
         frame = self.source.request(n)
         if frame is not None:
             self._display(n, frame)
+            return
+        preview = self.source.preview(n)
+        if preview is not None:  # the proxy's picture of frame n, until the exact one comes
+            self.view.set_frame(preview)
+            self.previewing = n
 
     def _on_frame_ready(self, n: int, frame: np.ndarray) -> None:
         if self._sender_source() is not self.source or self.source is None:
@@ -261,6 +269,7 @@ class Player(QObject):
             self.dropped_frames += max(jump - 1, 0)
             self._last_played = n
         self.displayed_frame = n
+        self.previewing = None
         self.view.set_frame(frame)
         if self.playing:
             self._show_position(n)

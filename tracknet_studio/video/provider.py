@@ -9,15 +9,19 @@ run on the worker thread; the UI layer marshals them to its own thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from tracknet_studio.video.frame_cache import FrameCache
+from tracknet_studio.video.proxy import ScrubProxy, proxy_folder, proxy_size, wants_proxy
 from tracknet_studio.video.reader import VideoError, VideoReader
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 PLAY_WINDOW = 90
 PAUSED_WINDOW = 12
 _WINDOW_CACHE_SHARE = 0.6
+# The scrubbing proxy is built only while the provider has nothing to do; it looks again
+# this often (seconds) while the provider is busy or playing.
+_PROXY_IDLE_POLL = 0.05
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class FrameProvider:
         on_frame: Callable[[int, np.ndarray], None],
         on_error: Callable[[Exception], None],
         on_progress: Callable[[float], None] | None = None,
+        proxy_root: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.info: VideoInfo | None = None
@@ -91,6 +99,11 @@ class FrameProvider:
         self._direction = 0
         self._closing = False
         self._failed: set[int] = set()  # frames that failed in prefetch: not retried
+        self._busy = False  # the worker is decoding (the proxy build waits meanwhile)
+        self._proxy_root = proxy_root
+        self.proxy: ScrubProxy | None = None  # for videos whose seeks are slow
+        self._proxy_stop = threading.Event()
+        self._proxy_thread: threading.Thread | None = None
         self._thread = threading.Thread(
             target=self._run, name=f"FrameProvider({self.path.name})", daemon=True
         )
@@ -117,6 +130,15 @@ class FrameProvider:
         cache = self._cache
         return cache.peek(n) if cache is not None else None
 
+    def preview(self, n: int) -> np.ndarray | None:
+        """Frame n's proxy picture at the video's size, to show until the exact frame is
+        decoded; None where the video has no proxy (yet) or it has not reached frame n."""
+        proxy, info = self.proxy, self.info
+        small = proxy.frame(n) if proxy is not None and info is not None else None
+        if small is None or info is None:
+            return None
+        return cv2.resize(small, (info.width, info.height), interpolation=cv2.INTER_LINEAR)
+
     def set_direction(self, direction: int) -> None:
         """+1 playing forward, -1 playing backward, 0 paused: steers prefetch."""
         with self._cond:
@@ -128,8 +150,11 @@ class FrameProvider:
         with self._cond:
             self._closing = True
             self._cond.notify()
+        self._proxy_stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join()
+        if self._proxy_thread is not None:
+            self._proxy_thread.join()
 
     def __enter__(self) -> FrameProvider:
         return self
@@ -152,10 +177,14 @@ class FrameProvider:
                     if self._closing:
                         return
                     self._pending = None
-                if job is not None:
-                    self._serve(reader, job)
-                elif prefetch is not None:
-                    self._prefetch(reader, prefetch, self._window(reader))
+                    self._busy = True
+                try:
+                    if job is not None:
+                        self._serve(reader, job)
+                    elif prefetch is not None:
+                        self._prefetch(reader, prefetch, self._window(reader))
+                finally:
+                    self._busy = False
         except Exception as e:  # a bug must reach the UI, not die silently in a thread
             log.exception("frame provider for %s stopped", self.path)
             self._on_error(e)
@@ -172,8 +201,41 @@ class FrameProvider:
             return None
         self.info = VideoInfo.from_reader(reader)
         self._cache = reader.cache
+        self._start_proxy(reader)
         self._on_ready(self.info)
         return reader
+
+    # ------------------------------------------------------------ the scrubbing proxy
+    def _start_proxy(self, reader: VideoReader) -> None:
+        """Open the video's proxy where seeks are slow, and build what it lacks."""
+        if not wants_proxy(reader.timestamps, reader.keyframes):
+            return
+        self.proxy = ScrubProxy(proxy_folder(reader.fingerprint, self._proxy_root),
+                                reader.frame_count)  # fmt: skip
+        if self.proxy.complete:
+            return
+        self._proxy_thread = threading.Thread(
+            target=self._build_proxy, name=f"ScrubProxy({self.path.name})", daemon=True
+        )
+        self._proxy_thread.start()
+
+    def _build_proxy(self) -> None:
+        proxy, info = self.proxy, self.info
+        assert proxy is not None and info is not None
+        with contextlib.suppress(AttributeError, OSError):  # Linux: this thread only
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            with VideoReader(self.path, cache_mb=8) as reader:
+                proxy.build(lambda n: reader.frame(n, keep_before=0),
+                            proxy_size(info.width, info.height), stop=self._proxy_stop,
+                            wait=self._wait_until_idle)  # fmt: skip
+        except Exception:  # the proxy is a convenience: scrubbing works without it
+            log.exception("the scrubbing proxy of %s could not be built", self.path)
+
+    def _wait_until_idle(self) -> None:
+        """Hold the proxy build while the worker decodes or the video plays."""
+        while (self._busy or self._direction != 0) and not self._proxy_stop.is_set():
+            self._proxy_stop.wait(_PROXY_IDLE_POLL)
 
     def _progress(self, fraction: float) -> None:
         if self._closing:
