@@ -228,3 +228,38 @@ def test_answers_must_come_one_a_frame_in_order() -> None:
 
     with pytest.raises(ValueError, match="frame 4 where frame 3 was due"):
         predict_track(ArrayReader(10), Skipper(_truth(10)))
+
+
+def test_an_error_reaches_a_slow_consumer_behind_a_full_queue() -> None:
+    """The decoder fails while the queue is full and the consumer takes its time: the
+    error waits for room instead of being dropped (the consumer would wait forever)."""
+    import time
+
+    from tracknet_studio.inference.base import FrameRange
+
+    reader = ArrayReader(20)
+    original = reader.frame
+
+    def frame(n: int, keep_before: int = 0) -> np.ndarray:
+        if n == 3:
+            raise ValueError("frame 3 cannot be decoded")
+        return original(n, keep_before)
+
+    reader.frame = frame  # type: ignore[method-assign]
+    seen: list[object] = []
+
+    def consume() -> None:
+        try:
+            for image in FrameRange(reader, 0, 20, ahead=2):
+                time.sleep(1.2)  # slower than any fixed wait the producer might give up after
+                seen.append(int(image[0, 0, 0]))
+        except ValueError as exc:
+            seen.append(str(exc))
+
+    import threading
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    consumer.join(30)  # bounded: a dropped error would leave it waiting forever
+    assert not consumer.is_alive()
+    assert seen == [0, 1, 2, "frame 3 cannot be decoded"]

@@ -143,15 +143,19 @@ class FrameRange:
     def _produce(self, ready: queue.Queue, stop: threading.Event) -> None:
         try:
             for frame in self._decode(stop):
-                while not stop.is_set():
-                    with contextlib.suppress(queue.Full):
-                        ready.put(("frame", frame), timeout=0.05)
-                        break
-            if not stop.is_set():
-                ready.put(("end", None))
+                _hand_over(ready, stop, ("frame", frame))
+            _hand_over(ready, stop, ("end", None))
         except Exception as exc:  # handed to the consumer, raised there
-            with contextlib.suppress(queue.Full):
-                ready.put(("error", exc), timeout=1.0)
+            _hand_over(ready, stop, ("error", exc))
+
+
+def _hand_over(ready: queue.Queue, stop: threading.Event, item: tuple[str, Any]) -> None:
+    """Put `item` in the queue as soon as there is room, unless the consumer stops first
+    (however slow it is: an error must not be dropped while it still waits)."""
+    while not stop.is_set():
+        with contextlib.suppress(queue.Full):
+            ready.put(item, timeout=0.05)
+            return
 
 
 def clamp_range(n_frames: int, start: int | None, stop: int | None) -> tuple[int, int]:
