@@ -134,3 +134,30 @@ def test_the_proxies_least_recently_opened_go_past_the_cache_limit(tmp_path: Pat
     removed = prune_proxies(tmp_path, keep=tmp_path / "growing", limit=2500)
     assert removed == [tmp_path / "oldest", tmp_path / "middle"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["growing", "newest"]
+
+
+def test_a_process_that_exits_while_the_proxy_builds_exits_cleanly(
+    make_clip, tmp_path: Path
+) -> None:
+    """Nobody closed the provider: its build thread was inside FFmpeg or OpenCV when the
+    interpreter went down, and the process aborted about every other time."""
+    import subprocess
+    import sys
+
+    clip = make_clip("long_gop_mp4", frame_count=150, width=640, height=360)
+    script = (
+        "import sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from tracknet_studio.video.provider import FrameProvider\n"
+        "ready = threading.Event()\n"
+        f"p = FrameProvider({str(clip.path)!r}, on_ready=lambda i: ready.set(),\n"
+        "                  on_frame=lambda n, f: None, on_error=lambda e: ready.set(),\n"
+        f"                  proxy_root=Path({str(tmp_path)!r}) / sys.argv[1])\n"
+        "ready.wait(30)\n"
+        "while p.proxy.available < 3: time.sleep(0.005)\n"
+        "print(p.proxy.available)\n"
+    )
+    for attempt in range(3):
+        done = subprocess.run([sys.executable, "-c", script, str(attempt)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-500:]

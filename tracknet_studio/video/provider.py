@@ -9,10 +9,12 @@ run on the worker thread; the UI layer marshals them to its own thread.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,17 @@ class VideoInfo:
         )
 
 
+# Providers not closed yet. A thread still inside FFmpeg or OpenCV when the process exits
+# aborts it ("terminate called without an active exception"): they are closed first.
+_OPEN: weakref.WeakSet[FrameProvider] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for provider in list(_OPEN):
+        provider.close()
+
+
 class _Cancelled(Exception):
     """Raised inside the index build when the provider closes meanwhile."""
 
@@ -107,6 +120,7 @@ class FrameProvider:
         self._thread = threading.Thread(
             target=self._run, name=f"FrameProvider({self.path.name})", daemon=True
         )
+        _OPEN.add(self)
         self._thread.start()
 
     # ------------------------------------------------------------ caller's side
@@ -155,6 +169,7 @@ class FrameProvider:
             self._thread.join()
         if self._proxy_thread is not None:
             self._proxy_thread.join()
+        _OPEN.discard(self)
 
     def __enter__(self) -> FrameProvider:
         return self
