@@ -237,34 +237,26 @@ def _trail(
     ball = (track.visibility[window] > Visibility.NO_BALL) & np.isfinite(xs) & np.isfinite(ys)
     frames = np.arange(first, frame + 1)
     possible = plausible_steps(frames, np.nan_to_num(xs), np.nan_to_num(ys), frame_size)
-    # Segment i joins frames first+i and first+i+1.
+    # Segment i joins frames first+i and first+i+1. In bulk, then plain lists: this runs
+    # for every layer of every frame drawn or exported.
     joined = np.flatnonzero(ball[:-1] & ball[1:] & possible)
+    if joined.size == 0:
+        return []
+    later = joined + 1
+    age = frame - (first + later)  # 0 for the segment ending at the current frame
+    alpha = settings.trail_alpha * (1.0 - age / settings.trail_length)
     if layer.is_prediction:
-        conf = track.confidence[window]
-    segments = []
-    for i in joined:
-        later = first + int(i) + 1
-        age = frame - later  # 0 for the segment ending at the current frame
-        alpha = settings.trail_alpha * (1.0 - age / settings.trail_length)
-        if layer.is_prediction:
-            alpha *= _confidence_alpha(float(conf[i + 1]), settings)
-            colour = layer.colour
-        else:
-            colour = source_colour(int(track.source[later]))
-        segments.append(
-            TrailSegment(
-                layer=layer.name,
-                frame=later,
-                x0=float(xs[i]),
-                y0=float(ys[i]),
-                x1=float(xs[i + 1]),
-                y1=float(ys[i + 1]),
-                colour=colour,
-                alpha=float(alpha),
-                width=settings.trail_width,
-            )
+        alpha = alpha * _confidence_alphas(track.confidence[window][later], settings)
+        colours = [layer.colour] * len(joined)
+    else:
+        colours = [source_colour(s) for s in track.source[window][later].tolist()]
+    return [
+        TrailSegment(layer.name, f, x0, y0, x1, y1, colour, a, settings.trail_width)
+        for f, x0, y0, x1, y1, colour, a in zip(
+            (first + later).tolist(), xs[joined].tolist(), ys[joined].tolist(),
+            xs[later].tolist(), ys[later].tolist(), colours, alpha.tolist(), strict=True,
         )
-    return segments
+    ]  # fmt: skip
 
 
 def source_colour(source: int) -> RGB:
@@ -281,3 +273,10 @@ def _confidence_alpha(confidence: float, settings: OverlaySettings) -> float:
         return 1.0
     low = settings.min_confidence_alpha
     return low + (1.0 - low) * min(max(confidence, 0.0), 1.0)
+
+
+def _confidence_alphas(confidence: np.ndarray, settings: OverlaySettings) -> np.ndarray:
+    """`_confidence_alpha` of each confidence (NaN: opaque)."""
+    low = settings.min_confidence_alpha
+    scaled = low + (1.0 - low) * np.clip(confidence.astype(np.float64), 0.0, 1.0)
+    return np.where(np.isfinite(confidence), scaled, 1.0)
