@@ -3,6 +3,8 @@ on a tiny untrained model and a real clip; the CLI goes through the same functio
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from tracknet_studio.inference import (
     Predictor,
     predict_track,
 )
+from tracknet_studio.inference.base import FrameRange, TrackRun
 
 
 def _truth(n: int) -> dict[int, tuple[float, float] | None]:
@@ -105,15 +108,11 @@ def test_local_predictor_runs_the_real_model_on_a_real_clip(tiny_model: Path, ma
 
 
 def _decoders() -> list:
-    import threading
 
     return [t for t in threading.enumerate() if t.name == "decode-ahead" and t.is_alive()]
 
 
 def test_frames_are_decoded_ahead_in_order_on_another_thread() -> None:
-    import threading
-
-    from tracknet_studio.inference.base import FrameRange
 
     reader = ArrayReader(50)
     threads: set[str] = set()
@@ -130,18 +129,22 @@ def test_frames_are_decoded_ahead_in_order_on_another_thread() -> None:
     assert not _decoders()
 
 
-def test_a_decoding_error_reaches_the_consumer() -> None:
-    from tracknet_studio.inference.base import FrameRange
-
-    reader = ArrayReader(20)
+def _failing_at(bad: int, reader: ArrayReader) -> ArrayReader:
+    """`reader`, whose frame `bad` cannot be decoded."""
     original = reader.frame
 
     def frame(n: int, keep_before: int = 0) -> np.ndarray:
-        if n == 7:
-            raise ValueError("frame 7 cannot be decoded")
+        if n == bad:
+            raise ValueError(f"frame {bad} cannot be decoded")
         return original(n, keep_before)
 
     reader.frame = frame  # type: ignore[method-assign]
+    return reader
+
+
+def test_a_decoding_error_reaches_the_consumer() -> None:
+
+    reader = _failing_at(7, ArrayReader(20))
     seen = []
     with pytest.raises(ValueError, match="frame 7"):
         for image in FrameRange(reader, 0, 20, ahead=3):
@@ -172,7 +175,6 @@ def test_a_cancelled_run_stops_the_decoder_before_returning() -> None:
     assert not _decoders()
     read = len(reader.read)
     assert read < 50
-    import time
 
     time.sleep(0.2)
     assert len(reader.read) == read  # nothing touches the reader once we have returned
@@ -197,7 +199,6 @@ class FailsOnce(TrackPredictor):
 
 
 def test_a_failed_run_keeps_its_frames_and_resumes_where_it_stopped() -> None:
-    from tracknet_studio.inference.base import TrackRun
 
     truth = _truth(40)
     whole = predict_track(ArrayReader(40), TrackPredictor(truth), 5, 35)
@@ -233,19 +234,8 @@ def test_answers_must_come_one_a_frame_in_order() -> None:
 def test_an_error_reaches_a_slow_consumer_behind_a_full_queue() -> None:
     """The decoder fails while the queue is full and the consumer takes its time: the
     error waits for room instead of being dropped (the consumer would wait forever)."""
-    import time
 
-    from tracknet_studio.inference.base import FrameRange
-
-    reader = ArrayReader(20)
-    original = reader.frame
-
-    def frame(n: int, keep_before: int = 0) -> np.ndarray:
-        if n == 3:
-            raise ValueError("frame 3 cannot be decoded")
-        return original(n, keep_before)
-
-    reader.frame = frame  # type: ignore[method-assign]
+    reader = _failing_at(3, ArrayReader(20))
     seen: list[object] = []
 
     def consume() -> None:
@@ -255,8 +245,6 @@ def test_an_error_reaches_a_slow_consumer_behind_a_full_queue() -> None:
                 seen.append(int(image[0, 0, 0]))
         except ValueError as exc:
             seen.append(str(exc))
-
-    import threading
 
     consumer = threading.Thread(target=consume, daemon=True)
     consumer.start()

@@ -108,8 +108,14 @@ class EndpointPredictor:
     def explain_failure(self, exc: BaseException) -> str:
         return explain_failure(exc, self.endpoint_name)
 
+    def cost(self) -> str:
+        """What the run has cost so far beyond the endpoint's hours: "3 requests, 1.2 MiB"."""
+        n, sent = self.requests_sent, self.bytes_sent
+        size = f"{sent / 2**20:.1f} MiB" if sent >= 2**20 else f"{sent / 2**10:.0f} KiB"
+        return f"{n} request{'' if n == 1 else 's'}, {size} sent"
+
     def describe(self) -> str:
-        return f"{self.name} ({self.requests_sent} requests, {self.bytes_sent} bytes sent)"
+        return f"{self.name} ({self.cost()})"
 
     def _whole_windows(self, frames: int) -> int:
         return max(self.window, frames - frames % self.window)

@@ -407,7 +407,7 @@ class ModelRun:
     def attempt(self) -> BackgroundTask:
         """Predict the frames not answered yet, in the background."""
         # Lambdas, not bound methods: the connections then keep this run alive.
-        cost = (lambda: self._cost()) if hasattr(self.predictor, "requests_sent") else None
+        cost = (lambda: self._cost()) if callable(getattr(self.predictor, "cost", None)) else None
         self.task = run_in_background(
             self.shell.window, f"Running {self.predictor.name}", lambda r: self._work(r),
             on_success=lambda track: self._finished(track),
@@ -423,13 +423,10 @@ class ModelRun:
             return self.frames.run(reader, self.predictor, report)
 
     def _cost(self) -> str:
-        """What an endpoint run has cost so far, beyond the endpoint's hours."""
-        requests = getattr(self.predictor, "requests_sent", 0)
-        sent = getattr(self.predictor, "bytes_sent", 0)
-        size = f"{sent / 2**20:.1f} MiB" if sent >= 2**20 else f"{sent / 2**10:.0f} KiB"
+        """What an endpoint run has cost so far, and where."""
         endpoint = self.settings.endpoint
         where = f" to {endpoint.name} ({endpoint.instances})" if endpoint else ""
-        return f"{requests} request{'' if requests == 1 else 's'}, {size} sent{where}"
+        return self.predictor.cost() + where  # type: ignore[attr-defined]
 
     def _finished(self, track: Track) -> None:
         if self.shell.project is not self.project:

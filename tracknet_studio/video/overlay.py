@@ -269,14 +269,11 @@ def source_colour(source: int) -> RGB:
 
 def _confidence_alpha(confidence: float, settings: OverlaySettings) -> float:
     """Opacity for a prediction's confidence; unknown confidence (NaN) draws fully opaque."""
-    if not np.isfinite(confidence):
-        return 1.0
-    low = settings.min_confidence_alpha
-    return low + (1.0 - low) * min(max(confidence, 0.0), 1.0)
+    return float(_confidence_alphas(np.array([confidence]), settings)[0])
 
 
 def _confidence_alphas(confidence: np.ndarray, settings: OverlaySettings) -> np.ndarray:
-    """`_confidence_alpha` of each confidence (NaN: opaque)."""
+    """The opacity of each confidence (NaN, unknown: opaque)."""
     low = settings.min_confidence_alpha
     scaled = low + (1.0 - low) * np.clip(confidence.astype(np.float64), 0.0, 1.0)
     return np.where(np.isfinite(confidence), scaled, 1.0)
