@@ -2,19 +2,25 @@
 (`overlay.overlay_items`), rasterised with OpenCV at sub-pixel precision, on RGB arrays or
 straight into YUV 4:2:0 frames where only the boxes around the primitives are converted,
 drawn on and written back (and only where a pixel changed).
+
+Each primitive becomes one or more strokes: lines and circles in one colour, painted
+opaquely on a copy of their box and mixed in at the stroke's opacity. The strokes are
+placed once (scaled, fixed-point, boxed) and then serve both the grouping into regions and
+the painting: at 720p the overlay's cost is Python's, not the pixels'.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import av
 import cv2
 import numpy as np
 
-from tracknet_studio.video.overlay import LegendEntry, Marker, Primitive, Shape, TrailSegment
+from tracknet_studio.video.overlay import RGB, LegendEntry, Marker, Primitive, Shape, TrailSegment
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixel columns/rows x0..x1-1, y0..y1-1
 _SUBPIXEL_BITS = 4  # OpenCV draws at 1/16 pixel precision with shift=4
@@ -24,6 +30,17 @@ _MIN_RADIUS = 3.0  # output pixels: a marker stays visible in a downscaled expor
 _DOT_RADIUS = 1.5  # the exact-position dot at a marker's centre
 _INFO_FONT = cv2.FONT_HERSHEY_SIMPLEX
 _INFO_PAD = 6
+
+
+class _Stroke(NamedTuple):
+    """Lines (ax, ay, bx, by, thickness) and circles (cx, cy, radius, thickness; -1 fills)
+    in one colour, in fixed-point picture coordinates, mixed in at `alpha` over `box`."""
+
+    box: Box
+    alpha: float
+    colour: RGB
+    lines: tuple[tuple[int, int, int, int, int], ...] = ()
+    circles: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def draw_overlay(
@@ -39,143 +56,109 @@ def draw_overlay(
     oy) lets a caller pass a crop of a bigger picture. Anti-aliased, each primitive
     alpha-blended with its own opacity: trails under markers, dark halos under markers.
     """
+    _draw_strokes(rgb, _strokes(items, scale), origin)
+
+
+def _strokes(items: Sequence[Primitive], scale: tuple[float, float]) -> list[_Stroke]:
+    sx, sy = scale
+    mean = (sx + sy) / 2
+    out: list[_Stroke] = []
     for item in items:
         if isinstance(item, TrailSegment):
-            _draw_segment(rgb, item, scale, origin)
+            out.append(_segment_stroke(item, sx, sy, mean))
         else:
-            _draw_marker(rgb, item, scale, origin)
+            out.extend(_marker_strokes(item, sx, sy, mean))
+    return out
 
 
-def _mean_scale(scale: tuple[float, float]) -> float:
-    return (scale[0] + scale[1]) / 2
-
-
-def _thickness(width: float, scale: tuple[float, float]) -> int:
+def _thickness(width: float, mean_scale: float) -> int:
     # OpenCV's anti-aliased strokes come out about a pixel wider than asked: round down.
-    return max(1, math.floor(width * _mean_scale(scale)))
+    return max(1, math.floor(width * mean_scale))
 
 
-def _marker_radius(marker: Marker, scale: tuple[float, float]) -> float:
-    return max(marker.radius * _mean_scale(scale), _MIN_RADIUS)
-
-
-def _fixed(x: float, y: float, scale: tuple[float, float], origin: tuple[int, int]) -> tuple:
-    """A video point as OpenCV fixed-point image coordinates.
+def _fixed(v: float, s: float) -> int:
+    """A video coordinate as an OpenCV fixed-point image coordinate.
 
     Video coordinates put the origin at the top-left corner of the top-left pixel (as the
     window does); OpenCV puts pixel centres on integers, hence the half pixel.
     """
-    return (
-        round((x * scale[0] - 0.5 - origin[0]) * _SUBPIXEL),
-        round((y * scale[1] - 0.5 - origin[1]) * _SUBPIXEL),
-    )
+    return round((v * s - 0.5) * _SUBPIXEL)
 
 
-def _draw_segment(
-    rgb: np.ndarray, seg: TrailSegment, scale: tuple[float, float], origin: tuple[int, int]
-) -> None:
-    thickness = _thickness(seg.width, scale)
-    p0 = _fixed(seg.x0, seg.y0, scale, origin)
-    p1 = _fixed(seg.x1, seg.y1, scale, origin)
-
-    def paint(img: np.ndarray, shift: tuple[int, int]) -> None:
-        a, b = _moved(p0, shift), _moved(p1, shift)
-        cv2.line(img, a, b, seg.colour, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
-
-    _blend(rgb, _points_box([p0, p1], thickness), seg.alpha, paint)
-
-
-def _draw_marker(
-    rgb: np.ndarray, marker: Marker, scale: tuple[float, float], origin: tuple[int, int]
-) -> None:
-    centre = _fixed(marker.x, marker.y, scale, origin)
-    radius = _marker_radius(marker, scale)
-    width = _thickness(marker.line_width, scale)
-    box = _points_box([centre], width + 2 + radius)
-    for colour, alpha, thickness in (
-        ((0, 0, 0), _HALO_ALPHA * marker.alpha, width + 2),
-        (marker.colour, marker.alpha, width),
-    ):
-        _blend(rgb, box, alpha, _shape_painter(marker.shape, centre, radius, colour, thickness))
-    dot = round(_DOT_RADIUS * _SUBPIXEL)
-
-    def paint_dot(img: np.ndarray, shift: tuple[int, int]) -> None:
-        c = _moved(centre, shift)
-        cv2.circle(img, c, dot, marker.colour, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
-
-    _blend(rgb, box, marker.alpha, paint_dot)
-
-
-def _shape_painter(
-    shape: Shape, centre: tuple, radius: float, colour: tuple, thickness: int
-) -> Callable[[np.ndarray, tuple[int, int]], None]:
-    r = round(radius * _SUBPIXEL)
-    d = round(radius * 0.75 * _SUBPIXEL)
-
-    def paint(img: np.ndarray, shift: tuple[int, int]) -> None:
-        cx, cy = _moved(centre, shift)
-        if shape is Shape.RING:
-            cv2.circle(img, (cx, cy), r, colour, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
-            return
-        for a, b in (((-d, -d), (d, d)), ((-d, d), (d, -d))):
-            p, q = (cx + a[0], cy + a[1]), (cx + b[0], cy + b[1])
-            cv2.line(img, p, q, colour, thickness, cv2.LINE_AA, _SUBPIXEL_BITS)
-
-    return paint
-
-
-def _moved(point: tuple, shift: tuple[int, int]) -> tuple[int, int]:
-    return (point[0] - shift[0] * _SUBPIXEL, point[1] - shift[1] * _SUBPIXEL)
-
-
-def _points_box(points: Sequence[tuple], reach: float) -> Box:
-    """The pixels within `reach` of fixed-point `points`, with a pixel for anti-aliasing."""
-    xs = [p[0] / _SUBPIXEL for p in points]
-    ys = [p[1] / _SUBPIXEL for p in points]
+def _box(x0: int, y0: int, x1: int, y1: int, reach: float) -> Box:
+    """The pixels within `reach` of the fixed-point span x0..x1, y0..y1, with a pixel for
+    anti-aliasing."""
     pad = reach + 2
     return (
-        math.floor(min(xs) - pad),
-        math.floor(min(ys) - pad),
-        math.ceil(max(xs) + pad) + 1,
-        math.ceil(max(ys) + pad) + 1,
+        math.floor(x0 / _SUBPIXEL - pad),
+        math.floor(y0 / _SUBPIXEL - pad),
+        math.ceil(x1 / _SUBPIXEL + pad) + 1,
+        math.ceil(y1 / _SUBPIXEL + pad) + 1,
     )
 
 
-def _blend(
-    rgb: np.ndarray,
-    box: Box,
-    alpha: float,
-    paint: Callable[[np.ndarray, tuple[int, int]], None],
-) -> None:
-    """Paint opaquely on a copy of `box`, then mix the copy in at `alpha`.
+def _segment_stroke(seg: TrailSegment, sx: float, sy: float, mean: float) -> _Stroke:
+    t = _thickness(seg.width, mean)
+    ax, ay, bx, by = _fixed(seg.x0, sx), _fixed(seg.y0, sy), _fixed(seg.x1, sx), _fixed(seg.y1, sy)
+    box = _box(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by), t)
+    return _Stroke(box, seg.alpha, seg.colour, lines=((ax, ay, bx, by, t),))
+
+
+def _marker_strokes(marker: Marker, sx: float, sy: float, mean: float) -> list[_Stroke]:
+    """The dark halo, then the shape with its centre dot (one colour, one opacity: one mix)."""
+    cx, cy = _fixed(marker.x, sx), _fixed(marker.y, sy)
+    radius = max(marker.radius * mean, _MIN_RADIUS)
+    width = _thickness(marker.line_width, mean)
+    box = _box(cx, cy, cx, cy, width + 2 + radius)
+    dot = (cx, cy, round(_DOT_RADIUS * _SUBPIXEL), -1)
+    halo = _shape(marker.shape, cx, cy, radius, width + 2)
+    body = _shape(marker.shape, cx, cy, radius, width)
+    return [
+        _Stroke(box, _HALO_ALPHA * marker.alpha, (0, 0, 0), *halo),
+        _Stroke(box, marker.alpha, marker.colour, body[0], (*body[1], dot)),
+    ]
+
+
+def _shape(shape: Shape, cx: int, cy: int, radius: float, thickness: int) -> tuple[tuple, tuple]:
+    """(lines, circles) of a ring or a cross of `radius` pixels around a fixed-point centre."""
+    if shape is Shape.RING:
+        return (), ((cx, cy, round(radius * _SUBPIXEL), thickness),)
+    d = round(radius * 0.75 * _SUBPIXEL)
+    return (
+        (cx - d, cy - d, cx + d, cy + d, thickness),
+        (cx - d, cy + d, cx + d, cy - d, thickness),
+    ), ()
+
+
+def _draw_strokes(rgb: np.ndarray, strokes: Sequence[_Stroke], origin: tuple[int, int]) -> None:
+    """Each stroke painted opaquely on a copy of its box, mixed in at its opacity.
 
     Pixels the painting left alone blend with themselves, so they stay exactly as they were.
     """
-    alpha = min(max(alpha, 0.0), 1.0)
-    x0, y0, x1, y1 = _clip(box, rgb.shape)
-    if alpha <= 0 or x0 >= x1 or y0 >= y1:
-        return
-    patch = rgb[y0:y1, x0:x1]
-    painted = np.ascontiguousarray(patch)
-    painted = painted.copy() if painted is patch else painted
-    paint(painted, (x0, y0))
-    cv2.addWeighted(painted, alpha, patch, 1.0 - alpha, 0.0, dst=painted)
-    patch[...] = painted
+    ox, oy = origin
+    height, width = rgb.shape[:2]
+    for box, alpha, colour, lines, circles in strokes:
+        alpha = min(max(alpha, 0.0), 1.0)
+        x0, y0 = max(box[0] - ox, 0), max(box[1] - oy, 0)
+        x1, y1 = min(box[2] - ox, width), min(box[3] - oy, height)
+        if alpha <= 0 or x0 >= x1 or y0 >= y1:
+            continue
+        patch = rgb[y0:y1, x0:x1]
+        painted = patch.copy()
+        sx, sy = (x0 + ox) * _SUBPIXEL, (y0 + oy) * _SUBPIXEL
+        for ax, ay, bx, by, t in lines:
+            cv2.line(painted, (ax - sx, ay - sy), (bx - sx, by - sy), colour, t, cv2.LINE_AA,
+                     _SUBPIXEL_BITS)  # fmt: skip
+        for cx, cy, r, t in circles:
+            cv2.circle(painted, (cx - sx, cy - sy), r, colour, t, cv2.LINE_AA, _SUBPIXEL_BITS)
+        cv2.addWeighted(painted, alpha, patch, 1.0 - alpha, 0.0, dst=painted)
+        patch[...] = painted
 
 
 def _clip(box: Box, shape: tuple[int, ...]) -> Box:
     x0, y0, x1, y1 = box
     height, width = shape[:2]
     return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-
-
-def _item_box(item: Primitive, scale: tuple[float, float]) -> Box:
-    """The pixels (after scaling) that drawing `item` may touch."""
-    if isinstance(item, TrailSegment):
-        ends = [_fixed(item.x0, item.y0, scale, (0, 0)), _fixed(item.x1, item.y1, scale, (0, 0))]
-        return _points_box(ends, _thickness(item.width, scale))
-    reach = _thickness(item.line_width, scale) + 2 + _marker_radius(item, scale)
-    return _points_box([_fixed(item.x, item.y, scale, (0, 0))], reach)
 
 
 def draw_info_box(
@@ -292,13 +275,14 @@ def draw_on_i420(
 ) -> None:
     """`draw_on_yuv420` on the three planes (Y, U, V) of a 4:2:0 picture, in place; with
     `legend`, a key to the markers' colours in the bottom-left corner."""
-    for box, members in _groups([_item_box(item, scale) for item in items]):
-        _draw_region(planes, box, [items[i] for i in members], scale, None)
+    strokes = _strokes(items, scale)
+    for box, members in _groups([stroke.box for stroke in strokes]):
+        _draw_region(planes, box, [strokes[i] for i in members], None)
     if info:
-        _draw_region(planes, info_box_rect(info), [], scale, info)
+        _draw_region(planes, info_box_rect(info), [], info)
     if legend:
         height = planes[0].shape[0]
-        _draw_region(planes, legend_rect(legend, height), [], scale, None, legend)
+        _draw_region(planes, legend_rect(legend, height), [], None, legend)
 
 
 def plane_arrays(frame: av.VideoFrame) -> list[np.ndarray]:
@@ -315,16 +299,15 @@ def _groups(boxes: list[Box]) -> list[tuple[Box, list[int]]]:
     groups: list[tuple[Box, list[int]]] = []
     for i, box in enumerate(boxes):
         members = [i]
-        changed = True
-        while changed:  # a grown box may now reach groups it missed before
-            changed = False
-            for group in list(groups):
-                if _overlap(group[0], box):
-                    groups.remove(group)
-                    box, members = _union(group[0], box), group[1] + members
-                    changed = True
-        groups.append((box, sorted(members)))
-    return groups
+        while True:  # a grown box may now reach groups it missed before
+            met = [g for g in groups if _overlap(g[0], box)]
+            if not met:
+                break
+            groups = [g for g in groups if not _overlap(g[0], box)]
+            for met_box, met_members in met:
+                box, members = _union(met_box, box), met_members + members
+        groups.append((box, members))
+    return [(box, sorted(members)) for box, members in groups]
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -338,8 +321,7 @@ def _union(a: Box, b: Box) -> Box:
 def _draw_region(
     planes: Sequence[np.ndarray],
     box: Box,
-    items: Sequence[Primitive],
-    scale: tuple[float, float],
+    strokes: Sequence[_Stroke],
     info: Sequence[str] | None,
     legend: Sequence[LegendEntry] = (),
 ) -> None:
@@ -353,7 +335,7 @@ def _draw_region(
     packed = np.concatenate([c.ravel() for c in crop]).reshape(-1, x1 - x0)
     before = cv2.cvtColor(packed, cv2.COLOR_YUV2RGB_I420)
     rgb = before.copy()
-    draw_overlay(rgb, items, scale, origin=(x0, y0))
+    _draw_strokes(rgb, strokes, (x0, y0))
     if info:
         draw_info_box(rgb, info, origin=(x0, y0))
     if legend:
