@@ -236,7 +236,8 @@ def _trail(
     xs, ys = track.x[window], track.y[window]
     ball = (track.visibility[window] > Visibility.NO_BALL) & np.isfinite(xs) & np.isfinite(ys)
     frames = np.arange(first, frame + 1)
-    possible = plausible_steps(frames, np.nan_to_num(xs), np.nan_to_num(ys), frame_size)
+    # Points without a ball join nothing anyway; zeros keep NaN and inf out of the steps.
+    possible = plausible_steps(frames, np.where(ball, xs, 0.0), np.where(ball, ys, 0.0), frame_size)
     # Segment i joins frames first+i and first+i+1. In bulk, then plain lists: this runs
     # for every layer of every frame drawn or exported.
     joined = np.flatnonzero(ball[:-1] & ball[1:] & possible)
@@ -261,10 +262,11 @@ def _trail(
 
 def source_colour(source: int) -> RGB:
     """The colour of a label from this source (grey for unknown codes)."""
-    try:
-        return SOURCE_COLOURS[Source(source)]
-    except ValueError:
-        return SOURCE_COLOURS[Source.NONE]
+    return _COLOUR_BY_CODE.get(source, SOURCE_COLOURS[Source.NONE])
+
+
+# By plain int code: looked up for every trail segment of every frame drawn.
+_COLOUR_BY_CODE = {int(source): colour for source, colour in SOURCE_COLOURS.items()}
 
 
 def _confidence_alpha(confidence: float, settings: OverlaySettings) -> float:
