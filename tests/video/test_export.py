@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 
 from tracknet_studio.core import LABELS, Project, Source, Track, Visibility
 from tracknet_studio.video import VideoError, VideoReader, read_frame_number
+from tracknet_studio.video import export as export_module
 from tracknet_studio.video.export import ExportSettings, export_video
 from tracknet_studio.video.overlay import PREDICTION_COLOURS, SOURCE_COLOURS, overlay_items
 from tracknet_studio.video.raster import draw_on_yuv420, draw_overlay, info_box_rect
@@ -301,6 +305,57 @@ def test_cancel_from_progress_leaves_nothing(grey_clip: Path, tmp_path: Path) ->
         export_video(grey_clip, tmp_path / "out.mp4", {}, ExportSettings(), progress=progress)
     assert list(tmp_path.iterdir()) == []
     assert seen[0] == (1, FRAMES)
+    assert not feeder_threads()  # stopped and joined, its decoder closed
+
+
+def feeder_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "export-feeder"]
+
+
+def test_an_error_while_drawing_reaches_the_caller_and_leaves_nothing(
+    grey_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = []
+
+    def failing_draw(planes: Any, *args: Any) -> None:
+        drawn.append(1)
+        if len(drawn) == 5:
+            raise RuntimeError("the raster broke")
+
+    monkeypatch.setattr(export_module, "draw_on_i420", failing_draw)
+    with pytest.raises(RuntimeError, match="the raster broke"):
+        export_video(grey_clip, tmp_path / "out.mp4", {LABELS: straight_track(FRAMES)},
+                     ExportSettings())  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+    assert not feeder_threads()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads have their own priority on Linux")
+def test_decoding_and_drawing_run_below_the_encoding_thread(
+    grey_clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    drawing, encoding = set(), set()
+    real_draw, real_encode = export_module.draw_on_i420, export_module._encode
+
+    def draw(*args: Any) -> None:
+        drawing.add(niceness())
+        real_draw(*args)
+
+    def encode(*args: Any) -> None:
+        encoding.add((threading.get_ident(), niceness()))
+        real_encode(*args)
+
+    monkeypatch.setattr(export_module, "draw_on_i420", draw)
+    monkeypatch.setattr(export_module, "_encode", encode)
+    before = niceness()
+    export_video(grey_clip, tmp_path / "out.mp4", {LABELS: straight_track(FRAMES)},
+                 ExportSettings())  # fmt: skip
+    assert encoding == {(threading.get_ident(), before)}  # the caller encodes, as it was
+    assert drawing == {min(before + export_module._FEEDER_NICENESS, 19)}
+    assert niceness() == before
 
 
 def test_an_unwritable_output_raises_and_leaves_nothing(grey_clip: Path, tmp_path: Path) -> None:

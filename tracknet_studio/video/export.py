@@ -2,8 +2,10 @@
 
 The source is decoded in order (one seek at most, to the keyframe before the range), each
 frame gets the same primitives the window paints (`overlay.overlay_items`), rasterised by
-raster.py with OpenCV, and is encoded on a thread of its own so decoding, drawing and
-encoding overlap (PyAV releases the GIL while it encodes).
+raster.py with OpenCV, and is encoded on the caller's thread while the next frames are
+decoded and drawn on a thread of its own. That thread runs at a lower priority: x264 is the
+bottleneck and takes the CPU whenever it can, and the overlay is drawn in the gaps it leaves
+(bench/bench_export.py measures what that buys against a plain decode + encode).
 
 Frames stay in YUV 4:2:0, the encoder's format: only the bounding box of the frame's
 primitives is converted to RGB, drawn on, and written back, and only where a pixel changed,
@@ -46,6 +48,7 @@ from tracknet_studio.video.overlay import (
     overlay_items,
 )
 from tracknet_studio.video.packet_index import PacketIndex
+from tracknet_studio.video.priority import lower_thread_priority
 from tracknet_studio.video.raster import (
     draw_on_i420,
     plane_arrays,
@@ -54,7 +57,8 @@ from tracknet_studio.video.reader import VideoError, VideoReader
 
 Progress = Callable[[int, int], None]
 
-_ENCODE_QUEUE = 6  # frames waiting for the encoder thread: enough to ride out jitter
+_FEED_QUEUE = 6  # drawn frames waiting for the encoder: enough to ride out jitter
+_FEEDER_NICENESS = 10  # how far below the encoder decoding and drawing run
 
 
 @dataclass(frozen=True)
@@ -199,36 +203,113 @@ def _export(plan: _Plan, partial: Path, progress: Progress | None) -> tuple[int,
         output = av.open(str(partial), mode="w")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise VideoError(partial, f"cannot be written ({exc})") from exc
-    encoder: _Encoder | None = None
+    feeder: _Feeder | None = None
     audio: _AudioCopy | None = None
     try:
-        time_base = plan.index.time_base  # the source stream's
-        video = _add_video_stream(output, plan, time_base, plan.rate)
+        video = _add_video_stream(output, plan, plan.index.time_base, plan.rate)
         audio = _AudioCopy.open(plan, output)
-        encoder = _Encoder(output, video, audio)
-        encoder.start()
-        done = _feed(plan, encoder, time_base, progress)
-        encoder.finish()
-        encoder = None
+        feeder = _Feeder(plan)
+        feeder.start()
+        done = 0
+        for frame in feeder.frames():
+            _encode(output, video, audio, frame)
+            done += 1
+            if progress is not None:
+                progress(done, plan.stop - plan.start)
+        _encode(output, video, audio, None)  # flush the encoder
+        if audio is not None:
+            audio.mux_until(output, None)
         return done, audio is not None
     except av.error.FFmpegError as exc:
         raise VideoError(plan.source, f"export failed ({exc})") from exc
     finally:
-        if encoder is not None:
-            encoder.abort()
+        if feeder is not None:
+            feeder.stop()
         if audio is not None:
             audio.close()
         output.close()
 
 
-def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progress | None) -> int:
-    """Decode, draw and hand each frame of the range to the encoder; returns frames handed."""
-    total = plan.stop - plan.start
+def _encode(
+    output: av.container.OutputContainer,
+    stream: av.video.stream.VideoStream,
+    audio: _AudioCopy | None,
+    frame: av.VideoFrame | None,
+) -> None:
+    """Encode one frame (None: flush) and mux its packets, audio interleaved by time."""
+    for packet in stream.encode(frame):
+        if audio is not None and packet.pts is not None:
+            audio.mux_until(output, float(packet.pts * packet.time_base))
+        output.mux(packet)
+
+
+class _Feeder(threading.Thread):
+    """Decodes and draws the frames on a thread of its own, at a lower priority.
+
+    The encoder is the bottleneck (x264 wants every core, yet leaves some idle between its
+    frame threads): running decoding and drawing below it lets it take the CPU whenever it
+    can and puts the overlay in the gaps it leaves. The thread and the decoder threads it
+    starts keep the lowered priority; the caller's thread is left as it was.
+    """
+
+    def __init__(self, plan: _Plan) -> None:
+        super().__init__(name="export-feeder", daemon=True)
+        self._plan = plan
+        self._queue: queue.Queue[av.VideoFrame | _Failure | None] = queue.Queue(_FEED_QUEUE)
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        lower_thread_priority(_FEEDER_NICENESS)
+        try:
+            for frame in _drawn_frames(self._plan):
+                if not self._hand_over(frame):
+                    return
+            self._hand_over(None)
+        except BaseException as exc:  # raised again on the encoding thread
+            self._hand_over(_Failure(exc))
+
+    def frames(self) -> Iterator[av.VideoFrame]:
+        """The frames in order, as they are ready; raises what stopped the feeder."""
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if not self.is_alive() and self._queue.empty():
+                    raise RuntimeError("the export's decoding thread stopped") from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+
+    def stop(self) -> None:
+        """Stop decoding (if it has not ended) and wait for the thread."""
+        self._stopping.set()
+        self.join()
+
+    def _hand_over(self, item: av.VideoFrame | _Failure | None) -> bool:
+        """Queue `item` once there is room; False if the export stopped meanwhile."""
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+
+def _drawn_frames(plan: _Plan) -> Iterator[av.VideoFrame]:
+    """Each frame of the range decoded, scaled, drawn on and timed for the encoder."""
     first_pts = int(plan.index.pts[plan.start])
     overlay = plan.overlay_settings()
     legend = plan.legend() if plan.settings.legend else []
     width, height = plan.out_size
-    done = 0
     for n, frame in _decoded_frames(plan):
         pts = int(frame.pts) - first_pts
         frame = frame.reformat(width=width, height=height, format="yuv420p")
@@ -238,14 +319,10 @@ def _feed(plan: _Plan, encoder: _Encoder, time_base: Fraction, progress: Progres
             # Copies the picture only if the decoder still holds it as a reference.
             frame.make_writable()
             draw_on_i420(plane_arrays(frame), items, plan.scale, info, legend)
-        frame.pts, frame.time_base = pts, time_base
+        frame.pts, frame.time_base = pts, plan.index.time_base
         # The source's I/P/B choice would otherwise force x264's frame types.
         frame.pict_type = av.video.frame.PictureType.NONE
-        encoder.put(frame)
-        done += 1
-        if progress is not None:
-            progress(done, total)
-    return done
+        yield frame
 
 
 def _decoded_frames(plan: _Plan) -> Iterator[tuple[int, av.VideoFrame]]:
@@ -377,68 +454,6 @@ def _span_seconds(plan: _Plan) -> tuple[float, float | None]:
     start = float(pts[plan.start] * time_base)
     end = None if plan.stop >= len(pts) else float(pts[plan.stop] * time_base)
     return start, end
-
-
-class _Encoder(threading.Thread):
-    """Encodes and muxes frames on its own thread; audio is interleaved by time as it goes."""
-
-    def __init__(
-        self,
-        output: av.container.OutputContainer,
-        stream: av.video.stream.VideoStream,
-        audio: _AudioCopy | None,
-    ) -> None:
-        super().__init__(name="export-encoder", daemon=True)
-        self._output, self._stream, self._audio = output, stream, audio
-        self._queue: queue.Queue[av.VideoFrame | None] = queue.Queue(_ENCODE_QUEUE)
-        self._cancelled = threading.Event()
-        self.error: BaseException | None = None
-
-    def put(self, frame: av.VideoFrame) -> None:
-        while True:
-            self._raise_if_failed()
-            try:
-                self._queue.put(frame, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def finish(self) -> None:
-        """Flush the encoder, write the rest of the audio and wait for the thread."""
-        self.put(None)  # type: ignore[arg-type]
-        self.join()
-        self._raise_if_failed()
-
-    def abort(self) -> None:
-        self._cancelled.set()
-        self.join()
-
-    def _raise_if_failed(self) -> None:
-        if self.error is not None:
-            raise self.error
-        if not self.is_alive() and not self._cancelled.is_set() and self._queue.qsize():
-            raise RuntimeError("the encoder thread stopped")
-
-    def run(self) -> None:
-        try:
-            while not self._cancelled.is_set():
-                try:
-                    frame = self._queue.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                self._encode(frame)
-                if frame is None:
-                    if self._audio is not None:
-                        self._audio.mux_until(self._output, None)
-                    return
-        except BaseException as exc:  # handed to the feeding thread, which raises it
-            self.error = exc
-
-    def _encode(self, frame: av.VideoFrame | None) -> None:
-        for packet in self._stream.encode(frame):
-            if self._audio is not None and packet.pts is not None:
-                self._audio.mux_until(self._output, float(packet.pts * packet.time_base))
-            self._output.mux(packet)
 
 
 def _info_lines(plan: _Plan, n: int) -> list[str]:

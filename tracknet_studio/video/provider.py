@@ -10,9 +10,7 @@ run on the worker thread; the UI layer marshals them to its own thread.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
-import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -23,6 +21,7 @@ import cv2
 import numpy as np
 
 from tracknet_studio.video.frame_cache import FrameCache
+from tracknet_studio.video.priority import lower_thread_priority
 from tracknet_studio.video.proxy import ScrubProxy, proxy_folder, proxy_size, wants_proxy
 from tracknet_studio.video.reader import VideoError, VideoReader
 
@@ -237,8 +236,7 @@ class FrameProvider:
     def _build_proxy(self) -> None:
         proxy, info = self.proxy, self.info
         assert proxy is not None and info is not None
-        with contextlib.suppress(AttributeError, OSError):  # Linux: this thread only
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        lower_thread_priority(19)
         try:
             with VideoReader(self.path, cache_mb=8) as reader:
                 proxy.build(lambda n: reader.frame(n, keep_before=0),
