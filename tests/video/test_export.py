@@ -219,6 +219,24 @@ def test_drawing_in_yuv_changes_only_the_drawn_pixels() -> None:
     assert (yuv[:H, right + 2 :] == before[:H, right + 2 :]).all()
 
 
+def test_panels_darken_every_channel_and_write_white_text() -> None:
+    """The panels are drawn straight in YUV: they must look as a black veil at 60 % and
+    white text drawn in RGB would, on a saturated picture too."""
+    import cv2
+
+    colour = (200, 60, 30)
+    rgb = np.full((H, W, 3), colour, np.uint8)
+    yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+    lines = ["frame 4", "time 0.160 s"]
+    draw_on_yuv420(yuv, [], (1.0, 1.0), lines)
+    out = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420).astype(int)
+    x0, y0, x1, y1 = info_box_rect(lines)
+    assert_colour(out[y1 - 3, x1 - 3], tuple(round(0.4 * c) for c in colour), tolerance=4)
+    assert_colour(out[y1 + 3, x1 + 3], colour, tolerance=2)  # outside: untouched
+    text = out[y0:y1, x0:x1]
+    assert (text.min(axis=2) > 200).sum() >= 20  # white strokes, not tinted by the panel
+
+
 def test_the_info_box_shows_up(grey_clip: Path, tmp_path: Path) -> None:
     out = tmp_path / "info.mp4"
     export_video(grey_clip, out, {LABELS: straight_track(FRAMES)}, ExportSettings(info_box=True))
@@ -378,3 +396,9 @@ def test_settings_are_checked() -> None:
         ExportSettings(start=5, stop=5)
     with pytest.raises(ValueError, match="crf"):
         ExportSettings(crf=60)
+
+
+def test_the_decoder_leaves_most_cores_to_the_encoder() -> None:
+    from tracknet_studio.video.export import decoder_threads
+
+    assert [decoder_threads(n) for n in (1, 2, 4, 8, 16)] == [1, 1, 1, 2, 4]

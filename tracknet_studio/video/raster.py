@@ -30,6 +30,8 @@ _MIN_RADIUS = 3.0  # output pixels: a marker stays visible in a downscaled expor
 _DOT_RADIUS = 1.5  # the exact-position dot at a marker's centre
 _INFO_FONT = cv2.FONT_HERSHEY_SIMPLEX
 _INFO_PAD = 6
+_PANEL_SHADE = 0.4  # what a panel leaves of the picture under it
+_WHITE = (255, 255, 255)
 
 
 class _Stroke(NamedTuple):
@@ -151,8 +153,7 @@ def _draw_strokes(rgb: np.ndarray, strokes: Sequence[_Stroke], origin: tuple[int
                      _SUBPIXEL_BITS)  # fmt: skip
         for cx, cy, r, t in circles:
             cv2.circle(painted, (cx - sx, cy - sy), r, colour, t, cv2.LINE_AA, _SUBPIXEL_BITS)
-        cv2.addWeighted(painted, alpha, patch, 1.0 - alpha, 0.0, dst=painted)
-        patch[...] = painted
+        cv2.addWeighted(painted, alpha, patch, 1.0 - alpha, 0.0, dst=patch)
 
 
 def _clip(box: Box, shape: tuple[int, ...]) -> Box:
@@ -161,61 +162,97 @@ def _clip(box: Box, shape: tuple[int, ...]) -> Box:
     return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
 
 
-def draw_info_box(
-    rgb: np.ndarray, lines: Sequence[str], *, origin: tuple[int, int] = (0, 0)
-) -> None:
-    """Text lines on a translucent dark panel at the picture's top-left corner, in place."""
-    box = info_box_rect(lines)
+def _info_panel(planes: Sequence[np.ndarray], lines: Sequence[str]) -> None:
+    """Text lines on a translucent dark panel at the picture's top-left corner."""
+    box = _chroma_box(info_box_rect(lines), planes[0].shape)
+    if box is None:
+        return
     x0, y0, x1, y1 = box
-    shifted = (x0 - origin[0], y0 - origin[1], x1 - origin[0], y1 - origin[1])
-    cx0, cy0, cx1, cy1 = _clip(shifted, rgb.shape)
-    if cx0 < cx1 and cy0 < cy1:
-        panel = rgb[cy0:cy1, cx0:cx1]
-        panel[...] = (panel.astype(np.uint16) * 2 // 5).astype(np.uint8)
+    left, top = info_box_rect(lines)[:2]
+    text = np.zeros((y1 - y0, x1 - x0), np.uint8)
     line_height = _info_line_height()
-    for i, text in enumerate(lines):
-        baseline = (
-            x0 + _INFO_PAD - origin[0],
-            y0 + _INFO_PAD + (i + 1) * line_height - 5 - origin[1],
-        )
-        cv2.putText(rgb, text, baseline, _INFO_FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    for i, line in enumerate(lines):
+        baseline = (left + _INFO_PAD - x0, top + _INFO_PAD + (i + 1) * line_height - 5 - y0)
+        cv2.putText(text, line, baseline, _INFO_FONT, 0.5, 255, 1, cv2.LINE_AA)
+    _panel(planes, box, [(text, _WHITE)])
 
 
-def draw_legend(
-    rgb: np.ndarray, entries: Sequence[LegendEntry], height: int, *,
-    origin: tuple[int, int] = (0, 0),
-) -> None:  # fmt: skip
-    """Each entry's marker and name on a translucent panel at the bottom-left, in place
-    (`height`: the whole picture's, whose corner it is)."""
-    x0, y0, x1, y1 = legend_rect(entries, height)
-    cx0, cy0, cx1, cy1 = _clip((x0 - origin[0], y0 - origin[1], x1 - origin[0], y1 - origin[1]),
-                               rgb.shape)  # fmt: skip
-    if cx0 < cx1 and cy0 < cy1:
-        panel = rgb[cy0:cy1, cx0:cx1]
-        panel[...] = (panel.astype(np.uint16) * 2 // 5).astype(np.uint8)
+def _legend_panel(planes: Sequence[np.ndarray], entries: Sequence[LegendEntry]) -> None:
+    """Each entry's marker and name on a translucent panel at the picture's bottom-left."""
+    height = planes[0].shape[0]
+    box = _chroma_box(legend_rect(entries, height), planes[0].shape)
+    if box is not None:
+        _panel(planes, box, _legend_marks(tuple(entries), height, box))
+
+
+@functools.lru_cache(maxsize=8)
+def _legend_marks(
+    entries: tuple[LegendEntry, ...], height: int, box: Box
+) -> list[tuple[np.ndarray, RGB]]:
+    """The legend's markers and names as coverage masks over `box`: the same every frame."""
+    x0, y0, x1, y1 = box
+    left, top = legend_rect(entries, height)[:2]
     line_height = _info_line_height()
     radius = line_height // 3
+    marks, names = [], np.zeros((y1 - y0, x1 - x0), np.uint8)
     for i, entry in enumerate(entries):
-        centre = (x0 + _INFO_PAD + radius - origin[0],
-                  y0 + _INFO_PAD + i * line_height + line_height // 2 - origin[1])  # fmt: skip
+        cx = left + _INFO_PAD + radius - x0
+        cy = top + _INFO_PAD + i * line_height + line_height // 2 - y0
+        marker = np.zeros_like(names)
         if entry.shape == Shape.RING:
-            cv2.circle(rgb, centre, radius, entry.colour, 2, cv2.LINE_AA)
+            cv2.circle(marker, (cx, cy), radius, 255, 2, cv2.LINE_AA)
         else:
-            cx, cy = centre
             for dx in (-radius, radius):
-                cv2.line(rgb, (cx - dx, cy - radius), (cx + dx, cy + radius), entry.colour, 2,
+                cv2.line(marker, (cx - dx, cy - radius), (cx + dx, cy + radius), 255, 2,
                          cv2.LINE_AA)  # fmt: skip
-        baseline = (centre[0] + radius + _INFO_PAD, centre[1] + line_height // 2 - 5)
-        cv2.putText(rgb, entry.name, baseline, _INFO_FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+        marks.append((marker, entry.colour))
+        baseline = (cx + radius + _INFO_PAD, cy + line_height // 2 - 5)
+        cv2.putText(names, entry.name, baseline, _INFO_FONT, 0.5, 255, 1, cv2.LINE_AA)
+    for mask, _ in [*marks, (names, _WHITE)]:
+        mask.flags.writeable = False  # shared by every frame
+    return [*marks, (names, _WHITE)]
+
+
+def _panel(planes: Sequence[np.ndarray], box: Box, marks: Sequence[tuple[np.ndarray, RGB]]) -> None:
+    """Darken `box` (whole chroma blocks) as a translucent black panel would, then mix in
+    each mark's colour by its coverage: straight in the I420 planes, as panels change every
+    pixel they cover and need no trip through RGB."""
+    crops = _crops(planes, box)
+    for crop, black in zip(crops, _yuv((0, 0, 0)), strict=True):
+        cv2.addWeighted(crop, _PANEL_SHADE, crop, 0.0, (1 - _PANEL_SHADE) * black, dst=crop)
+    for mask, colour in marks:
+        _mix(crops, mask, colour)
+
+
+def _mix(crops: Sequence[np.ndarray], cover: np.ndarray, colour: RGB) -> None:
+    """`colour` mixed into the I420 crops by `cover` (0..255, full resolution; the chroma
+    takes the mean of each 2x2 block, as RGB -> I420 does)."""
+    h, w = cover.shape
+    half = cv2.resize(cover, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    for crop, weight, value in zip(crops, (cover, half, half), _yuv(colour), strict=True):
+        kept = cv2.multiply(crop, 255 - weight, scale=1 / 255)
+        cv2.add(kept, cv2.convertScaleAbs(weight, alpha=value / 255), dst=crop)
+
+
+@functools.cache
+def _yuv(colour: RGB) -> tuple[int, int, int]:
+    """An RGB colour's Y, U, V as OpenCV's RGB -> I420 conversion gives them."""
+    i420 = cv2.cvtColor(np.full((2, 2, 3), colour, np.uint8), cv2.COLOR_RGB2YUV_I420).ravel()
+    return int(i420[0]), int(i420[4]), int(i420[5])
 
 
 def legend_rect(entries: Sequence[LegendEntry], height: int) -> Box:
     """The legend's panel: the bottom-left corner of a picture `height` pixels high."""
     line_height = _info_line_height()
     text = max((_text_width(e.name) for e in entries), default=0)
-    width = 2 * (line_height // 3) + _INFO_PAD + text + 2 * _INFO_PAD
-    panel_height = len(entries) * line_height + 2 * _INFO_PAD
+    width = _even(2 * (line_height // 3) + _INFO_PAD + text + 2 * _INFO_PAD)
+    panel_height = _even(len(entries) * line_height + 2 * _INFO_PAD)
     return (8, height - 8 - panel_height, 8 + width, height - 8)
+
+
+def _even(size: int) -> int:
+    # Panels cover whole 2x2 chroma blocks of a 4:2:0 picture (of even height).
+    return size + size % 2
 
 
 @functools.cache
@@ -235,7 +272,7 @@ def info_box_rect(lines: Sequence[str]) -> Box:
     # while the numbers in it change (and the widths of changing numbers need no measuring).
     width = max([_widest_info_line(), *(_text_width(t) for t in lines if len(t) > _INFO_CHARS)])
     height = len(lines) * _info_line_height()
-    return (8, 8, 8 + width + 2 * _INFO_PAD, 8 + height + 2 * _INFO_PAD)
+    return (8, 8, 8 + _even(width + 2 * _INFO_PAD), 8 + _even(height + 2 * _INFO_PAD))
 
 
 _INFO_TEMPLATES = ("frame 0000000", "time 00000.000 s", "speed 0000.0 px/frame")
@@ -277,12 +314,11 @@ def draw_on_i420(
     `legend`, a key to the markers' colours in the bottom-left corner."""
     strokes = _strokes(items, scale)
     for box, members in _groups([stroke.box for stroke in strokes]):
-        _draw_region(planes, box, [strokes[i] for i in members], None)
+        _draw_region(planes, box, [strokes[i] for i in members])
     if info:
-        _draw_region(planes, info_box_rect(info), [], info)
+        _info_panel(planes, info)
     if legend:
-        height = planes[0].shape[0]
-        _draw_region(planes, legend_rect(legend, height), [], None, legend)
+        _legend_panel(planes, legend)
 
 
 def plane_arrays(frame: av.VideoFrame) -> list[np.ndarray]:
@@ -318,29 +354,32 @@ def _union(a: Box, b: Box) -> Box:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
-def _draw_region(
-    planes: Sequence[np.ndarray],
-    box: Box,
-    strokes: Sequence[_Stroke],
-    info: Sequence[str] | None,
-    legend: Sequence[LegendEntry] = (),
-) -> None:
-    height, width = planes[0].shape
-    x0, y0, x1, y1 = _clip(box, (height, width))
-    # Whole chroma blocks: even corners.
-    x0, y0, x1, y1 = x0 & ~1, y0 & ~1, min(x1 + (x1 & 1), width), min(y1 + (y1 & 1), height)
-    if x0 >= x1 or y0 >= y1:
+def _draw_region(planes: Sequence[np.ndarray], box: Box, strokes: Sequence[_Stroke]) -> None:
+    region = _chroma_box(box, planes[0].shape)
+    if region is None:
         return
-    crop = [p[y0 // s : y1 // s, x0 // s : x1 // s] for p, s in zip(planes, (1, 2, 2), strict=True)]
+    x0, y0, x1, _ = region
+    crop = _crops(planes, region)
     packed = np.concatenate([c.ravel() for c in crop]).reshape(-1, x1 - x0)
     before = cv2.cvtColor(packed, cv2.COLOR_YUV2RGB_I420)
     rgb = before.copy()
     _draw_strokes(rgb, strokes, (x0, y0))
-    if info:
-        draw_info_box(rgb, info, origin=(x0, y0))
-    if legend:
-        draw_legend(rgb, legend, height, origin=(x0, y0))
     _write_back(crop, before, rgb)
+
+
+def _chroma_box(box: Box, shape: tuple[int, ...]) -> Box | None:
+    """`box` clipped to the picture and grown to whole chroma blocks (even corners); None
+    when nothing of it is left."""
+    height, width = shape[:2]
+    x0, y0, x1, y1 = _clip(box, shape)
+    x0, y0, x1, y1 = x0 & ~1, y0 & ~1, min(x1 + (x1 & 1), width), min(y1 + (y1 & 1), height)
+    return None if x0 >= x1 or y0 >= y1 else (x0, y0, x1, y1)
+
+
+def _crops(planes: Sequence[np.ndarray], box: Box) -> list[np.ndarray]:
+    """Views of `box` (whole chroma blocks) in the Y, U and V planes."""
+    x0, y0, x1, y1 = box
+    return [p[y0 // s : y1 // s, x0 // s : x1 // s] for p, s in zip(planes, (1, 2, 2), strict=True)]
 
 
 def _i420_planes(yuv: np.ndarray, width: int, height: int) -> list[np.ndarray]:
