@@ -332,9 +332,17 @@ def plane_arrays(frame: av.VideoFrame) -> list[np.ndarray]:
 
 def _groups(boxes: list[Box]) -> list[tuple[Box, list[int]]]:
     """Boxes merged into groups whose union boxes do not overlap; members keep their order."""
-    groups: list[tuple[Box, list[int]]] = []
+    # Neighbours in drawing order mostly touch (a trail is a chain): runs of them first, in
+    # one pass, so the general merge below only sees a handful.
+    runs: list[tuple[Box, list[int]]] = []
     for i, box in enumerate(boxes):
-        members = [i]
+        if runs and _overlap(runs[-1][0], box):
+            runs[-1][1].append(i)
+            runs[-1] = (_union(runs[-1][0], box), runs[-1][1])
+        else:
+            runs.append((box, [i]))
+    groups: list[tuple[Box, list[int]]] = []
+    for box, members in runs:
         while True:  # a grown box may now reach groups it missed before
             met = [g for g in groups if _overlap(g[0], box)]
             if not met:
