@@ -226,12 +226,19 @@ def _panel(planes: Sequence[np.ndarray], box: Box, marks: Sequence[tuple[np.ndar
 
 def _mix(crops: Sequence[np.ndarray], cover: np.ndarray, colour: RGB) -> None:
     """`colour` mixed into the I420 crops by `cover` (0..255, full resolution; the chroma
-    takes the mean of each 2x2 block, as RGB -> I420 does)."""
+    takes the mean of each 2x2 block, as RGB -> I420 does). Where `cover` is 0 the
+    picture keeps its exact values."""
     h, w = cover.shape
     half = cv2.resize(cover, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    for crop, weight, value in zip(crops, (cover, half, half), _yuv(colour), strict=True):
-        kept = cv2.multiply(crop, 255 - weight, scale=1 / 255)
-        cv2.add(kept, cv2.convertScaleAbs(weight, alpha=value / 255), dst=crop)
+    kept_luma, kept_chroma = 255 - cover, 255 - half
+    y, u, v = _yuv(colour)
+    for crop, weight, kept, value in (
+        (crops[0], cover, kept_luma, y),
+        (crops[1], half, kept_chroma, u),
+        (crops[2], half, kept_chroma, v),
+    ):
+        # crop * (255 - weight) / 255 + value * weight / 255, each term rounded
+        cv2.scaleAdd(weight, value / 255, cv2.multiply(crop, kept, scale=1 / 255), dst=crop)
 
 
 @functools.cache
