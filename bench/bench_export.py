@@ -135,7 +135,7 @@ GOAL = 0.9
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_export")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
