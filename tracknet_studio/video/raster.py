@@ -1,7 +1,9 @@
 """Drawing the overlay into video frames: the primitives the window paints
 (`overlay.overlay_items`), rasterised with OpenCV at sub-pixel precision, on RGB arrays or
-straight into YUV 4:2:0 frames where only the boxes around the primitives are converted,
-drawn on and written back (and only where a pixel changed).
+straight into YUV 4:2:0 frames. There only the boxes around the primitives are converted
+to RGB, drawn on and written back (and only where a pixel changed), while the panels (the
+info box, the legend), which change every pixel they cover, are darkened and written in the
+Y, U and V planes themselves.
 
 Each primitive becomes one or more strokes: lines and circles in one colour, painted
 opaquely on a copy of their box and mixed in at the stroke's opacity. The strokes are
