@@ -402,3 +402,12 @@ def test_the_decoder_leaves_most_cores_to_the_encoder() -> None:
     from tracknet_studio.video.export import decoder_threads
 
     assert [decoder_threads(n) for n in (1, 2, 4, 8, 16)] == [1, 1, 1, 2, 4]
+
+
+def test_the_frames_waiting_for_the_encoder_fit_a_memory_budget() -> None:
+    from tracknet_studio.video.export import feed_depth
+
+    assert feed_depth(1280, 720) == 18  # 24 MiB of 720p I420 frames
+    assert feed_depth(1920, 1080) == 8
+    assert feed_depth(3840, 2160) == 6  # at least a few, whatever the size
+    assert feed_depth(320, 180) == 24  # at most a second or so
