@@ -386,3 +386,13 @@ def test_the_readout_clears_when_the_mouse_leaves(qtbot, timeline: TimelineWidge
     assert timeline.readout.text().startswith("frame 30")
     QApplication.sendEvent(timeline.graphics.viewport(), QEvent(QEvent.Type.Leave))
     assert timeline.readout.text().strip() == ""
+
+
+def test_the_x_and_y_plots_leave_room_for_their_end_labels(qtbot, timeline) -> None:
+    qtbot.wait(20)  # laid out
+    x_box = timeline.x_plot.getViewBox().sceneBoundingRect()
+    y_box = timeline.y_plot.getViewBox().sceneBoundingRect()
+    gap = y_box.top() - x_box.bottom()
+    # The x axis ends at its lowest value and the inverted y axis starts at its lowest:
+    # each end label reaches half a line beyond its plot.
+    assert gap >= timeline.fontMetrics().height() - 1

@@ -258,6 +258,9 @@ class TimelineWidget(QWidget):
         # which carries the time axis, stays at the bottom.
         self.strip_plot = self._add_plot(3, "state", scrub=True)
         self.y_plot.getViewBox().invertY(True)  # y grows downwards in the picture
+        # Both position axes end at 0 where they meet (y runs downwards): room for the two
+        # end labels, which otherwise print over each other.
+        self.graphics.ci.layout.setRowSpacing(0, self.fontMetrics().height())
         for plot in (self.x_plot, self.y_plot):
             plot.hideAxis("bottom")
             plot.setXLink(self.strip_plot)
