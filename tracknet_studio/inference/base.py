@@ -11,16 +11,14 @@ Nothing here imports torch: the window can list and describe predictors without 
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from tracknet_studio.core import Source, Track, Visibility
+from tracknet_studio.video.threads import Ahead
 
 Progress = Callable[[int, int], None]
 
@@ -90,7 +88,7 @@ class FrameRange:
 
     def __init__(self, reader: FrameSource, start: int, stop: int, ahead: int = 8) -> None:
         self.reader, self.start, self.stop, self.ahead = reader, start, stop, ahead
-        self._threads: list[tuple[threading.Thread, threading.Event, queue.Queue]] = []
+        self._running: list[Ahead[np.ndarray]] = []
 
     def __len__(self) -> int:
         return max(0, self.stop - self.start)
@@ -103,59 +101,24 @@ class FrameRange:
 
     def close(self) -> None:
         """Stop every decoding thread and wait for it: the reader is free afterwards."""
-        while self._threads:
-            thread, stop, ready = self._threads.pop()
-            stop.set()
-            while thread.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    ready.get_nowait()  # a producer blocked on a full queue sees `stop`
-                thread.join(0.05)
+        while self._running:
+            self._running.pop().close()
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.ahead <= 0 or len(self) <= 1:
-            yield from self._decode(threading.Event())
+            yield from self._decode()
             return
-        ready: queue.Queue[tuple[str, Any]] = queue.Queue(self.ahead)
-        stop = threading.Event()
-        thread = threading.Thread(target=self._produce, args=(ready, stop), daemon=True,
-                                  name="decode-ahead")  # fmt: skip
-        self._threads.append((thread, stop, ready))
-        thread.start()
+        frames = Ahead(self._decode, self.ahead, name="decode-ahead")
+        self._running.append(frames)
         try:
-            while True:
-                kind, item = ready.get()
-                if kind == "frame":
-                    yield item
-                elif kind == "error":
-                    raise item
-                else:
-                    return
+            yield from frames
         finally:
             self.close()
 
-    def _decode(self, stop: threading.Event) -> Iterator[np.ndarray]:
+    def _decode(self) -> Iterator[np.ndarray]:
         for n in range(self.start, self.stop):
-            if stop.is_set():
-                return
             # keep_before=0: each frame is read once, in order; nothing behind is needed.
             yield self.reader.frame(n, keep_before=0)
-
-    def _produce(self, ready: queue.Queue, stop: threading.Event) -> None:
-        try:
-            for frame in self._decode(stop):
-                _hand_over(ready, stop, ("frame", frame))
-            _hand_over(ready, stop, ("end", None))
-        except Exception as exc:  # handed to the consumer, raised there
-            _hand_over(ready, stop, ("error", exc))
-
-
-def _hand_over(ready: queue.Queue, stop: threading.Event, item: tuple[str, Any]) -> None:
-    """Put `item` in the queue as soon as there is room, unless the consumer stops first
-    (however slow it is: an error must not be dropped while it still waits)."""
-    while not stop.is_set():
-        with contextlib.suppress(queue.Full):
-            ready.put(item, timeout=0.05)
-            return
 
 
 def clamp_range(n_frames: int, start: int | None, stop: int | None) -> tuple[int, int]:

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,12 +46,12 @@ from tracknet_studio.video.overlay import (
     overlay_items,
 )
 from tracknet_studio.video.packet_index import PacketIndex
-from tracknet_studio.video.priority import lower_thread_priority
 from tracknet_studio.video.raster import (
     draw_on_i420,
     plane_arrays,
 )
 from tracknet_studio.video.reader import VideoError, VideoReader
+from tracknet_studio.video.threads import Ahead
 
 Progress = Callable[[int, int], None]
 
@@ -206,19 +204,22 @@ def _export(plan: _Plan, partial: Path, progress: Progress | None) -> tuple[int,
         output = av.open(str(partial), mode="w")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise VideoError(partial, f"cannot be written ({exc})") from exc
-    feeder: _Feeder | None = None
     audio: _AudioCopy | None = None
     try:
         video = _add_video_stream(output, plan, plan.index.time_base, plan.rate)
         audio = _AudioCopy.open(plan, output)
-        feeder = _Feeder(plan)
-        feeder.start()
         done = 0
-        for frame in feeder.frames():
-            _encode(output, video, audio, frame)
-            done += 1
-            if progress is not None:
-                progress(done, plan.stop - plan.start)
+        # Decoding and drawing run on a thread of their own, below the encoder: x264 is the
+        # bottleneck yet leaves cores idle between its frame threads, and the overlay is
+        # drawn in those gaps instead of taking the CPU from it. The thread's priority stays
+        # with it; the caller's thread, which encodes, keeps its own.
+        with Ahead(lambda: _drawn_frames(plan), feed_depth(*plan.out_size),
+                   name="export-feeder", niceness=_FEEDER_NICENESS) as frames:  # fmt: skip
+            for frame in frames:
+                _encode(output, video, audio, frame)
+                done += 1
+                if progress is not None:
+                    progress(done, plan.stop - plan.start)
         _encode(output, video, audio, None)  # flush the encoder
         if audio is not None:
             audio.mux_until(output, None)
@@ -226,8 +227,6 @@ def _export(plan: _Plan, partial: Path, progress: Progress | None) -> tuple[int,
     except av.error.FFmpegError as exc:
         raise VideoError(plan.source, f"export failed ({exc})") from exc
     finally:
-        if feeder is not None:
-            feeder.stop()
         if audio is not None:
             audio.close()
         output.close()
@@ -246,73 +245,10 @@ def _encode(
         output.mux(packet)
 
 
-class _Feeder(threading.Thread):
-    """Decodes and draws the frames on a thread of its own, at a lower priority.
-
-    The encoder is the bottleneck (x264 wants every core, yet leaves some idle between its
-    frame threads): running decoding and drawing below it lets it take the CPU whenever it
-    can and puts the overlay in the gaps it leaves. The thread and the decoder threads it
-    starts keep the lowered priority; the caller's thread is left as it was.
-    """
-
-    def __init__(self, plan: _Plan) -> None:
-        super().__init__(name="export-feeder", daemon=True)
-        self._plan = plan
-        self._queue: queue.Queue[av.VideoFrame | _Failure | None] = queue.Queue(
-            feed_depth(*plan.out_size)
-        )
-        self._stopping = threading.Event()
-
-    def run(self) -> None:
-        lower_thread_priority(_FEEDER_NICENESS)
-        try:
-            for frame in _drawn_frames(self._plan):
-                if not self._hand_over(frame):
-                    return
-            self._hand_over(None)
-        except BaseException as exc:  # raised again on the encoding thread
-            self._hand_over(_Failure(exc))
-
-    def frames(self) -> Iterator[av.VideoFrame]:
-        """The frames in order, as they are ready; raises what stopped the feeder."""
-        while True:
-            try:
-                item = self._queue.get(timeout=0.1)
-            except queue.Empty:
-                if not self.is_alive() and self._queue.empty():
-                    raise RuntimeError("the export's decoding thread stopped") from None
-                continue
-            if item is None:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
-
-    def stop(self) -> None:
-        """Stop decoding (if it has not ended) and wait for the thread."""
-        self._stopping.set()
-        self.join()
-
-    def _hand_over(self, item: av.VideoFrame | _Failure | None) -> bool:
-        """Queue `item` once there is room; False if the export stopped meanwhile."""
-        while not self._stopping.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
 def feed_depth(width: int, height: int) -> int:
     """How many drawn frames may wait for the encoder: what fits the budget, within limits."""
     fitting = _FEED_BYTES // (width * height * 3 // 2)
     return min(max(fitting, _FEED_FRAMES[0]), _FEED_FRAMES[1])
-
-
-@dataclass(frozen=True)
-class _Failure:
-    error: BaseException
 
 
 def _drawn_frames(plan: _Plan) -> Iterator[av.VideoFrame]:

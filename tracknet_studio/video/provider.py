@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 
 from tracknet_studio.video.frame_cache import FrameCache
-from tracknet_studio.video.priority import lower_thread_priority
 from tracknet_studio.video.proxy import ScrubProxy, proxy_folder, proxy_size, wants_proxy
 from tracknet_studio.video.reader import VideoError, VideoReader
+from tracknet_studio.video.threads import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
