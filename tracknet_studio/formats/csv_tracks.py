@@ -324,6 +324,8 @@ class _Reader:
             for i, n in enumerate(numbers):
                 if n is None:
                     raise self.fail(i, col, f"file name {values[i]!r} carries no frame number")
+                if n > _INT_LIMIT:
+                    raise self.fail(i, col, f"file name {values[i]!r}: {n} is not a frame number")
             return np.array(numbers, dtype=np.int64)
         frames = self.int_column(values, col, "a frame number")
         if (frames < 0).any():
