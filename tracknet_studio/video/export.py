@@ -7,10 +7,10 @@ decoded and drawn on a thread of its own. That thread runs at a lower priority: 
 bottleneck and takes the CPU whenever it can, and the overlay is drawn in the gaps it leaves
 (bench/bench_export.py measures what that buys against a plain decode + encode).
 
-Frames stay in YUV 4:2:0, the encoder's format: only the bounding box of the frame's
-primitives is converted to RGB, drawn on, and written back, and only where a pixel changed,
-so the rest of the picture passes through untouched and a frame without a ball costs nothing
-but the encode.
+Frames stay in YUV 4:2:0, the encoder's format: only the boxes around the frame's
+primitives are converted to RGB, drawn on, and written back, and only where a pixel changed
+(the info box and legend are drawn in the planes themselves), so the rest of the picture
+passes through untouched and a frame without a ball costs nothing but the encode.
 
 Timing follows the source: every output frame keeps its source timestamp in the source's
 time base (variable frame rate preserved), shifted so the first exported frame is at 0. An
@@ -55,7 +55,7 @@ from tracknet_studio.video.threads import Ahead
 
 Progress = Callable[[int, int], None]
 
-# Drawn frames waiting for the encoder: the feeder banks them in the gaps x264 leaves
+# Drawn frames waiting for the encoder: the drawing thread banks them in x264's gaps
 # (a queue of 16 720p frames beat one of 6 in same-run A/Bs), within a memory budget.
 _FEED_BYTES = 24 << 20
 _FEED_FRAMES = (6, 24)
@@ -209,10 +209,8 @@ def _export(plan: _Plan, partial: Path, progress: Progress | None) -> tuple[int,
         video = _add_video_stream(output, plan, plan.index.time_base, plan.rate)
         audio = _AudioCopy.open(plan, output)
         done = 0
-        # Decoding and drawing run on a thread of their own, below the encoder: x264 is the
-        # bottleneck yet leaves cores idle between its frame threads, and the overlay is
-        # drawn in those gaps instead of taking the CPU from it. The thread's priority stays
-        # with it; the caller's thread, which encodes, keeps its own.
+        # Decoded and drawn below the encoder (see the module docstring); the caller's
+        # thread, which encodes, keeps its own priority.
         with Ahead(lambda: _drawn_frames(plan), feed_depth(*plan.out_size),
                    name="export-feeder", niceness=_FEEDER_NICENESS) as frames:  # fmt: skip
             for frame in frames:

@@ -166,11 +166,12 @@ def _clip(box: Box, shape: tuple[int, ...]) -> Box:
 
 def _info_panel(planes: Sequence[np.ndarray], lines: Sequence[str]) -> None:
     """Text lines on a translucent dark panel at the picture's top-left corner."""
-    box = _chroma_box(info_box_rect(lines), planes[0].shape)
+    rect = info_box_rect(lines)
+    box = _chroma_box(rect, planes[0].shape)
     if box is None:
         return
     x0, y0, x1, y1 = box
-    left, top = info_box_rect(lines)[:2]
+    left, top = rect[:2]
     text = np.zeros((y1 - y0, x1 - x0), np.uint8)
     line_height = _info_line_height()
     for i, line in enumerate(lines):
